@@ -1,0 +1,136 @@
+//! The command line: one module per command, and the mapping of errors to exit codes.
+
+mod members;
+mod recipients;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{Config, ConfigError};
+use crate::members::recipients::Faults;
+use crate::store::{Store, StoreError};
+
+/// Exit statuses (sysexits): what scripts rely on.
+pub mod exit {
+    pub const USAGE: u8 = 64;
+    pub const DATA: u8 = 65;
+    pub const UNAVAILABLE: u8 = 69;
+    pub const OTHER: u8 = 1;
+}
+
+/// Multilingual circulars for the committees of a city network.
+#[derive(Debug, Parser)]
+#[command(name = "circulars", version, about)]
+pub struct Cli {
+    /// Configuration file [default: config/circulars.toml, else the embedded defaults].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon: migrations, list sync, HTTP server, until SIGTERM or Ctrl-C.
+    Serve,
+    /// The recipients files: sync them into the database, or export the database to them.
+    #[command(subcommand)]
+    Recipients(recipients::RecipientsCommand),
+    /// Members: list, add, update, remove (each edit is audited).
+    #[command(subcommand)]
+    Members(members::MembersCommand),
+}
+
+/// Output formats of listing commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Table,
+    Csv,
+    Json,
+}
+
+/// A command line that is well-formed but cannot be done as asked.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Runs the command.
+///
+/// # Errors
+/// Whatever the command fails with; [`exit_code`] says which status it means.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => serve::run(config).await,
+        Command::Recipients(command) => recipients::run(command, &config).await,
+        Command::Members(command) => members::run(command, &config).await,
+    }
+}
+
+/// Opens the configured database.
+async fn open_store(config: &Config) -> Result<Store, StoreError> {
+    Store::open(&config.database.url, config.database.max_connections).await
+}
+
+/// Who is editing, for the audit log.
+fn actor() -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}
+
+/// Reports a failed command on standard error and gives its exit status.
+pub fn report(err: &anyhow::Error) -> ExitCode {
+    let broken_pipe = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        // The reader (`| head`) has what it wanted.
+        return ExitCode::SUCCESS;
+    }
+    if let Some(faults) = err.downcast_ref::<Faults>() {
+        for fault in &faults.0 {
+            eprintln!("{fault}");
+        }
+        eprintln!(
+            "error: refused: {} fault(s); nothing was changed",
+            faults.0.len()
+        );
+    } else {
+        eprintln!("error: {err:#}");
+    }
+    ExitCode::from(exit_code(err))
+}
+
+/// The exit status for an error, from the first cause that says.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if cause.is::<UsageError>() {
+            return exit::USAGE;
+        }
+        if cause.is::<Faults>() {
+            return exit::DATA;
+        }
+        if let Some(config) = cause.downcast_ref::<ConfigError>() {
+            return match config {
+                ConfigError::Read { .. } => exit::USAGE,
+                _ => exit::DATA,
+            };
+        }
+        if let Some(store) = cause.downcast_ref::<StoreError>() {
+            return match store {
+                StoreError::Unavailable { .. } => exit::UNAVAILABLE,
+                StoreError::UnknownCommittee(_)
+                | StoreError::UnknownMember(_)
+                | StoreError::MemberExists(_) => exit::DATA,
+                _ => exit::OTHER,
+            };
+        }
+    }
+    exit::OTHER
+}

@@ -1,0 +1,264 @@
+//! `circulars members list|add|update|remove`.
+
+use std::io::Write;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::{Format, UsageError};
+use crate::config::Config;
+use crate::locale::Language;
+use crate::members::{EmailAddress, Member, Role, check_text};
+use crate::store::MemberEdit;
+use crate::store::MemberInLists;
+
+#[derive(Debug, Subcommand)]
+pub enum MembersCommand {
+    /// List the members of every committee, or of one.
+    List {
+        #[arg(long)]
+        committee: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Add a member to a committee (creating the member if the address is new).
+    Add {
+        email: String,
+        #[arg(long)]
+        committee: String,
+        #[arg(long, default_value = "member")]
+        role: String,
+        #[command(flatten)]
+        fields: Fields,
+    },
+    /// Change a member's fields (an empty --language clears it).
+    Update {
+        email: String,
+        #[command(flatten)]
+        fields: Fields,
+    },
+    /// Take a member off one committee's list, or off all of them; their history stays.
+    Remove {
+        email: String,
+        #[arg(long)]
+        committee: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Fields {
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    position: Option<String>,
+    #[arg(long)]
+    organisation: Option<String>,
+    #[arg(long)]
+    city: Option<String>,
+    #[arg(long)]
+    country: Option<String>,
+    /// en, fr or es; empty for the committee's language.
+    #[arg(long)]
+    language: Option<String>,
+}
+
+impl Fields {
+    /// Checks every field as the recipients files are checked.
+    fn edit(&self, supported: &[Language]) -> Result<MemberEdit, UsageError> {
+        let texts = [
+            ("name", &self.name),
+            ("position", &self.position),
+            ("organisation", &self.organisation),
+            ("city", &self.city),
+            ("country", &self.country),
+        ];
+        for (field, value) in texts {
+            if let Some(value) = value {
+                check_text(field, value).map_err(UsageError)?;
+            }
+        }
+        let language = match self.language.as_deref() {
+            None => None,
+            Some("") => Some(None),
+            Some(code) => match code.parse::<Language>() {
+                Ok(lang) if supported.contains(&lang) => Some(Some(lang)),
+                _ => return Err(UsageError(format!("unknown language `{code}`"))),
+            },
+        };
+        let trim = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string());
+        Ok(MemberEdit {
+            name: trim(&self.name),
+            position: trim(&self.position),
+            organisation: trim(&self.organisation),
+            city: trim(&self.city),
+            country: trim(&self.country),
+            language,
+        })
+    }
+}
+
+/// One member in `--format json`.
+#[derive(Serialize)]
+struct MemberJson<'a> {
+    email: &'a EmailAddress,
+    name: &'a str,
+    position: &'a str,
+    organisation: &'a str,
+    city: &'a str,
+    country: &'a str,
+    language: Option<Language>,
+    committees: Vec<&'a str>,
+    roles: std::collections::BTreeMap<&'a str, &'a str>,
+}
+
+fn email_arg(text: &str) -> Result<EmailAddress, UsageError> {
+    EmailAddress::parse(text.trim()).map_err(|e| UsageError(format!("address `{text}` {e}")))
+}
+
+pub async fn run(command: MembersCommand, config: &Config) -> anyhow::Result<()> {
+    let store = super::open_store(config).await?;
+    let supported = &config.locale.supported;
+    match command {
+        MembersCommand::List { committee, format } => {
+            let members = store.listed_members(committee.as_deref()).await?;
+            print_members(&members, format)?;
+        }
+        MembersCommand::Add {
+            email,
+            committee,
+            role,
+            fields,
+        } => {
+            let email = email_arg(&email)?;
+            let role = Role::parse(&role).map_err(UsageError)?;
+            let edit = fields.edit(supported)?;
+            let member = match store.member(&email).await? {
+                Some(stored) => {
+                    store
+                        .update_member(&email, &edit, &super::actor())
+                        .await?;
+                    edit.apply(&stored.member)
+                }
+                None => edit.apply(&Member::new(email.clone())),
+            };
+            store
+                .add_member(&member, &committee, &role, &super::actor())
+                .await?;
+            println!("added {email} to {committee} as {}", role.as_str());
+        }
+        MembersCommand::Update { email, fields } => {
+            let email = email_arg(&email)?;
+            let edit = fields.edit(supported)?;
+            store.update_member(&email, &edit, &super::actor()).await?;
+            println!("updated {email}");
+        }
+        MembersCommand::Remove { email, committee } => {
+            let email = email_arg(&email)?;
+            let removed = store
+                .remove_member(&email, committee.as_deref(), &super::actor())
+                .await?;
+            println!("removed {email} from {}", removed.join(", "));
+        }
+    }
+    Ok(())
+}
+
+fn print_members(members: &[MemberInLists], format: Format) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => {
+            let json: Vec<MemberJson> = members.iter().map(member_json).collect();
+            serde_json::to_writer_pretty(&mut out, &json)?;
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(out);
+            writer.write_record([
+                "email",
+                "name",
+                "position",
+                "organisation",
+                "city",
+                "country",
+                "language",
+                "committees",
+            ])?;
+            for listed in members {
+                let row = row(listed);
+                writer.write_record(&row)?;
+            }
+            writer.flush()?;
+        }
+        Format::Table => {
+            let header = ["EMAIL", "NAME", "CITY", "COUNTRY", "LANG", "COMMITTEES"];
+            let rows: Vec<[String; 6]> = members
+                .iter()
+                .map(|listed| {
+                    let r = row(listed);
+                    [r[0].clone(), r[1].clone(), r[4].clone(), r[5].clone(), r[6].clone(), r[7].clone()]
+                })
+                .collect();
+            let width = |i: usize| {
+                rows.iter()
+                    .map(|r| r[i].chars().count())
+                    .chain([header[i].len()])
+                    .max()
+                    .unwrap_or(0)
+            };
+            let widths: Vec<usize> = (0..header.len()).map(width).collect();
+            let line = |cells: &[&str]| {
+                let padded: Vec<String> = cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+                    .collect();
+                padded.join("  ").trim_end().to_string()
+            };
+            writeln!(out, "{}", line(&header))?;
+            for r in &rows {
+                let cells: Vec<&str> = r.iter().map(String::as_str).collect();
+                writeln!(out, "{}", line(&cells))?;
+            }
+            writeln!(out, "{} member(s)", rows.len())?;
+        }
+    }
+    Ok(())
+}
+
+fn member_json(listed: &MemberInLists) -> MemberJson<'_> {
+    let m = &listed.member;
+    MemberJson {
+        email: &m.email,
+        name: &m.name,
+        position: &m.position,
+        organisation: &m.organisation,
+        city: &m.city,
+        country: &m.country,
+        language: m.language,
+        committees: listed.committees.iter().map(|(s, _)| s.as_str()).collect(),
+        roles: listed
+            .committees
+            .iter()
+            .map(|(s, r)| (s.as_str(), r.as_str()))
+            .collect(),
+    }
+}
+
+fn row(listed: &MemberInLists) -> [String; 8] {
+    let m = &listed.member;
+    [
+        m.email.to_string(),
+        m.name.clone(),
+        m.position.clone(),
+        m.organisation.clone(),
+        m.city.clone(),
+        m.country.clone(),
+        m.language.map(|l| l.code().to_string()).unwrap_or_default(),
+        listed
+            .committees
+            .iter()
+            .map(|(s, _)| s.as_str())
+            .collect::<Vec<_>>()
+            .join(";"),
+    ]
+}

@@ -1,0 +1,124 @@
+//! `circulars recipients sync|export`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Subcommand;
+
+use super::UsageError;
+use crate::config::Config;
+use crate::members::recipients::{self, COLUMNS};
+use crate::members::sync;
+use crate::store::Store;
+
+#[derive(Debug, Subcommand)]
+pub enum RecipientsCommand {
+    /// Make the database's lists equal to the files; print what was added, changed, removed.
+    Sync {
+        /// Folder of committees.toml and the <slug>.csv lists [default: [recipients] dir].
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Print what would change and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write the lists in the recipients CSV format.
+    Export {
+        /// The committee to write to standard output.
+        #[arg(long, required_unless_present = "dir")]
+        committee: Option<String>,
+        /// Write committees.toml and every <slug>.csv into this folder instead.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+pub async fn run(command: RecipientsCommand, config: &Config) -> anyhow::Result<()> {
+    match command {
+        RecipientsCommand::Sync { dir, dry_run } => {
+            let dir = dir.unwrap_or_else(|| config.recipients.dir.clone());
+            // Read and check every file before touching the database.
+            let lists = recipients::read_dir(&dir, &config.locale.supported)?;
+            let store = super::open_store(config).await?;
+            let reports = sync::sync(&store, &lists, &super::actor(), dry_run).await?;
+            let mut out = std::io::stdout().lock();
+            for report in reports {
+                write!(out, "{report}")?;
+            }
+            if dry_run {
+                writeln!(out, "(dry run: nothing was changed)")?;
+            }
+            Ok(())
+        }
+        RecipientsCommand::Export { committee, dir } => {
+            let store = super::open_store(config).await?;
+            match dir {
+                Some(dir) => export_dir(&store, &dir, committee.as_deref()).await,
+                None => {
+                    let slug = committee.unwrap_or_default();
+                    let out = std::io::stdout().lock();
+                    write_csv(&store, &slug, out).await
+                }
+            }
+        }
+    }
+}
+
+async fn export_dir(store: &Store, dir: &Path, only: Option<&str>) -> anyhow::Result<()> {
+    #[derive(serde::Serialize)]
+    struct File<'a> {
+        committee: Vec<&'a crate::members::Committee>,
+    }
+    let committees = store.committees().await?;
+    if let Some(slug) = only
+        && !committees.iter().any(|(_, c)| c.slug == slug)
+    {
+        return Err(UsageError(format!("unknown committee `{slug}`")).into());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let file = File {
+        committee: committees.iter().map(|(_, c)| c).collect(),
+    };
+    let toml_path = dir.join("committees.toml");
+    std::fs::write(&toml_path, toml::to_string(&file)?)
+        .with_context(|| format!("cannot write {}", toml_path.display()))?;
+    for (_, committee) in &committees {
+        if only.is_some_and(|slug| slug != committee.slug) {
+            continue;
+        }
+        let path = dir.join(format!("{}.csv", committee.slug));
+        let file = std::fs::File::create(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_csv(store, &committee.slug, file).await?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+async fn write_csv(store: &Store, slug: &str, out: impl Write) -> anyhow::Result<()> {
+    let members = store.listed_members(Some(slug)).await?;
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(COLUMNS)?;
+    for listed in members {
+        let m = &listed.member;
+        let role = listed
+            .committees
+            .iter()
+            .find(|(s, _)| s == slug)
+            .map(|(_, r)| r.as_str())
+            .unwrap_or("member");
+        writer.write_record([
+            m.email.to_string().as_str(),
+            &m.name,
+            &m.position,
+            &m.organisation,
+            &m.city,
+            &m.country,
+            m.language.map(|l| l.code()).unwrap_or(""),
+            role,
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! `circulars serve`: the daemon.
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Config, Secrets};
+use crate::http::{self, AppState};
+use crate::members::{recipients, sync};
+
+/// Starts the daemon and runs until SIGTERM or Ctrl-C.
+///
+/// # Errors
+/// The database is unavailable, the secret cannot be kept, or the port cannot be bound.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let store = super::open_store(&config).await?;
+    tracing::info!(url = %config.database.url, backend = ?store.backend(), "database ready");
+    let _secrets = Secrets::load(&config.data.dir).context("cannot load the signing secret")?;
+    if config.recipients.sync_on_start {
+        sync_lists(&config, &store).await?;
+    }
+    let members = store.listed_members(None).await?.len();
+    let committees = store.committees().await?.len();
+    tracing::info!(committees, members, "member lists loaded");
+
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    let listener = tokio::net::TcpListener::bind(&config.http.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.http.bind))?;
+    tracing::info!(bind = %config.http.bind, "serving HTTP");
+    http::serve(listener, AppState { store: store.clone() }, shutdown).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Syncs the lists from the files. Bad files are logged and the lists kept as they were:
+/// a typo in a list must not stop circulars already scheduled.
+async fn sync_lists(config: &Config, store: &crate::store::Store) -> anyhow::Result<()> {
+    let dir = &config.recipients.dir;
+    match recipients::read_dir(dir, &config.locale.supported) {
+        Ok(lists) => {
+            for report in sync::sync(store, &lists, "serve:sync_on_start", false).await? {
+                tracing::info!(
+                    committee = %report.slug,
+                    added = report.added.len(),
+                    changed = report.changed.len(),
+                    removed = report.removed.len(),
+                    "list synced"
+                );
+            }
+        }
+        Err(faults) => {
+            for fault in &faults.0 {
+                tracing::error!(%fault, "recipients file refused");
+            }
+            tracing::warn!(dir = %dir.display(), "lists not synced: the database keeps the lists it had");
+        }
+    }
+    Ok(())
+}
+
+async fn cancel_on_signal(shutdown: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot listen for SIGTERM");
+            let _ = ctrl_c.await;
+            shutdown.cancel();
+            return;
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("Ctrl-C: stopping"),
+        _ = term.recv() => tracing::info!("SIGTERM: stopping"),
+    }
+    shutdown.cancel();
+}

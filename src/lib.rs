@@ -1,0 +1,22 @@
+//! `circulars`: multilingual circulars for the committees of a city network.
+//!
+//! Map of the modules, from the edges inwards:
+//! - [`config`]: the configuration file, its environment overrides and the secrets.
+//! - [`store`]: the database (SQLite or PostgreSQL through sqlx), its migrations and queries.
+//! - [`members`]: committees, members, the recipients files and their synchronisation.
+//! - [`locale`]: the supported languages and their local forms of dates and numbers.
+//! - [`circulars`]: circular definitions and their rendering into mail, per member and language.
+//! - [`schedule`]: crontab expressions for reminders.
+//! - [`tokens`]: signed reply and unsubscribe tokens.
+//! - [`http`]: the HTTP server (health check, documents).
+//! - [`cli`]: one file per command of the `circulars` binary.
+
+pub mod circulars;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod locale;
+pub mod members;
+pub mod schedule;
+pub mod store;
+pub mod tokens;

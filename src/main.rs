@@ -1,0 +1,42 @@
+//! The `circulars` binary: parses the command line, starts logging, runs the command.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use circulars::cli::{self, Cli};
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitCode::from(cli::exit::USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let default_level = match cli.command {
+        cli::Command::Serve => "info",
+        _ => "warn",
+    };
+    let filter = EnvFilter::try_from_env("CIRCULARS_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(format!("{default_level},sqlx=warn")));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the runtime: {err}");
+            return ExitCode::from(cli::exit::OTHER);
+        }
+    };
+    match runtime.block_on(cli::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => cli::report(&err),
+    }
+}

@@ -1,0 +1,169 @@
+//! The database: SQLite by default, PostgreSQL for several daemons, both through sqlx's
+//! `Any` driver. The backend is chosen once from the URL; queries are written once with
+//! `$N` placeholders, which both accept, and migrations come in one folder per dialect.
+
+mod members;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+
+pub use members::{MemberEdit, MemberInLists, StoredMember};
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Why the database cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {url} is unavailable: {source}")]
+    Unavailable { url: String, source: sqlx::Error },
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("unknown committee `{0}`")]
+    UnknownCommittee(String),
+    #[error("no member with address `{0}`")]
+    UnknownMember(String),
+    #[error("a member with address `{0}` already exists")]
+    MemberExists(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// A handle on the database: cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens the database at `url` (an SQLite file is created with its folder if missing)
+    /// and applies the migrations.
+    ///
+    /// # Errors
+    /// The database cannot be reached or migrated.
+    #[tracing::instrument(skip_all, fields(backend))]
+    pub async fn open(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        tracing::Span::current().record("backend", tracing::field::debug(backend));
+        let url = match backend {
+            Backend::Sqlite => sqlite_url(url)?,
+            Backend::Postgres => url.to_string(),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers work beside the writer; busy_timeout makes a
+                        // second writer wait instead of failing at once.
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(|source| StoreError::Unavailable {
+                url: redact(&url),
+                source,
+            })?;
+        let store = Store { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool, for modules that keep their own queries.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Answers when the database does.
+    ///
+    /// # Errors
+    /// The database does not answer.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// `sqlite://data/circulars.db` → with `mode=rwc`, after creating `data/`.
+fn sqlite_url(url: &str) -> Result<String, StoreError> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let (file, query) = path.split_once('?').unwrap_or((path, ""));
+    if !file.is_empty() && !file.starts_with(':') {
+        if let Some(parent) = Path::new(file).parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+    }
+    Ok(if query.contains("mode=") {
+        url.to_string()
+    } else if query.is_empty() {
+        format!("sqlite://{file}?mode=rwc")
+    } else {
+        format!("sqlite://{file}?{query}&mode=rwc")
+    })
+}
+
+/// A URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match url::Url::from_str(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Now, as stored: RFC 3339 in UTC with whole seconds.
+pub fn now() -> String {
+    timestamp(chrono::Utc::now())
+}
+
+/// A time as stored.
+pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
