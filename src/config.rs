@@ -349,13 +349,17 @@ impl Config {
                 }
             }
             if !applied {
-                return Err(env_error(format!("bad value for [{section}] {key}: {last_error}")));
+                return Err(env_error(format!(
+                    "bad value for [{section}] {key}: {last_error}"
+                )));
             }
         }
-        table.try_into().map_err(|err: toml::de::Error| ConfigError::File {
-            path: PathBuf::new(),
-            message: err.to_string(),
-        })
+        table
+            .try_into()
+            .map_err(|err: toml::de::Error| ConfigError::File {
+                path: PathBuf::new(),
+                message: err.to_string(),
+            })
     }
 
     /// Checks what the types alone cannot.

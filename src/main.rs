@@ -1,9 +1,10 @@
 //! The `circulars` binary: parses the command line, starts logging, runs the command.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
 use circulars::cli::{self, Cli};
+use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

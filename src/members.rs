@@ -138,7 +138,7 @@ pub struct Listing {
 pub fn check_text(field: &str, value: &str) -> Result<(), String> {
     match value.chars().find(|c| c.is_control()) {
         Some(c) => Err(format!(
-            "field `{field}` contains a control character {c:?} (line breaks are not allowed)"
+            "field `{field}` contains a control character {c:?} (no control characters or line breaks)"
         )),
         None => Ok(()),
     }

@@ -134,9 +134,7 @@ pub async fn run(command: MembersCommand, config: &Config) -> anyhow::Result<()>
             let edit = fields.edit(supported)?;
             let member = match store.member(&email).await? {
                 Some(stored) => {
-                    store
-                        .update_member(&email, &edit, &super::actor())
-                        .await?;
+                    store.update_member(&email, &edit, &super::actor()).await?;
                     edit.apply(&stored.member)
                 }
                 None => edit.apply(&Member::new(email.clone())),
@@ -195,7 +193,14 @@ fn print_members(members: &[MemberInLists], format: Format) -> anyhow::Result<()
                 .iter()
                 .map(|listed| {
                     let r = row(listed);
-                    [r[0].clone(), r[1].clone(), r[4].clone(), r[5].clone(), r[6].clone(), r[7].clone()]
+                    [
+                        r[0].clone(),
+                        r[1].clone(),
+                        r[4].clone(),
+                        r[5].clone(),
+                        r[6].clone(),
+                        r[7].clone(),
+                    ]
                 })
                 .collect();
             let width = |i: usize| {

@@ -28,7 +28,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.http.bind))?;
     tracing::info!(bind = %config.http.bind, "serving HTTP");
-    http::serve(listener, AppState { store: store.clone() }, shutdown).await?;
+    http::serve(
+        listener,
+        AppState {
+            store: store.clone(),
+        },
+        shutdown,
+    )
+    .await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -120,9 +120,17 @@ fn read_committees(path: &Path, supported: &[Language]) -> Result<Vec<Committee>
         let line = line_of(raw.slug.span().start);
         let slug = raw.slug.into_inner();
         if !is_slug(&slug) {
-            faults.push(fault(path, line, format!("slug `{slug}` is not lower-case letters, digits and hyphens")));
+            faults.push(fault(
+                path,
+                line,
+                format!("slug `{slug}` is not lower-case letters, digits and hyphens"),
+            ));
         } else if committees.iter().any(|c| c.slug == slug) {
-            faults.push(fault(path, line, format!("committee `{slug}` is defined twice")));
+            faults.push(fault(
+                path,
+                line,
+                format!("committee `{slug}` is defined twice"),
+            ));
         }
         let lang_line = line_of(raw.language.span().start);
         let language = match parse_language(raw.language.get_ref(), supported) {
@@ -160,10 +168,19 @@ fn parse_language(text: &str, supported: &[Language]) -> Result<Option<Language>
     if text.is_empty() {
         return Ok(None);
     }
-    let codes = || supported.iter().map(|l| l.code()).collect::<Vec<_>>().join(", ");
+    let codes = || {
+        supported
+            .iter()
+            .map(|l| l.code())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match text.parse::<Language>() {
         Ok(lang) if supported.contains(&lang) => Ok(Some(lang)),
-        _ => Err(format!("unknown language `{text}` (supported: {})", codes())),
+        _ => Err(format!(
+            "unknown language `{text}` (supported: {})",
+            codes()
+        )),
     }
 }
 
@@ -181,7 +198,12 @@ pub fn parse_list(
     let mut records = reader.byte_records();
     let mut faults = Vec::new();
     let columns = match records.next() {
-        None => return (Vec::new(), vec![fault(file, 1, "empty file: no header line")]),
+        None => {
+            return (
+                Vec::new(),
+                vec![fault(file, 1, "empty file: no header line")],
+            );
+        }
         Some(Err(err)) => return (Vec::new(), vec![fault(file, 1, err.to_string())]),
         Some(Ok(header)) => match header_columns(&header) {
             Ok(columns) => columns,
@@ -205,7 +227,10 @@ pub fn parse_list(
                 Some(first) => faults.push(fault(
                     file,
                     line,
-                    format!("duplicate address `{}` (first at line {first})", listing.member.email),
+                    format!(
+                        "duplicate address `{}` (first at line {first})",
+                        listing.member.email
+                    ),
                 )),
                 None => {
                     seen.insert(listing.member.email.clone(), line);
@@ -223,7 +248,9 @@ fn header_columns(header: &csv::ByteRecord) -> Result<Vec<usize>, String> {
     for field in header {
         let name = std::str::from_utf8(field).unwrap_or("").trim();
         match COLUMNS.iter().position(|c| *c == name) {
-            Some(i) if columns.contains(&i) => return Err(format!("column `{name}` appears twice")),
+            Some(i) if columns.contains(&i) => {
+                return Err(format!("column `{name}` appears twice"));
+            }
             Some(i) => columns.push(i),
             None => {
                 return Err(format!(
@@ -249,7 +276,11 @@ fn parse_row(
             "{} fields, expected {} ({})",
             record.len(),
             columns.len(),
-            columns.iter().map(|&i| COLUMNS[i]).collect::<Vec<_>>().join(",")
+            columns
+                .iter()
+                .map(|&i| COLUMNS[i])
+                .collect::<Vec<_>>()
+                .join(",")
         )]);
     }
     let mut values: [&str; 8] = [""; 8];
@@ -270,7 +301,16 @@ fn parse_row(
     if !reasons.is_empty() {
         return Err(reasons);
     }
-    let [email, name, position, organisation, city, country, language, role] = values;
+    let [
+        email,
+        name,
+        position,
+        organisation,
+        city,
+        country,
+        language,
+        role,
+    ] = values;
     let email = EmailAddress::parse(email).map_err(|e| format!("address `{email}` {e}"));
     let language = parse_language(language, supported);
     let role = Role::parse(role);

@@ -1,7 +1,7 @@
 //! `recipients sync`: what to change so the database's lists equal the files, as a plan
 //! computed purely from both, then applied in one transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use super::recipients::CommitteeList;
@@ -20,18 +20,19 @@ pub struct MembershipChange {
     pub after: Option<Role>,
 }
 
-/// Everything a sync changes.
+/// Everything a sync changes, borrowing the members from the files and the database
+/// (a sync of 100,000 members must not hold them twice).
 #[derive(Debug, Default, Clone)]
-pub struct Plan {
+pub struct Plan<'a> {
     /// Committees that are new or whose names or language changed.
-    pub committees: Vec<Committee>,
-    pub new_members: Vec<Member>,
+    pub committees: Vec<&'a Committee>,
+    pub new_members: Vec<&'a Member>,
     /// (id, before, after).
-    pub changed_members: Vec<(i64, Member, Member)>,
+    pub changed_members: Vec<(i64, &'a Member, &'a Member)>,
     pub memberships: Vec<MembershipChange>,
 }
 
-impl Plan {
+impl Plan<'_> {
     /// Nothing to do.
     pub fn is_empty(&self) -> bool {
         self.committees.is_empty()
@@ -66,10 +67,13 @@ impl Current {
 
 /// Computes the changes that make `current` equal to `lists`. A committee that is no
 /// longer in the files keeps its row but loses its members.
-pub fn plan(current: &Current, lists: &[CommitteeList]) -> Plan {
+pub fn plan<'a>(current: &'a Current, lists: &'a [CommitteeList]) -> Plan<'a> {
     let mut plan = Plan::default();
-    let members: HashMap<&EmailAddress, &StoredMember> =
-        current.members.iter().map(|m| (&m.member.email, m)).collect();
+    let members: HashMap<&EmailAddress, &StoredMember> = current
+        .members
+        .iter()
+        .map(|m| (&m.member.email, m))
+        .collect();
     let by_id: HashMap<i64, &StoredMember> = current.members.iter().map(|m| (m.id, m)).collect();
     let committee_ids: HashMap<&str, i64> = current
         .committees
@@ -81,12 +85,12 @@ pub fn plan(current: &Current, lists: &[CommitteeList]) -> Plan {
         .iter()
         .map(|(c, m, role)| ((*c, *m), role))
         .collect();
-    let mut seen_members = std::collections::HashSet::new();
+    let mut seen_members = HashSet::new();
 
     for list in lists {
         let slug = &list.committee.slug;
         if !current.committees.iter().any(|(_, c)| c == &list.committee) {
-            plan.committees.push(list.committee.clone());
+            plan.committees.push(&list.committee);
         }
         let committee_id = committee_ids.get(slug.as_str()).copied();
         for (_, listing) in &list.listings {
@@ -94,10 +98,9 @@ pub fn plan(current: &Current, lists: &[CommitteeList]) -> Plan {
             let stored = members.get(&member.email);
             if seen_members.insert(&member.email) {
                 match stored {
-                    None => plan.new_members.push(member.clone()),
+                    None => plan.new_members.push(member),
                     Some(s) if &s.member != member => {
-                        plan.changed_members
-                            .push((s.id, s.member.clone(), member.clone()));
+                        plan.changed_members.push((s.id, &s.member, member));
                     }
                     Some(_) => {}
                 }
@@ -166,24 +169,25 @@ pub fn report(plan: &Plan, lists: &[CommitteeList]) -> Vec<CommitteeReport> {
         .iter()
         .map(|(_, before, after)| (&after.email, before.changed_fields(after)))
         .collect();
-    let mut role_changes: HashMap<(&str, &EmailAddress), ()> = HashMap::new();
+    let mut role_changes: HashSet<(&str, &EmailAddress)> = HashSet::new();
     for change in &plan.memberships {
         let i = entry(&mut reports, &change.committee);
         match (&change.before, &change.after) {
             (None, Some(_)) => reports[i].added.push(change.email.clone()),
             (Some(_), None) => reports[i].removed.push(change.email.clone()),
             _ => {
-                role_changes.insert((change.committee.as_str(), &change.email), ());
+                role_changes.insert((change.committee.as_str(), &change.email));
             }
         }
     }
     for list in lists {
         let i = entry(&mut reports, &list.committee.slug);
+        let added: HashSet<EmailAddress> = reports[i].added.iter().cloned().collect();
         for (_, listing) in &list.listings {
             let email = &listing.member.email;
             let mut fields = field_changes.get(email).cloned().unwrap_or_default();
-            let joined = reports[i].added.contains(email);
-            if role_changes.contains_key(&(list.committee.slug.as_str(), email)) {
+            let joined = added.contains(email);
+            if role_changes.contains(&(list.committee.slug.as_str(), email)) {
                 fields.push("role");
             }
             if !fields.is_empty() && !joined {

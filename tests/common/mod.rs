@@ -1,0 +1,143 @@
+//! Shared test helpers: a fresh database per test on each backend, and the real binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use circulars::store::Store;
+
+/// The PostgreSQL server tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("PG_TEST_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+pub const BACKENDS: [Kind; 2] = [Kind::Sqlite, Kind::Postgres];
+
+/// A database of its own for one test, dropped at the end.
+pub struct TestDb {
+    pub url: String,
+    pub kind: Kind,
+    /// Holds the SQLite file, or is the scratch folder of a PostgreSQL test.
+    pub dir: tempfile::TempDir,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub async fn new(kind: Kind) -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        match kind {
+            Kind::Sqlite => TestDb {
+                url: format!("sqlite://{}", dir.path().join("test.db").display()),
+                kind,
+                dir,
+                pg_name: None,
+            },
+            Kind::Postgres => {
+                let name = format!("circulars_test_{}", random_suffix());
+                admin_execute(&format!("CREATE DATABASE {name}")).await;
+                let admin = postgres_admin_url();
+                let base = admin.rsplit_once('/').unwrap().0;
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    kind,
+                    dir,
+                    pg_name: Some(name),
+                }
+            }
+        }
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::open(&self.url, 4).await.unwrap()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            // Drop may run inside a runtime: use a thread with its own.
+            std::thread::spawn(move || {
+                tokio::runtime::Runtime::new()
+                    .unwrap()
+                    .block_on(admin_execute(&format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )));
+            })
+            .join()
+            .unwrap();
+        }
+    }
+}
+
+async fn admin_execute(sql: &str) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&postgres_admin_url())
+        .await
+        .expect("PostgreSQL for tests (start it or set PG_TEST_URL)");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+}
+
+fn random_suffix() -> String {
+    use rand::Rng;
+    let n: u64 = rand::rng().random();
+    format!("{n:016x}")
+}
+
+/// The project's folder (sample recipients, templates, config).
+pub fn project_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the real binary in `cwd` against `db`, with a clean `CIRCULARS_*` environment.
+pub fn circulars(cwd: &Path, db: &str, args: &[&str]) -> Output {
+    circulars_with(cwd, db, args, &[])
+}
+
+pub fn circulars_with(cwd: &Path, db: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_circulars"));
+    command.current_dir(cwd).args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CIRCULARS_") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env("CIRCULARS_DATABASE_URL", db)
+        .env("CIRCULARS_SECRET", "test-secret")
+        .env("CIRCULARS_TEMPLATES_DIR", project_dir().join("templates"))
+        .envs(env.iter().copied());
+    command.output().unwrap()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Copies the project's sample recipients folder into `dir`/recipients.
+pub fn copy_recipients(dir: &Path) -> PathBuf {
+    let target = dir.join("recipients");
+    std::fs::create_dir_all(&target).unwrap();
+    for entry in std::fs::read_dir(project_dir().join("recipients")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), target.join(entry.file_name())).unwrap();
+    }
+    target
+}
