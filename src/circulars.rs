@@ -1,1 +1,15 @@
-//! (to come)
+//! Circulars: their definitions (`templates/circulars/NNN-slug/`), the layouts, and their
+//! rendering into mail for each member in their language. Pure functions of circular,
+//! member and language; the only IO is reading the template files.
+
+pub mod check;
+pub mod definition;
+pub mod layout;
+mod markdown;
+pub mod message;
+pub mod render;
+mod template;
+
+pub use definition::{Circular, When};
+pub use layout::Layout;
+pub use render::{Recipient, Rendered, Renderer, Settings};

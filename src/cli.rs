@@ -1,5 +1,6 @@
 //! The command line: one module per command, and the mapping of errors to exit codes.
 
+mod circulars;
 mod members;
 mod recipients;
 mod serve;
@@ -42,6 +43,13 @@ pub enum Command {
     /// Members: list, add, update, remove (each edit is audited).
     #[command(subcommand)]
     Members(members::MembersCommand),
+    /// Circulars: list them.
+    #[command(subcommand)]
+    Circulars(circulars::CircularsCommand),
+    /// Preview a circular exactly as a member would receive it.
+    Render(circulars::RenderArgs),
+    /// Check every circular and template; name file and line of each fault.
+    Check,
 }
 
 /// Output formats of listing commands.
@@ -68,6 +76,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => serve::run(config).await,
         Command::Recipients(command) => recipients::run(command, &config).await,
         Command::Members(command) => members::run(command, &config).await,
+        Command::Circulars(command) => circulars::run(command, &config).await,
+        Command::Render(args) => circulars::render(args, &config).await,
+        Command::Check => circulars::check(&config),
     }
 }
 

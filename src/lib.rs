@@ -4,6 +4,7 @@
 //! - [`config`]: the configuration file, its environment overrides and the secrets.
 //! - [`store`]: the database (SQLite or PostgreSQL through sqlx), its migrations and queries.
 //! - [`members`]: committees, members, the recipients files and their synchronisation.
+//! - [`faults`]: faults in input files, named by file and line.
 //! - [`locale`]: the supported languages and their local forms of dates and numbers.
 //! - [`circulars`]: circular definitions and their rendering into mail, per member and language.
 //! - [`schedule`]: crontab expressions for reminders.
@@ -14,6 +15,7 @@
 pub mod circulars;
 pub mod cli;
 pub mod config;
+pub mod faults;
 pub mod http;
 pub mod locale;
 pub mod members;

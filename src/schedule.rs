@@ -1,1 +1,145 @@
-//! (to come)
+//! Reminder schedules: crontab(5) expressions, as users write them, turned into the `cron`
+//! crate's form (which wants a seconds field and numbers Sunday 1 to Saturday 7).
+
+use std::str::FromStr;
+
+/// A reminder schedule: the expression as written and its parsed form.
+#[derive(Debug, Clone)]
+pub struct Reminder {
+    pub expression: String,
+    pub schedule: cron::Schedule,
+}
+
+impl Reminder {
+    /// Parses a five-field crontab expression (`0 9 * * MON`, `30 8 * * 1-5`).
+    ///
+    /// # Errors
+    /// Says what is wrong with the expression.
+    pub fn parse(expression: &str) -> Result<Reminder, String> {
+        let fields: Vec<&str> = expression.split_whitespace().collect();
+        let [minute, hour, dom, month, dow] = fields[..] else {
+            return Err(format!(
+                "`{expression}` has {} fields; expected five: minute hour day-of-month month day-of-week",
+                fields.len()
+            ));
+        };
+        let dow = day_of_week(dow).map_err(|e| format!("`{expression}`: {e}"))?;
+        let converted = format!("0 {minute} {hour} {dom} {month} {dow}");
+        let schedule = cron::Schedule::from_str(&converted)
+            .map_err(|e| format!("`{expression}` is not a valid crontab expression: {e}"))?;
+        Ok(Reminder {
+            expression: expression.to_string(),
+            schedule,
+        })
+    }
+}
+
+const DAY_NAMES: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+/// Converts a crontab day-of-week field (0 or 7 = Sunday, names, ranges, lists, steps)
+/// into an explicit list for `cron` (1 = Sunday).
+fn day_of_week(field: &str) -> Result<String, String> {
+    if field == "*" || field == "?" {
+        return Ok("*".to_string());
+    }
+    let mut days = [false; 7];
+    for item in field.split(',') {
+        let (range, step) = match item.split_once('/') {
+            Some((range, step)) => (
+                range,
+                step.parse::<usize>()
+                    .ok()
+                    .filter(|s| *s > 0)
+                    .ok_or_else(|| format!("bad step `{step}` in day of week"))?,
+            ),
+            None => (item, 1),
+        };
+        let (first, last) = match range {
+            "*" => (0, 6),
+            _ => match range.split_once('-') {
+                Some((a, b)) => (day(a)?, day(b)?),
+                None if step > 1 => (day(range)?, 6),
+                None => (day(range)?, day(range)?),
+            },
+        };
+        // 7 is Sunday too: `5-7` is Friday to Sunday.
+        let last = if last < first && last == 0 { 7 } else { last };
+        if last < first {
+            return Err(format!("day-of-week range `{range}` runs backwards"));
+        }
+        for d in (first..=last).step_by(step) {
+            days[d % 7] = true;
+        }
+    }
+    let list: Vec<String> = (0..7)
+        .filter(|&d| days[d])
+        .map(|d| (d + 1).to_string())
+        .collect();
+    Ok(list.join(","))
+}
+
+/// A crontab day: 0–7 or a three-letter English name.
+fn day(text: &str) -> Result<usize, String> {
+    if let Ok(n) = text.parse::<usize>() {
+        return if n <= 7 {
+            Ok(n)
+        } else {
+            Err(format!("day of week `{n}` is not 0–7"))
+        };
+    }
+    DAY_NAMES
+        .iter()
+        .position(|name| name.eq_ignore_ascii_case(text))
+        .ok_or_else(|| format!("unknown day of week `{text}`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Datelike, TimeZone, Weekday};
+
+    use super::*;
+
+    /// The days a schedule fires on in the week from Monday 23 November 2026.
+    fn weekdays(expression: &str) -> Vec<Weekday> {
+        let start = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+        let end = start + chrono::Duration::days(7);
+        let mut days: Vec<Weekday> = Reminder::parse(expression)
+            .unwrap()
+            .schedule
+            .after(&start)
+            .take_while(|t| *t < end)
+            .map(|t| t.weekday())
+            .collect();
+        days.dedup();
+        days
+    }
+
+    #[test]
+    fn mon_fri_and_1_5_both_mean_monday_to_friday() {
+        use Weekday::*;
+        assert_eq!(weekdays("0 9 * * MON-FRI"), [Mon, Tue, Wed, Thu, Fri]);
+        assert_eq!(weekdays("0 9 * * 1-5"), [Mon, Tue, Wed, Thu, Fri]);
+    }
+
+    #[test]
+    fn sunday_is_zero_or_seven_and_names_work() {
+        use Weekday::*;
+        assert_eq!(weekdays("0 9 * * 0"), [Sun]);
+        assert_eq!(weekdays("0 9 * * 7"), [Sun]);
+        assert_eq!(weekdays("0 9 * * MON"), [Mon]);
+        assert_eq!(weekdays("0 9 * * 5-7"), [Fri, Sat, Sun]);
+        assert_eq!(weekdays("0 9 * * SUN,WED"), [Wed, Sun]);
+    }
+
+    #[test]
+    fn bad_expressions_are_refused_with_a_reason() {
+        assert!(Reminder::parse("0 9 * *").unwrap_err().contains("five"));
+        assert!(
+            Reminder::parse("0 9 * * FUNDAY")
+                .unwrap_err()
+                .contains("FUNDAY")
+        );
+        assert!(Reminder::parse("0 25 * * MON").is_err());
+        assert!(Reminder::parse("0 9 * * 8").is_err());
+    }
+}

@@ -2,13 +2,14 @@
 //! checked as a whole. A file with any bad row is refused, with every fault named.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 
 use super::{Committee, CommitteeNames, EmailAddress, Listing, Member, Role, check_text};
+use crate::faults::line_of;
+pub use crate::faults::{Fault, Faults};
 use crate::locale::Language;
 
 /// The columns of a member list, in the order `recipients export` writes them.
@@ -22,25 +23,6 @@ pub const COLUMNS: [&str; 8] = [
     "language",
     "role",
 ];
-
-/// One fault in one place: printed as `FILE:LINE: reason`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fault {
-    pub file: PathBuf,
-    pub line: usize,
-    pub reason: String,
-}
-
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file.display(), self.line, self.reason)
-    }
-}
-
-/// The faults of a refused recipients folder, one per line.
-#[derive(Debug, thiserror::Error)]
-#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-pub struct Faults(pub Vec<Fault>);
 
 /// A committee and its members, from one file.
 #[derive(Debug, Clone)]
@@ -99,17 +81,17 @@ pub fn read_dir(dir: &Path, supported: &[Language]) -> Result<Vec<CommitteeList>
 }
 
 fn fault(file: &Path, line: usize, reason: impl Into<String>) -> Fault {
-    Fault {
-        file: file.to_path_buf(),
-        line,
-        reason: reason.into(),
-    }
+    Fault::new(file, line, reason)
 }
 
-fn read_committees(path: &Path, supported: &[Language]) -> Result<Vec<Committee>, Faults> {
+/// Reads and checks `committees.toml`.
+///
+/// # Errors
+/// Every fault, with its line.
+pub fn read_committees(path: &Path, supported: &[Language]) -> Result<Vec<Committee>, Faults> {
     let text = std::fs::read_to_string(path)
         .map_err(|err| Faults(vec![fault(path, 0, format!("cannot read: {err}"))]))?;
-    let line_of = |offset: usize| text[..offset.min(text.len())].lines().count().max(1);
+    let line_of = |offset: usize| line_of(&text, offset);
     let raw: CommitteesFile = toml::from_str(&text).map_err(|err| {
         let line = err.span().map_or(0, |span| line_of(span.start));
         Faults(vec![fault(path, line, err.message().to_string())])

@@ -1,0 +1,181 @@
+//! `circulars check`: every circular and template read, parsed and rendered for sample
+//! members, with each fault named by file and line. Nothing is sent or stored.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::definition::{self, Circular};
+use super::layout::Layout;
+use super::render::{Recipient, Renderer, Settings};
+use crate::faults::Fault;
+use crate::locale::Language;
+use crate::members::{Committee, CommitteeNames, EmailAddress, Member};
+use crate::tokens::Signer;
+
+/// What `check` found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The circulars without faults.
+    pub circulars: Vec<Arc<Circular>>,
+    /// Faults: the command fails.
+    pub faults: Vec<Fault>,
+    /// Worth knowing, not wrong (a language that falls back).
+    pub notices: Vec<String>,
+}
+
+/// Checks the layouts and every circular under `templates/circulars/`.
+pub fn check(
+    templates: &Path,
+    committees: &[Committee],
+    supported: &[Language],
+    settings: &Settings,
+) -> Report {
+    let mut report = Report::default();
+    let layout = match Layout::load(&templates.join("layout")) {
+        Ok(layout) => Arc::new(layout),
+        Err(faults) => {
+            report.faults.extend(faults);
+            return report;
+        }
+    };
+    let dir = templates.join("circulars");
+    let folders = match definition::folders(&dir) {
+        Ok(folders) => folders,
+        Err(err) => {
+            report
+                .faults
+                .push(Fault::new(&dir, 0, format!("cannot read: {err}")));
+            return report;
+        }
+    };
+    for folder in folders {
+        match definition::load(&folder, supported) {
+            Ok(circular) => check_one(
+                Arc::new(circular),
+                &layout,
+                committees,
+                supported,
+                settings,
+                &mut report,
+            ),
+            Err(faults) => report.faults.extend(faults),
+        }
+    }
+    let mut numbers: Vec<u32> = report.circulars.iter().map(|c| c.number).collect();
+    numbers.sort_unstable();
+    for pair in numbers.windows(2) {
+        if pair[0] == pair[1] {
+            report.faults.push(Fault::new(
+                &dir,
+                0,
+                format!("two folders define circular {}", pair[0]),
+            ));
+        }
+    }
+    report
+}
+
+fn check_one(
+    circular: Arc<Circular>,
+    layout: &Arc<Layout>,
+    committees: &[Committee],
+    supported: &[Language],
+    settings: &Settings,
+    report: &mut Report,
+) {
+    let toml = circular.dir.join("circular.toml");
+    let before = report.faults.len();
+    let mut used = Vec::new();
+    for slug in &circular.committees {
+        match committees.iter().find(|c| &c.slug == slug) {
+            Some(committee) => used.push(committee.clone()),
+            None => report.faults.push(Fault::new(
+                &toml,
+                line_containing(&toml, "committees"),
+                format!("unknown committee `{slug}` (not in recipients/committees.toml)"),
+            )),
+        }
+    }
+    let renderer = match Renderer::new(
+        circular.clone(),
+        layout.clone(),
+        settings.clone(),
+        Signer::new(b"check"),
+    ) {
+        Ok(renderer) => renderer,
+        Err(err) => {
+            report.faults.extend(err.0);
+            return;
+        }
+    };
+    let committee = used
+        .first()
+        .cloned()
+        .unwrap_or_else(|| sample_committee(&circular));
+    for &lang in &circular.languages {
+        for member in sample_members() {
+            let to = Recipient {
+                member_id: 1,
+                member: &member,
+                committee: &committee,
+            };
+            if let Err(err) = renderer.render(to, Some(lang)) {
+                for fault in err.0 {
+                    if !report.faults.contains(&fault) {
+                        report.faults.push(fault);
+                    }
+                }
+            }
+        }
+    }
+    for &lang in supported {
+        if !circular.languages.contains(&lang) {
+            let (used, _) = renderer.pick_language(&[lang, settings.default_language]);
+            report.notices.push(format!(
+                "{}: no {lang}.md: members who read {} get the {} text",
+                circular.folder_name(),
+                Language::En.name_of(lang),
+                Language::En.name_of(used),
+            ));
+        }
+    }
+    if report.faults.len() == before {
+        report.circulars.push(circular);
+    }
+}
+
+/// The first line of `file` holding `needle`, else 0.
+fn line_containing(file: &Path, needle: &str) -> usize {
+    std::fs::read_to_string(file)
+        .ok()
+        .and_then(|t| t.lines().position(|l| l.contains(needle)))
+        .map_or(0, |i| i + 1)
+}
+
+fn sample_committee(circular: &Circular) -> Committee {
+    let slug = circular.committees.first().cloned().unwrap_or_default();
+    Committee {
+        language: circular.languages[0],
+        name: CommitteeNames {
+            en: slug.clone(),
+            fr: slug.clone(),
+            es: slug.clone(),
+        },
+        slug,
+    }
+}
+
+/// A member with every field, and one with only an address: templates must read well for
+/// both (a greeting without a name, say).
+pub fn sample_members() -> [Member; 2] {
+    let email = EmailAddress::parse("member@example.org").expect("a valid sample address");
+    let full = Member {
+        name: "Ana Pérez".into(),
+        position: "Head of Digital Affairs".into(),
+        organisation: "City of Example".into(),
+        city: "Example City".into(),
+        country: "ES".into(),
+        ..Member::new(email.clone())
+    };
+    [full, Member::new(email)]
+}

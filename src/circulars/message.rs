@@ -1,0 +1,151 @@
+//! A rendered circular as a MIME message: `multipart/alternative` (plain text and HTML),
+//! inside `multipart/mixed` when documents are attached, with the list headers.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+
+use super::render::Rendered;
+use crate::members::{Committee, EmailAddress};
+
+/// What the message needs besides the rendered text.
+#[derive(Debug, Clone)]
+pub struct Envelope<'a> {
+    pub from_name: &'a str,
+    pub from_address: &'a str,
+    pub to_name: &'a str,
+    pub to: &'a EmailAddress,
+    /// Fixed before the first attempt, so a resend carries the same one (without `<>`).
+    pub message_id: String,
+    pub date: SystemTime,
+    pub committee: &'a Committee,
+    /// The domain list ids are made under.
+    pub list_domain: &'a str,
+}
+
+/// A file attached to the message.
+#[derive(Debug, Clone)]
+pub struct AttachedFile {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl AttachedFile {
+    /// Reads `dir/filename`, typing it by its extension.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub fn read(dir: &Path, filename: &str) -> std::io::Result<AttachedFile> {
+        let bytes = std::fs::read(dir.join(filename))?;
+        let extension = Path::new(filename)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let content_type = match extension.as_str() {
+            "txt" | "md" => "text/plain; charset=utf-8",
+            "html" | "htm" => "text/html; charset=utf-8",
+            "pdf" => "application/pdf",
+            "csv" => "text/csv; charset=utf-8",
+            "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "odt" => "application/vnd.oasis.opendocument.text",
+            _ => "application/octet-stream",
+        };
+        Ok(AttachedFile {
+            filename: filename.to_string(),
+            content_type: content_type.to_string(),
+            bytes,
+        })
+    }
+}
+
+/// Why a message cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum MessageError {
+    #[error("bad address `{0}`: {1}")]
+    Address(String, lettre::address::AddressError),
+    #[error("bad content type `{0}`")]
+    ContentType(String),
+    #[error(transparent)]
+    Build(#[from] lettre::error::Error),
+}
+
+fn header(name: &'static str, value: String) -> HeaderValue {
+    HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
+}
+
+/// Builds the message.
+///
+/// # Errors
+/// An address lettre refuses.
+pub fn build(
+    rendered: &Rendered,
+    attachments: &[AttachedFile],
+    envelope: &Envelope<'_>,
+) -> Result<lettre::Message, MessageError> {
+    let mailbox = |name: &str, address: &str| -> Result<Mailbox, MessageError> {
+        let parsed = address
+            .parse()
+            .map_err(|e| MessageError::Address(address.to_string(), e))?;
+        let name = name.trim();
+        Ok(Mailbox::new(
+            (!name.is_empty()).then(|| clean(name)),
+            parsed,
+        ))
+    };
+    let list_name = clean(envelope.committee.name.get(rendered.language));
+    let alternative = MultiPart::alternative()
+        .singlepart(SinglePart::plain(rendered.text.clone()))
+        .singlepart(SinglePart::html(rendered.html.clone()));
+    let builder = lettre::Message::builder()
+        .from(mailbox(envelope.from_name, envelope.from_address)?)
+        .to(mailbox(envelope.to_name, &envelope.to.to_ascii())?)
+        .reply_to(mailbox("", &rendered.reply_to)?)
+        .subject(rendered.subject.clone())
+        .date(envelope.date)
+        .message_id(Some(format!("<{}>", envelope.message_id)))
+        .raw_header(header(
+            "List-Id",
+            format!(
+                "\"{list_name}\" <{}.{}>",
+                envelope.committee.slug, envelope.list_domain
+            ),
+        ))
+        .raw_header(header(
+            "List-Unsubscribe",
+            format!(
+                "<{}>, <{}>",
+                rendered.unsubscribe_mailto, rendered.unsubscribe_url
+            ),
+        ))
+        .raw_header(header(
+            "List-Unsubscribe-Post",
+            "List-Unsubscribe=One-Click".into(),
+        ))
+        .raw_header(header("Content-Language", rendered.language.code().into()))
+        .raw_header(header("Auto-Submitted", "auto-generated".into()));
+    let message = if attachments.is_empty() {
+        builder.multipart(alternative)?
+    } else {
+        let mut mixed = MultiPart::mixed().multipart(alternative);
+        for file in attachments {
+            let content_type = ContentType::parse(&file.content_type)
+                .map_err(|_| MessageError::ContentType(file.content_type.clone()))?;
+            mixed = mixed.singlepart(
+                Attachment::new(file.filename.clone()).body(file.bytes.clone(), content_type),
+            );
+        }
+        builder.multipart(mixed)?
+    };
+    Ok(message)
+}
+
+/// A display name without control characters or quotes that would break the header.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() || c == '"' { ' ' } else { c })
+        .collect()
+}

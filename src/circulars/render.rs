@@ -1,0 +1,574 @@
+//! Rendering a circular for a member, in their language.
+//!
+//! Tera and Markdown run once per circular, language, committee and *shape* (which member
+//! fields are empty, since a template may test them), with each member value replaced by
+//! a placeholder. The result is kept as literal pieces and slots; a member's mail is then
+//! only their values put in the slots, HTML-escaped in the HTML. So rendering never limits
+//! sending, and member data can neither inject HTML nor be read as Markdown.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use tera::Context;
+
+use super::definition::{Circular, Localized};
+use super::layout::{self, Layout};
+use super::markdown;
+use super::template::{tera_faults, tera_for};
+use crate::faults::Fault;
+use crate::locale::Language;
+use crate::members::{Committee, Member};
+use crate::tokens::{Purpose, Signer};
+
+/// The per-member values, in slot order.
+const SLOTS: [&str; 9] = [
+    "member.name",
+    "member.email",
+    "member.position",
+    "member.organisation",
+    "member.city",
+    "member.country",
+    "links.register",
+    "links.unsubscribe",
+    "links.reply",
+];
+/// The first slots are member fields that may be empty; the others never are.
+const MEMBER_FIELDS: usize = 6;
+
+fn placeholder(slot: usize) -> String {
+    format!("QQV{slot}VQQ")
+}
+
+/// What rendering needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub reply_local: String,
+    pub reply_domain: String,
+    /// Base of the one-click unsubscribe and document links.
+    pub public_url: String,
+    pub default_language: Language,
+}
+
+/// Who a mail is for.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient<'a> {
+    pub member_id: i64,
+    pub member: &'a Member,
+    pub committee: &'a Committee,
+}
+
+/// A rendered mail body, ready to be put in a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub language: Language,
+    /// The member's language was not available and another was used.
+    pub fallback: bool,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub reply_to: String,
+    pub unsubscribe_url: String,
+    pub unsubscribe_mailto: String,
+}
+
+/// Literal pieces and slots: `pieces[0] slot[0] pieces[1] …`.
+#[derive(Debug)]
+struct Pieces {
+    literals: Vec<String>,
+    slots: Vec<usize>,
+}
+
+impl Pieces {
+    fn split(text: &str) -> Pieces {
+        let mut literals = Vec::new();
+        let mut slots = Vec::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("QQV") {
+            let after = &rest[start + 3..];
+            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+            let slot = digits.parse::<usize>().ok().filter(|s| *s < SLOTS.len());
+            match slot {
+                Some(slot) if after[digits.len()..].starts_with("VQQ") => {
+                    literals.push(rest[..start].to_string());
+                    slots.push(slot);
+                    rest = &after[digits.len() + 3..];
+                }
+                _ => {
+                    literals.push(rest[..start + 3].to_string());
+                    slots.push(usize::MAX);
+                    rest = after;
+                }
+            }
+        }
+        literals.push(rest.to_string());
+        Pieces { literals, slots }
+    }
+
+    fn fill(&self, values: &[String]) -> String {
+        let mut out =
+            String::with_capacity(self.literals.iter().map(String::len).sum::<usize>() + 256);
+        for (literal, slot) in self.literals.iter().zip(&self.slots) {
+            out.push_str(literal);
+            if let Some(value) = values.get(*slot) {
+                out.push_str(value);
+            }
+        }
+        out.push_str(self.literals.last().map_or("", String::as_str));
+        out
+    }
+}
+
+/// One compiled shape.
+#[derive(Debug)]
+struct Compiled {
+    subject: Pieces,
+    text: Pieces,
+    html: Pieces,
+}
+
+/// Renders one circular for any member. Cheap to share between workers.
+pub struct Renderer {
+    circular: Arc<Circular>,
+    layout: Arc<Layout>,
+    settings: Settings,
+    signer: Signer,
+    /// Subject and body templates of each language.
+    templates: HashMap<Language, tera::Tera>,
+    /// (committee, language, empty-field mask) → compiled shape.
+    cache: Mutex<HashMap<(String, Language, u8), Arc<Compiled>>>,
+}
+
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renderer")
+            .field("circular", &self.circular.number)
+            .finish()
+    }
+}
+
+/// Why a render failed: a template error, named by file and line.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+pub struct RenderError(pub Vec<Fault>);
+
+impl Renderer {
+    /// Parses the circular's templates.
+    ///
+    /// # Errors
+    /// A template with a syntax error, named by file and line.
+    pub fn new(
+        circular: Arc<Circular>,
+        layout: Arc<Layout>,
+        settings: Settings,
+        signer: Signer,
+    ) -> Result<Renderer, RenderError> {
+        let mut templates = HashMap::new();
+        let mut faults = Vec::new();
+        for (&lang, text) in &circular.texts {
+            let mut tera = tera_for(lang);
+            if let Err(err) = tera.add_raw_template("subject", &text.subject) {
+                faults.extend(tera_faults(
+                    &err,
+                    &text.file,
+                    text.subject_line,
+                    &text.subject,
+                ));
+            }
+            if let Err(err) = tera.add_raw_template("body", &text.body) {
+                faults.extend(tera_faults(&err, &text.file, text.body_line, &text.body));
+            }
+            templates.insert(lang, tera);
+        }
+        if !faults.is_empty() {
+            return Err(RenderError(faults));
+        }
+        Ok(Renderer {
+            circular,
+            layout,
+            settings,
+            signer,
+            templates,
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn circular(&self) -> &Circular {
+        &self.circular
+    }
+
+    /// The language a member reads this circular in: theirs, else their committee's, else
+    /// the default, else the circular's first; and whether that is a fallback.
+    pub fn language_for(&self, member: &Member, committee: &Committee) -> (Language, bool) {
+        let wanted = member.language.unwrap_or(committee.language);
+        self.pick_language(&[wanted, committee.language, self.settings.default_language])
+    }
+
+    /// The first of `wanted` the circular is written in; `true` when it is not the first.
+    pub fn pick_language(&self, wanted: &[Language]) -> (Language, bool) {
+        let available = &self.circular.languages;
+        let chosen = wanted
+            .iter()
+            .copied()
+            .find(|l| available.contains(l))
+            .unwrap_or(available[0]);
+        (chosen, Some(&chosen) != wanted.first())
+    }
+
+    /// Renders the circular for `to`, in `lang` (or their language).
+    ///
+    /// # Errors
+    /// A template refers to something the circular does not define.
+    pub fn render(
+        &self,
+        to: Recipient<'_>,
+        lang: Option<Language>,
+    ) -> Result<Rendered, RenderError> {
+        let (language, fallback) = match lang {
+            Some(lang) => self.pick_language(&[lang]),
+            None => self.language_for(to.member, to.committee),
+        };
+        if fallback {
+            tracing::warn!(
+                circular = self.circular.number,
+                member = %to.member.email,
+                language = %language,
+                "circular not written in the member's language: using another"
+            );
+        }
+        let values = self.values(to, language);
+        let mask = (0..MEMBER_FIELDS)
+            .filter(|&i| values[i].is_empty())
+            .fold(0u8, |mask, i| mask | (1 << i));
+        let compiled = self.compiled(to.committee, language, mask)?;
+        let escaped: Vec<String> = values.iter().map(|v| escape_html(v)).collect();
+        let header_safe: Vec<String> = values.iter().map(|v| one_line(v)).collect();
+        Ok(Rendered {
+            language,
+            fallback,
+            subject: one_line(&compiled.subject.fill(&header_safe)),
+            text: compiled.text.fill(&values),
+            html: compiled.html.fill(&escaped),
+            reply_to: values[8].clone(),
+            unsubscribe_url: values[7].clone(),
+            unsubscribe_mailto: format!(
+                "mailto:{}+u.{}@{}?subject=unsubscribe",
+                self.settings.reply_local,
+                self.signer.token(Purpose::Unsubscribe, 0, to.member_id),
+                self.settings.reply_domain
+            ),
+        })
+    }
+
+    /// The member's values, in slot order.
+    fn values(&self, to: Recipient<'_>, lang: Language) -> Vec<String> {
+        let m = to.member;
+        let number = self.circular.number;
+        let reply = self.signer.reply_address(
+            &self.settings.reply_local,
+            &self.settings.reply_domain,
+            number,
+            to.member_id,
+        );
+        let subject = format!("{} {number}", self.layout.word(lang, "register_subject"));
+        let register = format!(
+            "mailto:{reply}?subject={}",
+            percent_encoding::utf8_percent_encode(&subject, percent_encoding::NON_ALPHANUMERIC)
+        );
+        let unsubscribe = format!(
+            "{}/unsubscribe/{}",
+            self.settings.public_url.trim_end_matches('/'),
+            self.signer.token(Purpose::Unsubscribe, 0, to.member_id)
+        );
+        vec![
+            m.name.clone(),
+            m.email.to_string(),
+            m.position.clone(),
+            m.organisation.clone(),
+            m.city.clone(),
+            m.country.clone(),
+            register,
+            unsubscribe,
+            reply,
+        ]
+    }
+
+    fn compiled(
+        &self,
+        committee: &Committee,
+        lang: Language,
+        mask: u8,
+    ) -> Result<Arc<Compiled>, RenderError> {
+        let key = (committee.slug.clone(), lang, mask);
+        if let Some(found) = self.cache.lock().expect("render cache").get(&key) {
+            return Ok(found.clone());
+        }
+        let compiled = Arc::new(self.compile(committee, lang, mask)?);
+        self.cache
+            .lock()
+            .expect("render cache")
+            .insert(key, compiled.clone());
+        Ok(compiled)
+    }
+
+    /// Runs Tera, Markdown and the layout with placeholders for the member's values.
+    fn compile(
+        &self,
+        committee: &Committee,
+        lang: Language,
+        mask: u8,
+    ) -> Result<Compiled, RenderError> {
+        let text = &self.circular.texts[&lang];
+        let tera = &self.templates[&lang];
+        let slot = |i: usize| {
+            if i < MEMBER_FIELDS && mask & (1 << i) != 0 {
+                String::new()
+            } else {
+                placeholder(i)
+            }
+        };
+        let context = self.context(committee, lang, &slot);
+        let fault = |err: tera::Error, first_line: usize, source: &str| {
+            RenderError(tera_faults(&err, &text.file, first_line, source))
+        };
+        let subject = tera
+            .render("subject", &context)
+            .map_err(|e| fault(e, text.subject_line, &text.subject))?;
+        let body = tera
+            .render("body", &context)
+            .map_err(|e| fault(e, text.body_line, &text.body))?;
+
+        let mut outer = context.clone();
+        outer.insert("subject", &subject);
+        outer.insert("t", self.layout.strings(lang));
+        outer.insert("body", &markdown::to_html(&body));
+        let layout_fault = |err: tera::Error, name: &str| {
+            RenderError(vec![Fault::new(
+                std::path::Path::new(name),
+                0,
+                super::template::describe(&err),
+            )])
+        };
+        let html = self
+            .layout
+            .tera
+            .render(layout::HTML, &outer)
+            .map_err(|e| layout_fault(e, layout::HTML))?;
+        outer.insert(
+            "body",
+            &markdown::to_text(&body, &self.layout.word(lang, "links")),
+        );
+        let text = self
+            .layout
+            .tera
+            .render(layout::TEXT, &outer)
+            .map_err(|e| layout_fault(e, layout::TEXT))?;
+        Ok(Compiled {
+            subject: Pieces::split(&subject),
+            text: Pieces::split(&text),
+            html: Pieces::split(&html),
+        })
+    }
+
+    /// The Tera context of a circular in one language for one committee.
+    fn context(
+        &self,
+        committee: &Committee,
+        lang: Language,
+        slot: &dyn Fn(usize) -> String,
+    ) -> Context {
+        let c = &self.circular;
+        let pick = |l: &Localized| pick(l, lang, &c.languages);
+        let mut context = Context::new();
+        context.insert("lang", lang.code());
+        context.insert(
+            "member",
+            &HashMap::from([
+                ("name", slot(0)),
+                ("email", slot(1)),
+                ("position", slot(2)),
+                ("organisation", slot(3)),
+                ("city", slot(4)),
+                ("country", slot(5)),
+            ]),
+        );
+        context.insert(
+            "links",
+            &HashMap::from([
+                ("register", slot(6)),
+                ("unsubscribe", slot(7)),
+                ("reply", slot(8)),
+            ]),
+        );
+        context.insert(
+            "committee",
+            &HashMap::from([
+                ("slug", committee.slug.as_str()),
+                ("name", committee.name.get(lang)),
+            ]),
+        );
+        context.insert(
+            "circular",
+            &CircularContext {
+                number: c.number,
+                date: c.send_at.map(|w| w.to_template_value()),
+                deadline: c.deadline.map(|w| w.to_template_value()),
+                capacity: c.capacity,
+                contact: &c.contact,
+            },
+        );
+        if let Some(event) = &c.event {
+            context.insert(
+                "event",
+                &EventContext {
+                    title: pick(&event.title),
+                    place: pick(&event.place),
+                    start: event.start.to_template_value(),
+                    end: event.end.to_template_value(),
+                    timezone: event.timezone.name(),
+                    sessions: event.sessions.iter().map(pick).collect(),
+                },
+            );
+        }
+        let documents: Vec<DocumentContext> = c
+            .documents
+            .iter()
+            .map(|d| DocumentContext {
+                title: pick(&d.title),
+                note: if d.note.is_empty() {
+                    String::new()
+                } else {
+                    pick(&d.note)
+                },
+                versions: d
+                    .files
+                    .iter()
+                    .map(|(&version, file)| VersionContext {
+                        language: version.code(),
+                        language_name: lang.name_of(version),
+                        filename: file.clone(),
+                        url: if d.attach {
+                            String::new()
+                        } else {
+                            self.document_url(file)
+                        },
+                    })
+                    .collect(),
+            })
+            .collect();
+        context.insert("documents", &documents);
+        let attached: Vec<&str> = c
+            .documents
+            .iter()
+            .filter(|d| d.attach)
+            .flat_map(|d| d.files.values().map(String::as_str))
+            .collect();
+        context.insert("attachments", &attached);
+        context
+    }
+
+    /// Where `serve` publishes a linked document.
+    pub fn document_url(&self, file: &str) -> String {
+        format!(
+            "{}/circulars/{}/documents/{file}",
+            self.settings.public_url.trim_end_matches('/'),
+            self.circular.number
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct CircularContext<'a> {
+    number: u32,
+    date: Option<String>,
+    deadline: Option<String>,
+    capacity: Option<u32>,
+    contact: &'a str,
+}
+
+#[derive(Serialize)]
+struct EventContext<'a> {
+    title: String,
+    place: String,
+    start: String,
+    end: String,
+    timezone: &'a str,
+    sessions: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct DocumentContext {
+    title: String,
+    note: String,
+    versions: Vec<VersionContext>,
+}
+
+#[derive(Serialize)]
+struct VersionContext {
+    language: &'static str,
+    language_name: &'static str,
+    filename: String,
+    url: String,
+}
+
+/// A localised text in `lang`, else in the circular's first language that has it.
+fn pick(text: &Localized, lang: Language, order: &[Language]) -> String {
+    text.get(&lang)
+        .or_else(|| order.iter().find_map(|l| text.get(l)))
+        .or_else(|| text.values().next())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Text safe in HTML content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A value for a header: control characters (line breaks above all) become spaces.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_put_values_in_their_slots_and_leave_other_text_alone() {
+        let pieces = Pieces::split("Dear QQV0VQQ, QQV99VQQ QQVxQQV1VQQ.");
+        let values: Vec<String> = ["Ana", "ana@example.org"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            pieces.fill(&values),
+            "Dear Ana, QQV99VQQ QQVxana@example.org."
+        );
+    }
+
+    #[test]
+    fn member_data_is_escaped_for_html_and_kept_on_one_line_for_headers() {
+        assert_eq!(
+            escape_html("<b>\"O'Neil\" & co</b>"),
+            "&lt;b&gt;&quot;O&#39;Neil&quot; &amp; co&lt;/b&gt;"
+        );
+        assert_eq!(
+            one_line("Hi\r\nBcc: all@example.org"),
+            "Hi  Bcc: all@example.org"
+        );
+    }
+}

@@ -1,0 +1,315 @@
+//! `circulars circulars list`, `circulars render`, `circulars check`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use super::{Format, UsageError};
+use crate::circulars::check::{self, sample_members};
+use crate::circulars::definition;
+use crate::circulars::message::{self, AttachedFile, Envelope};
+use crate::circulars::{Circular, Layout, Recipient, Renderer, Settings};
+use crate::config::{Config, Secrets};
+use crate::faults::Faults;
+use crate::locale::Language;
+use crate::members::recipients::read_committees;
+use crate::members::{Committee, EmailAddress};
+use crate::tokens::Signer;
+
+#[derive(Debug, Subcommand)]
+pub enum CircularsCommand {
+    /// List the circulars defined in templates/circulars/.
+    List {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+/// Output of `render`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum RenderFormat {
+    #[default]
+    Text,
+    Html,
+    Eml,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The circular's number (30).
+    number: u32,
+    /// The language to render [default: the member's, else the default language].
+    #[arg(long)]
+    lang: Option<String>,
+    /// Render exactly what this member would receive (from the database).
+    #[arg(long)]
+    member: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    format: RenderFormat,
+}
+
+pub fn settings(config: &Config) -> Settings {
+    Settings {
+        reply_local: config.sender.reply_local.clone(),
+        reply_domain: config.sender.reply_domain.clone(),
+        public_url: config.http.public_url.clone(),
+        default_language: config.locale.default,
+    }
+}
+
+fn committees_from_files(config: &Config) -> Vec<Committee> {
+    read_committees(
+        &config.recipients.dir.join("committees.toml"),
+        &config.locale.supported,
+    )
+    .unwrap_or_default()
+}
+
+/// `circulars check`: exit 65 with every fault when anything is wrong.
+pub fn check(config: &Config) -> anyhow::Result<()> {
+    let report = check::check(
+        &config.templates.dir,
+        &committees_from_files(config),
+        &config.locale.supported,
+        &settings(config),
+    );
+    for notice in &report.notices {
+        eprintln!("note: {notice}");
+    }
+    if !report.faults.is_empty() {
+        return Err(Faults(report.faults).into());
+    }
+    println!("{} circular(s) checked, no fault", report.circulars.len());
+    Ok(())
+}
+
+/// Loads one circular by number.
+fn load_circular(config: &Config, number: u32) -> anyhow::Result<Circular> {
+    let dir = config.templates.dir.join("circulars");
+    let folders =
+        definition::folders(&dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    let folder = folders
+        .into_iter()
+        .find(|f| {
+            f.file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.split('-').next())
+                .and_then(|n| n.parse::<u32>().ok())
+                == Some(number)
+        })
+        .ok_or_else(|| UsageError(format!("no circular {number} in {}", dir.display())))?;
+    definition::load(&folder, &config.locale.supported).map_err(|faults| Faults(faults).into())
+}
+
+#[derive(Serialize)]
+struct ListedCircular {
+    number: u32,
+    slug: String,
+    languages: Vec<Language>,
+    committees: Vec<String>,
+    status: String,
+    send_at: Option<String>,
+    deadline: Option<String>,
+    capacity: Option<u32>,
+}
+
+pub async fn run(command: CircularsCommand, config: &Config) -> anyhow::Result<()> {
+    let CircularsCommand::List { format } = command;
+    let dir = config.templates.dir.join("circulars");
+    let mut listed = Vec::new();
+    let store = super::open_store(config).await?;
+    let statuses = store.circular_statuses().await?;
+    for folder in
+        definition::folders(&dir).with_context(|| format!("cannot read {}", dir.display()))?
+    {
+        match definition::load(&folder, &config.locale.supported) {
+            Ok(c) => listed.push(ListedCircular {
+                status: statuses
+                    .iter()
+                    .find(|(n, _)| *n == i64::from(c.number))
+                    .map_or("draft".to_string(), |(_, s)| s.clone()),
+                number: c.number,
+                languages: c.languages.clone(),
+                committees: c.committees.clone(),
+                send_at: c.send_at.map(|w| w.to_template_value()),
+                deadline: c.deadline.map(|w| w.to_template_value()),
+                capacity: c.capacity,
+                slug: c.slug,
+            }),
+            Err(faults) => {
+                for fault in faults {
+                    eprintln!("{fault}");
+                }
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &listed)?;
+            writeln!(out)?;
+        }
+        Format::Table | Format::Csv => {
+            let sep = if format == Format::Csv { "," } else { "  " };
+            let header = [
+                "NUMBER",
+                "SLUG",
+                "LANGUAGES",
+                "STATUS",
+                "SEND_AT",
+                "DEADLINE",
+                "CAPACITY",
+            ];
+            writeln!(out, "{}", header.join(sep))?;
+            for c in &listed {
+                let languages: Vec<&str> = c.languages.iter().map(|l| l.code()).collect();
+                writeln!(
+                    out,
+                    "{}",
+                    [
+                        format!("{:03}", c.number),
+                        c.slug.clone(),
+                        languages.join(" "),
+                        c.status.clone(),
+                        c.send_at.clone().unwrap_or_default(),
+                        c.deadline.clone().unwrap_or_default(),
+                        c.capacity.map(|n| n.to_string()).unwrap_or_default(),
+                    ]
+                    .join(sep)
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `circulars render NNN`: what a member (or a sample member) would receive.
+pub async fn render(args: RenderArgs, config: &Config) -> anyhow::Result<()> {
+    let lang = args
+        .lang
+        .as_deref()
+        .map(|code| {
+            code.parse::<Language>()
+                .ok()
+                .filter(|l| config.locale.supported.contains(l))
+                .ok_or_else(|| UsageError(format!("unknown language `{code}`")))
+        })
+        .transpose()?;
+    let circular = Arc::new(load_circular(config, args.number)?);
+    let layout = Layout::load(&config.templates.dir.join("layout")).map_err(Faults)?;
+    let secrets = Secrets::load(&config.data.dir).context("cannot load the signing secret")?;
+    let renderer = Renderer::new(
+        circular.clone(),
+        Arc::new(layout),
+        settings(config),
+        Signer::new(&secrets.signing_key),
+    )
+    .map_err(|e| Faults(e.0))?;
+
+    let (member_id, member, committee) = match &args.member {
+        Some(email) => {
+            let email = EmailAddress::parse(email.trim())
+                .map_err(|e| UsageError(format!("address `{email}` {e}")))?;
+            let store = super::open_store(config).await?;
+            let stored = store
+                .member(&email)
+                .await?
+                .ok_or_else(|| crate::store::StoreError::UnknownMember(email.to_string()))?;
+            let listed = store.listed_members(None).await?;
+            let theirs: Vec<String> = listed
+                .iter()
+                .find(|m| m.member.email == email)
+                .map(|m| m.committees.iter().map(|(slug, _)| slug.clone()).collect())
+                .unwrap_or_default();
+            let slug = circular
+                .committees
+                .iter()
+                .find(|c| theirs.contains(c))
+                .ok_or_else(|| {
+                    UsageError(format!(
+                        "{email} is in none of the committees of circular {}",
+                        circular.number
+                    ))
+                })?;
+            let committee = store
+                .committees()
+                .await?
+                .into_iter()
+                .map(|(_, c)| c)
+                .find(|c| &c.slug == slug)
+                .ok_or_else(|| crate::store::StoreError::UnknownCommittee(slug.clone()))?;
+            (stored.id, stored.member, committee)
+        }
+        None => {
+            let slug = circular.committees.first().cloned().unwrap_or_default();
+            let committee = committees_from_files(config)
+                .into_iter()
+                .find(|c| c.slug == slug)
+                .ok_or_else(|| {
+                    UsageError(format!("committee `{slug}` is not in the recipients files"))
+                })?;
+            let [_, generic] = sample_members();
+            (0, generic, committee)
+        }
+    };
+    let lang = lang.or((args.member.is_none()).then_some(config.locale.default));
+    let to = Recipient {
+        member_id,
+        member: &member,
+        committee: &committee,
+    };
+    let rendered = renderer.render(to, lang).map_err(|e| Faults(e.0))?;
+    if rendered.fallback {
+        eprintln!(
+            "note: circular {} has no {} text: rendered in {}",
+            circular.number,
+            lang.or(member.language).unwrap_or(committee.language),
+            rendered.language
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        RenderFormat::Text => write!(out, "Subject: {}\n\n{}", rendered.subject, rendered.text)?,
+        RenderFormat::Html => write!(out, "{}", rendered.html)?,
+        RenderFormat::Eml => {
+            let attachments = attachments(&circular)?;
+            let envelope = Envelope {
+                from_name: &config.sender.from_name,
+                from_address: &config.sender.from_address,
+                to_name: &member.name,
+                to: &member.email,
+                message_id: message_id(circular.number, member_id, &config.sender.reply_domain),
+                date: std::time::SystemTime::now(),
+                committee: &committee,
+                list_domain: &config.sender.reply_domain,
+            };
+            let message = message::build(&rendered, &attachments, &envelope)?;
+            out.write_all(&message.formatted())?;
+        }
+    }
+    Ok(())
+}
+
+/// The circular's attached documents.
+pub fn attachments(circular: &Circular) -> anyhow::Result<Vec<AttachedFile>> {
+    let mut files = Vec::new();
+    for document in circular.documents.iter().filter(|d| d.attach) {
+        for name in document.files.values() {
+            let path: PathBuf = circular.dir.join(name);
+            files.push(
+                AttachedFile::read(&circular.dir, name)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+            );
+        }
+    }
+    Ok(files)
+}
+
+/// The Message-ID of a circular's mail to a member: the same at every attempt.
+pub fn message_id(number: u32, member_id: i64, domain: &str) -> String {
+    format!("circular-{number:03}.member-{member_id}@{domain}")
+}
