@@ -1,6 +1,6 @@
 //! The command line: one module per command, and the mapping of errors to exit codes.
 
-mod circulars;
+pub(crate) mod circulars;
 mod members;
 mod recipients;
 mod serve;

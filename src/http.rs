@@ -1,23 +1,32 @@
-//! The HTTP server of `serve`: health check (and, with later capabilities, the API).
+//! The HTTP server of `serve`: health check and the documents of circulars (and, with later
+//! capabilities, the API and the web admin).
+
+use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio_util::sync::CancellationToken;
 
+use crate::circulars::Circular;
+use crate::circulars::message::AttachedFile;
 use crate::store::Store;
 
 /// What handlers share: cheap handles only.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// The circulars loaded at start, for their linked documents.
+    pub circulars: Arc<Vec<Arc<Circular>>>,
 }
 
 /// Every route, without a socket (tests call it directly).
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/circulars/{number}/documents/{file}", get(document))
         .with_state(state)
 }
 
@@ -28,6 +37,30 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
         Err(err) => {
             tracing::error!(error = %err, "health check: database unavailable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+        }
+    }
+}
+
+/// A document a circular lists; nothing else from its folder.
+async fn document(
+    State(state): State<AppState>,
+    Path((number, file)): Path<(u32, String)>,
+) -> Response {
+    let Some(circular) = state.circulars.iter().find(|c| c.number == number) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let listed = circular
+        .documents
+        .iter()
+        .any(|d| d.files.values().any(|f| *f == file));
+    if !listed {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match AttachedFile::read(&circular.dir, &file) {
+        Ok(doc) => ([(header::CONTENT_TYPE, doc.content_type)], doc.bytes).into_response(),
+        Err(err) => {
+            tracing::error!(circular = number, %file, error = %err, "cannot read a listed document");
+            StatusCode::NOT_FOUND.into_response()
         }
     }
 }

@@ -69,6 +69,11 @@ fn serve_on_the_defaults_creates_its_database_syncs_the_lists_and_stops_cleanly_
 
     assert_eq!(wait_healthy(port), (200, "ok\n".to_string()));
     assert!(dir.path().join("data/circulars.db").exists());
+    let (status, programme) = http_get(port, "/circulars/30/documents/programme.en.txt").unwrap();
+    assert_eq!(status, 200);
+    assert!(programme.contains("Bilbao"), "{programme}");
+    let (status, _) = http_get(port, "/circulars/30/documents/circular.toml").unwrap();
+    assert_eq!(status, 404, "only listed documents are served");
     let secret = dir.path().join("data/secret");
     assert!(secret.exists(), "a signing secret is generated");
 
@@ -99,6 +104,7 @@ fn serve_on_the_defaults_creates_its_database_syncs_the_lists_and_stops_cleanly_
     assert!(log.contains("member lists loaded"), "{log}");
     assert!(log.contains("committees=2"), "{log}");
     assert!(log.contains("SIGTERM"), "{log}");
+    assert!(log.contains("circular loaded circular=30"), "{log}");
     let key = std::fs::read_to_string(&secret).unwrap();
     assert!(
         !log.contains(key.trim()),

@@ -210,6 +210,7 @@ pub fn load(dir: &Path, supported: &[Language]) -> Result<Circular, Vec<Fault>> 
         let line = err.span().map_or(0, |s| line_of(&text, s.start));
         vec![Fault::new(&file, line, err.message().to_string())]
     })?;
+    let languages_line = line_of(&text, raw.languages.span().start);
     let mut faults = Faults {
         file: &file,
         text: &text,
@@ -219,7 +220,7 @@ pub fn load(dir: &Path, supported: &[Language]) -> Result<Circular, Vec<Fault>> 
     let mut list = faults.list;
     let texts = circular
         .as_ref()
-        .map(|c| read_texts(dir, &c.languages, &mut list))
+        .map(|c| read_texts(dir, &c.languages, languages_line, &mut list))
         .unwrap_or_default();
     match circular {
         Some(circular) if list.is_empty() => Ok(Circular { texts, ..circular }),
@@ -425,6 +426,7 @@ fn document(dir: &Path, raw: &RawDocument, faults: &mut Faults<'_>) -> Option<Do
 fn read_texts(
     dir: &Path,
     languages: &[Language],
+    languages_line: usize,
     faults: &mut Vec<Fault>,
 ) -> BTreeMap<Language, Text> {
     let mut texts = BTreeMap::new();
@@ -439,11 +441,8 @@ fn read_texts(
             },
             Err(err) => faults.push(Fault::new(
                 &dir.join("circular.toml"),
-                0,
-                format!(
-                    "language `{lang}` is listed but {} cannot be read: {err}",
-                    file.display()
-                ),
+                languages_line,
+                format!("language `{lang}` is listed but {lang}.md cannot be read: {err}"),
             )),
         }
     }

@@ -52,6 +52,7 @@ pub struct RenderArgs {
     format: RenderFormat,
 }
 
+/// The rendering settings of a configuration.
 pub fn settings(config: &Config) -> Settings {
     Settings {
         reply_local: config.sender.reply_local.clone(),

@@ -3,9 +3,12 @@
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
+use std::sync::Arc;
+
+use crate::circulars::{Circular, check};
 use crate::config::{Config, Secrets};
 use crate::http::{self, AppState};
-use crate::members::{recipients, sync};
+use crate::members::{Committee, recipients, sync};
 
 /// Starts the daemon and runs until SIGTERM or Ctrl-C.
 ///
@@ -19,8 +22,18 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         sync_lists(&config, &store).await?;
     }
     let members = store.listed_members(None).await?.len();
-    let committees = store.committees().await?.len();
-    tracing::info!(committees, members, "member lists loaded");
+    let committees: Vec<_> = store
+        .committees()
+        .await?
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+    tracing::info!(
+        committees = committees.len(),
+        members,
+        "member lists loaded"
+    );
+    let circulars = load_circulars(&config, &committees);
 
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
@@ -28,14 +41,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.http.bind))?;
     tracing::info!(bind = %config.http.bind, "serving HTTP");
-    http::serve(
-        listener,
-        AppState {
-            store: store.clone(),
-        },
-        shutdown,
-    )
-    .await?;
+    let state = AppState {
+        store: store.clone(),
+        circulars: Arc::new(circulars),
+    };
+    http::serve(listener, state, shutdown).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -65,6 +75,32 @@ async fn sync_lists(config: &Config, store: &crate::store::Store) -> anyhow::Res
         }
     }
     Ok(())
+}
+
+/// Loads and checks every circular; a faulty one is logged and left out, the others load.
+fn load_circulars(config: &Config, committees: &[Committee]) -> Vec<Arc<Circular>> {
+    let report = check::check(
+        &config.templates.dir,
+        committees,
+        &config.locale.supported,
+        &super::circulars::settings(config),
+    );
+    for fault in &report.faults {
+        tracing::error!(%fault, "circular refused");
+    }
+    for notice in &report.notices {
+        tracing::warn!(%notice, "language fallback");
+    }
+    for circular in &report.circulars {
+        let languages: Vec<&str> = circular.languages.iter().map(|l| l.code()).collect();
+        tracing::info!(
+            circular = circular.number,
+            slug = %circular.slug,
+            languages = %languages.join(","),
+            "circular loaded"
+        );
+    }
+    report.circulars
 }
 
 async fn cancel_on_signal(shutdown: CancellationToken) {

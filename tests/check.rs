@@ -1,0 +1,172 @@
+//! `circulars check`: each kind of fault in a circular is named with its file and line.
+
+mod common;
+
+use std::path::Path;
+
+use common::{circulars_with, project_dir, stderr};
+
+const TOML: &str = r#"number = NUMBER
+committees = ["digital-cities"]
+languages = ["en"]
+send_at = 2014-09-04T10:00:00
+deadline = 2014-10-24
+capacity = 10
+reminders = ["0 9 * * MON"]
+
+[event]
+place = "Bilbao"
+title = "A meeting"
+start = 2014-11-06
+end = 2014-11-07
+timezone = "Europe/Madrid"
+"#;
+
+const BODY: &str = "+++\nsubject = 'Circular {{ circular.number }}'\n+++\nDear {{ member.name }},\n\nSee you on {{ event.start | date }}.\n";
+
+/// Writes a circular folder `NNN-slug` from the minimal TOML and body, edited by `edit`.
+fn circular(templates: &Path, folder: &str, toml: &str, files: &[(&str, &str)]) {
+    let dir = templates.join("circulars").join(folder);
+    std::fs::create_dir_all(&dir).unwrap();
+    let number = folder.split('-').next().unwrap().trim_start_matches('0');
+    std::fs::write(dir.join("circular.toml"), toml.replace("NUMBER", number)).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+}
+
+fn templates_with_layout(dir: &Path) -> std::path::PathBuf {
+    let templates = dir.join("templates");
+    let layout = templates.join("layout");
+    std::fs::create_dir_all(&layout).unwrap();
+    for name in ["base.html", "base.txt", "strings.toml"] {
+        std::fs::copy(
+            project_dir().join("templates/layout").join(name),
+            layout.join(name),
+        )
+        .unwrap();
+    }
+    templates
+}
+
+fn check(dir: &Path, templates: &Path) -> std::process::Output {
+    circulars_with(
+        dir,
+        "sqlite::memory:",
+        &["check"],
+        &[
+            ("CIRCULARS_TEMPLATES_DIR", templates.to_str().unwrap()),
+            (
+                "CIRCULARS_RECIPIENTS_DIR",
+                project_dir().join("recipients").to_str().unwrap(),
+            ),
+        ],
+    )
+}
+
+#[test]
+fn the_shipped_templates_pass_the_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = check(dir.path(), &project_dir().join("templates"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(common::stdout(&out).contains("1 circular(s) checked, no fault"));
+}
+
+#[test]
+fn every_fault_is_named_by_file_and_line_and_the_check_fails_with_65() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = templates_with_layout(dir.path());
+    circular(&t, "040-good", TOML, &[("en.md", BODY)]);
+    circular(
+        &t,
+        "041-bad-toml",
+        &TOML.replace("capacity = 10", "capacity = = 10"),
+        &[("en.md", BODY)],
+    );
+    circular(
+        &t,
+        "042-missing-language",
+        &TOML.replace("[\"en\"]", "[\"en\", \"fr\"]"),
+        &[("en.md", BODY)],
+    );
+    circular(
+        &t,
+        "043-unknown-variable",
+        TOML,
+        &[(
+            "en.md",
+            &BODY.replace("{{ event.start | date }}", "{{ event.strat | date }}"),
+        )],
+    );
+    circular(
+        &t,
+        "044-bad-cron",
+        &TOML.replace("0 9 * * MON", "0 9 * * FUNDAY"),
+        &[("en.md", BODY)],
+    );
+    circular(
+        &t,
+        "045-late-deadline",
+        &TOML.replace("deadline = 2014-10-24", "deadline = 2014-11-20"),
+        &[("en.md", BODY)],
+    );
+    circular(
+        &t,
+        "046-syntax",
+        TOML,
+        &[(
+            "en.md",
+            &BODY.replace("Dear {{ member.name }},", "Dear {{ member.name },"),
+        )],
+    );
+    circular(
+        &t,
+        "047-unknown-committee",
+        &TOML.replace("digital-cities", "no-such-committee"),
+        &[("en.md", BODY)],
+    );
+    circular(
+        &t,
+        "048-bad-front-matter",
+        TOML,
+        &[("en.md", &BODY.replace("subject =", "subjet ="))],
+    );
+
+    let out = check(dir.path(), &t);
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    let err = stderr(&out);
+    let c = t.join("circulars");
+    let at = |folder: &str, file: &str, line: usize| {
+        format!("{}:{line}:", c.join(folder).join(file).display())
+    };
+    for (expected, about) in [
+        (at("041-bad-toml", "circular.toml", 6), "expected"),
+        (at("042-missing-language", "circular.toml", 3), "fr.md"),
+        (
+            at("043-unknown-variable", "en.md", 6),
+            "unknown variable `event.strat`",
+        ),
+        (at("044-bad-cron", "circular.toml", 7), "FUNDAY"),
+        (
+            at("045-late-deadline", "circular.toml", 5),
+            "after the event starts",
+        ),
+        (at("046-syntax", "en.md", 4), "template syntax"),
+        (
+            at("047-unknown-committee", "circular.toml", 2),
+            "unknown committee `no-such-committee`",
+        ),
+        (at("048-bad-front-matter", "en.md", 2), "subjet"),
+    ] {
+        let line = err.lines().find(|l| l.starts_with(&expected));
+        assert!(
+            line.is_some_and(|l| l.contains(about)),
+            "missing {expected} … {about} in:\n{err}"
+        );
+    }
+    assert!(
+        !err.lines()
+            .any(|l| l.contains("040-good") && !l.starts_with("note:")),
+        "the good circular has no fault:\n{err}"
+    );
+}
