@@ -2,6 +2,7 @@
 //! `Any` driver. The backend is chosen once from the URL; queries are written once with
 //! `$N` placeholders, which both accept, and migrations come in one folder per dialect.
 
+mod circulars;
 mod members;
 
 use std::path::Path;

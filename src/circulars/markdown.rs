@@ -88,11 +88,7 @@ impl TextWriter {
 
     fn event(&mut self, event: Event<'_>) {
         match event {
-            Event::Start(Tag::Paragraph) => {
-                if self.lists.is_empty() {
-                    self.blank_line();
-                }
-            }
+            Event::Start(Tag::Paragraph) if self.lists.is_empty() => self.blank_line(),
             Event::End(TagEnd::Paragraph) => self.newline(),
             Event::Start(Tag::Heading { .. }) => self.blank_line(),
             Event::End(TagEnd::Heading(level)) => {

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 
 use super::render::Rendered;
 use crate::members::{Committee, EmailAddress};
@@ -31,6 +31,8 @@ pub struct AttachedFile {
     pub filename: String,
     pub content_type: String,
     pub bytes: Vec<u8>,
+    /// The bytes already in their transfer encoding: encoded once, not once per message.
+    body: Body,
 }
 
 impl AttachedFile {
@@ -57,6 +59,7 @@ impl AttachedFile {
         Ok(AttachedFile {
             filename: filename.to_string(),
             content_type: content_type.to_string(),
+            body: Body::new(bytes.clone()),
             bytes,
         })
     }
@@ -135,7 +138,7 @@ pub fn build(
             let content_type = ContentType::parse(&file.content_type)
                 .map_err(|_| MessageError::ContentType(file.content_type.clone()))?;
             mixed = mixed.singlepart(
-                Attachment::new(file.filename.clone()).body(file.bytes.clone(), content_type),
+                Attachment::new(file.filename.clone()).body(file.body.clone(), content_type),
             );
         }
         builder.multipart(mixed)?
