@@ -2,7 +2,10 @@
 //! `Any` driver. The backend is chosen once from the URL; queries are written once with
 //! `$N` placeholders, which both accept, and migrations come in one folder per dialect.
 
+mod audit;
+mod batch;
 mod circulars;
+mod edits;
 mod members;
 
 use std::path::Path;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::{Format, UsageError};
 use crate::config::Config;
 use crate::locale::Language;
+use crate::members::recipients::COLUMNS;
 use crate::members::{EmailAddress, Member, Role, check_text};
 use crate::store::MemberEdit;
 use crate::store::MemberInLists;
@@ -171,16 +172,8 @@ fn print_members(members: &[MemberInLists], format: Format) -> anyhow::Result<()
         }
         Format::Csv => {
             let mut writer = csv::Writer::from_writer(out);
-            writer.write_record([
-                "email",
-                "name",
-                "position",
-                "organisation",
-                "city",
-                "country",
-                "language",
-                "committees",
-            ])?;
+            // The recipients columns, with the committees in place of the role.
+            writer.write_record(COLUMNS[..7].iter().chain(&["committees"]))?;
             for listed in members {
                 let row = row(listed);
                 writer.write_record(&row)?;
