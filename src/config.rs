@@ -278,17 +278,20 @@ impl Config {
             }
             None => (PathBuf::from("(embedded defaults)"), EMBEDDED.to_string()),
         };
-        let config = Config::parse(&text).map_err(|message| ConfigError::File {
+        let file_error = |message: String| ConfigError::File {
             path: path.clone(),
             message,
+        };
+        let config = Config::parse(&text).map_err(file_error)?;
+        config.check().map_err(file_error)?;
+        let vars: Vec<(String, String)> = std::env::vars().collect();
+        let config = config.with_env(vars.clone())?;
+        // The file was good: what is wrong now came from the environment.
+        config.check().map_err(|message| ConfigError::Env {
+            var: overriding(&vars).join(", "),
+            message,
         })?;
-        config
-            .with_env(std::env::vars())
-            .and_then(|config| config.validated())
-            .map_err(|err| match err {
-                ConfigError::File { message, .. } => ConfigError::File { path, message },
-                other => other,
-            })
+        Ok(config)
     }
 
     /// Parses configuration text; the error carries TOML's line, column and key.
@@ -306,10 +309,8 @@ impl Config {
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
         let mut table = toml::Table::try_from(&self).expect("a config serialises to TOML");
-        let mut vars: Vec<_> = vars
-            .into_iter()
-            .filter(|(var, _)| var.starts_with("CIRCULARS_") && !NOT_KEYS.contains(&var.as_str()))
-            .collect();
+        let mut vars: Vec<_> = vars.into_iter().collect();
+        vars.retain(|(var, _)| is_override(var));
         vars.sort();
         for (var, raw) in vars {
             let env_error = |message: String| ConfigError::Env {
@@ -354,41 +355,47 @@ impl Config {
                 )));
             }
         }
+        // Each variable was tried on its own above, so the whole fits.
         table
             .try_into()
-            .map_err(|err: toml::de::Error| ConfigError::File {
-                path: PathBuf::new(),
+            .map_err(|err: toml::de::Error| ConfigError::Env {
+                var: "CIRCULARS_*".into(),
                 message: err.to_string(),
             })
     }
 
     /// Checks what the types alone cannot.
-    fn validated(self) -> Result<Config, ConfigError> {
-        let fault = |message: String| ConfigError::File {
-            path: PathBuf::new(),
-            message,
-        };
+    fn check(&self) -> Result<(), String> {
         if !self.locale.supported.contains(&self.locale.default) {
-            return Err(fault(format!(
+            return Err(format!(
                 "[locale] default `{}` is not in [locale] supported",
                 self.locale.default
-            )));
+            ));
         }
         let scheme_ok = ["sqlite:", "postgres:", "postgresql:"]
             .iter()
             .any(|scheme| self.database.url.starts_with(scheme));
         if !scheme_ok {
-            return Err(fault(
-                "[database] url must start with sqlite:// or postgres://".into(),
-            ));
+            return Err("[database] url must start with sqlite:// or postgres://".into());
         }
         if self.smtp.concurrency == 0 || self.smtp.max_per_second == 0 {
-            return Err(fault(
-                "[smtp] concurrency and max_per_second must be at least 1".into(),
-            ));
+            return Err("[smtp] concurrency and max_per_second must be at least 1".into());
         }
-        Ok(self)
+        Ok(())
     }
+}
+
+/// Whether an environment variable overrides a configuration key.
+fn is_override(var: &str) -> bool {
+    var.starts_with("CIRCULARS_") && !NOT_KEYS.contains(&var)
+}
+
+/// The names of the variables that override configuration keys.
+fn overriding(vars: &[(String, String)]) -> Vec<&str> {
+    vars.iter()
+        .map(|(var, _)| var.as_str())
+        .filter(|var| is_override(var))
+        .collect()
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {

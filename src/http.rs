@@ -11,7 +11,7 @@ use axum::routing::get;
 use tokio_util::sync::CancellationToken;
 
 use crate::circulars::Circular;
-use crate::circulars::message::AttachedFile;
+use crate::circulars::message::content_type;
 use crate::store::Store;
 
 /// What handlers share: cheap handles only.
@@ -56,8 +56,8 @@ async fn document(
     if !listed {
         return StatusCode::NOT_FOUND.into_response();
     }
-    match AttachedFile::read(&circular.dir, &file) {
-        Ok(doc) => ([(header::CONTENT_TYPE, doc.content_type)], doc.bytes).into_response(),
+    match tokio::fs::read(circular.dir.join(&file)).await {
+        Ok(bytes) => ([(header::CONTENT_TYPE, content_type(&file))], bytes).into_response(),
         Err(err) => {
             tracing::error!(circular = number, %file, error = %err, "cannot read a listed document");
             StatusCode::NOT_FOUND.into_response()

@@ -14,7 +14,9 @@ use std::str::FromStr;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
+pub use edits::ListsTx;
 pub use members::{MemberEdit, MemberInLists, StoredMember};
+pub(crate) use members::{all_members, committees, memberships};
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,11 +115,6 @@ impl Store {
         self.backend
     }
 
-    /// The pool, for modules that keep their own queries.
-    pub fn pool(&self) -> &AnyPool {
-        &self.pool
-    }
-
     /// Answers when the database does.
     ///
     /// # Errors
@@ -157,8 +154,8 @@ fn sqlite_url(url: &str) -> Result<String, StoreError> {
     })
 }
 
-/// A URL without its password, for messages.
-fn redact(url: &str) -> String {
+/// A URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
     match url::Url::from_str(url) {
         Ok(mut parsed) if parsed.password().is_some() => {
             let _ = parsed.set_password(Some("***"));
@@ -170,10 +167,5 @@ fn redact(url: &str) -> String {
 
 /// Now, as stored: RFC 3339 in UTC with whole seconds.
 pub fn now() -> String {
-    timestamp(chrono::Utc::now())
-}
-
-/// A time as stored.
-pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -57,16 +57,17 @@ impl Signer {
         format!("{member_id}-{}", self.mac(purpose, circular, member_id))
     }
 
-    /// The member a token was made for, if it is genuine.
+    /// The member a token was made for, if it is genuine. Only the exact spelling the
+    /// signer writes is accepted (no `+42` or `042`), in any letter case.
     pub fn verify(&self, purpose: Purpose, circular: u32, token: &str) -> Option<i64> {
-        let (id, mac) = token.split_once('-')?;
+        let (id, _) = token.split_once('-')?;
         let member_id: i64 = id.parse().ok()?;
-        let expected = self.mac(purpose, circular, member_id);
+        let expected = self.token(purpose, circular, member_id);
         // Constant-time comparison: a timing difference must not reveal the MAC.
-        let same = expected.len() == mac.len()
+        let same = expected.len() == token.len()
             && expected
                 .bytes()
-                .zip(mac.to_ascii_lowercase().bytes())
+                .zip(token.to_ascii_lowercase().bytes())
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0;
         same.then_some(member_id)
@@ -104,6 +105,18 @@ mod tests {
             None
         );
         assert_eq!(signer.verify(Purpose::Reply, 30, "42"), None);
+        assert_eq!(
+            signer.verify(Purpose::Reply, 30, &format!("+{token}")),
+            None
+        );
+        assert_eq!(
+            signer.verify(Purpose::Reply, 30, &format!("0{token}")),
+            None
+        );
+        assert_eq!(
+            signer.verify(Purpose::Reply, 30, &token.to_uppercase()),
+            Some(42)
+        );
     }
 
     #[test]

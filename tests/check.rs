@@ -132,6 +132,24 @@ fn every_fault_is_named_by_file_and_line_and_the_check_fails_with_65() {
         &[("en.md", &BODY.replace("subject =", "subjet ="))],
     );
 
+    circular(
+        &t,
+        "049-filtered-member",
+        TOML,
+        &[(
+            "en.md",
+            &BODY.replace("Dear {{ member.name }},", "Dear {{ member.name | upper }},"),
+        )],
+    );
+    circular(
+        &t,
+        "050-compared-member",
+        TOML,
+        &[(
+            "en.md",
+            &format!("{BODY}{{% if member.country == \"ES\" %}}¡Hola!{{% endif %}}\n"),
+        )],
+    );
     let out = check(dir.path(), &t);
     assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
     let err = stderr(&out);
@@ -157,6 +175,14 @@ fn every_fault_is_named_by_file_and_line_and_the_check_fails_with_65() {
             "unknown committee `no-such-committee`",
         ),
         (at("048-bad-front-matter", "en.md", 2), "subjet"),
+        (
+            at("049-filtered-member", "en.md", 4),
+            "a member value is filtered or compared",
+        ),
+        (
+            at("050-compared-member", "en.md", 7),
+            "a member value is filtered or compared",
+        ),
     ] {
         let line = err.lines().find(|l| l.starts_with(&expected));
         assert!(

@@ -220,3 +220,30 @@ async fn command_line_edits_change_one_member_and_are_audited_on_both_databases(
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn two_syncs_at_once_run_one_after_the_other_on_both_databases() {
+    for kind in BACKENDS {
+        let db = TestDb::new(kind).await;
+        let dir = copy_recipients(db.dir.path());
+        let lists = read_dir(&dir, &Language::ALL).unwrap();
+        // Two stores: two daemons starting at the same moment.
+        let (a, b) = (db.store().await, db.store().await);
+        let (first, second) = tokio::join!(
+            sync(&a, &lists, "daemon-a", false),
+            sync(&b, &lists, "daemon-b", false)
+        );
+        let (first, second) = (first.unwrap(), second.unwrap());
+        let added = |reports: &[circulars::members::sync::CommitteeReport]| {
+            reports.iter().map(|r| r.added.len()).sum::<usize>()
+        };
+        assert_eq!(
+            added(&first) + added(&second),
+            49,
+            "{kind:?}: one sync adds everyone, the other finds nothing to do"
+        );
+        assert_eq!(a.listed_members(None).await.unwrap().len(), 46, "{kind:?}");
+        a.close().await;
+        b.close().await;
+    }
+}

@@ -210,6 +210,30 @@ async fn members_are_listed_added_updated_and_removed_from_the_command_line() {
         );
         assert_eq!(unknown.status.code(), Some(65), "{}", stderr(&unknown));
         assert!(stderr(&unknown).contains("unknown committee `nowhere`"));
+        // A refused add changes nothing, not even the fields it named.
+        let refused = circulars(
+            cwd,
+            &db.url,
+            &[
+                "members",
+                "add",
+                "Kofi@accra.example.org",
+                "--committee",
+                "nowhere",
+                "--name",
+                "Someone Else",
+            ],
+        );
+        assert_eq!(refused.status.code(), Some(65));
+        let csv = stdout(&circulars(
+            cwd,
+            &db.url,
+            &["members", "list", "--format", "csv"],
+        ));
+        assert!(
+            csv.contains("Kofi Boateng") && !csv.contains("Someone Else"),
+            "{kind:?}"
+        );
         let injected = circulars(
             cwd,
             &db.url,
@@ -305,6 +329,19 @@ fn configuration_faults_name_the_file_or_variable_and_the_key() {
         stderr(&out).contains("CIRCULARS_SMTP_PORT"),
         "{}",
         stderr(&out)
+    );
+
+    let out = common::circulars_with(
+        dir.path(),
+        &db,
+        &["members", "list"],
+        &[("CIRCULARS_DATABASE_URL", "mysql://db.example.org/c")],
+    );
+    assert_eq!(out.status.code(), Some(65));
+    let err = stderr(&out);
+    assert!(
+        err.contains("environment variable CIRCULARS_DATABASE_URL"),
+        "{err}"
     );
 
     let out = circulars(

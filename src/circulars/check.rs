@@ -119,7 +119,7 @@ fn check_one(
                 member: &member,
                 committee: &committee,
             };
-            if let Err(err) = renderer.render(to, Some(lang)) {
+            if let Err(err) = renderer.check_against_direct(to, lang) {
                 for fault in err.0 {
                     if !report.faults.contains(&fault) {
                         report.faults.push(fault);
@@ -130,7 +130,8 @@ fn check_one(
     }
     for &lang in supported {
         if !circular.languages.contains(&lang) {
-            let (used, _) = renderer.pick_language(&[lang, settings.default_language]);
+            let (used, _) =
+                renderer.pick_language(&[lang, committee.language, settings.default_language]);
             report.notices.push(format!(
                 "{}: no {lang}.md: members who read {} get the {} text",
                 circular.folder_name(),

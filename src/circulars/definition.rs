@@ -185,13 +185,13 @@ struct FrontMatter {
 }
 
 /// Collects the faults of one file.
-struct Faults<'a> {
+struct Collector<'a> {
     file: &'a Path,
     text: &'a str,
     list: Vec<Fault>,
 }
 
-impl Faults<'_> {
+impl Collector<'_> {
     fn at(&mut self, offset: usize, reason: impl Into<String>) {
         self.list
             .push(Fault::new(self.file, line_of(self.text, offset), reason));
@@ -211,7 +211,7 @@ pub fn load(dir: &Path, supported: &[Language]) -> Result<Circular, Vec<Fault>> 
         vec![Fault::new(&file, line, err.message().to_string())]
     })?;
     let languages_line = line_of(&text, raw.languages.span().start);
-    let mut faults = Faults {
+    let mut faults = Collector {
         file: &file,
         text: &text,
         list: Vec::new(),
@@ -232,7 +232,7 @@ fn build(
     dir: &Path,
     raw: RawCircular,
     supported: &[Language],
-    faults: &mut Faults<'_>,
+    faults: &mut Collector<'_>,
 ) -> Option<Circular> {
     let folder = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let (prefix, slug) = folder.split_once('-').unwrap_or((folder, ""));
@@ -323,7 +323,7 @@ fn build(
     })
 }
 
-fn when(value: &Spanned<toml::value::Datetime>, faults: &mut Faults<'_>) -> Option<When> {
+fn when(value: &Spanned<toml::value::Datetime>, faults: &mut Collector<'_>) -> Option<When> {
     let dt = value.get_ref();
     if dt.offset.is_some() {
         faults.at(
@@ -350,7 +350,7 @@ fn when(value: &Spanned<toml::value::Datetime>, faults: &mut Faults<'_>) -> Opti
     })
 }
 
-fn localized(value: &Spanned<RawLocalized>, faults: &mut Faults<'_>) -> Localized {
+fn localized(value: &Spanned<RawLocalized>, faults: &mut Collector<'_>) -> Localized {
     match value.get_ref() {
         RawLocalized::Same(text) => Language::ALL.iter().map(|&l| (l, text.clone())).collect(),
         RawLocalized::Each(map) => {
@@ -368,7 +368,7 @@ fn localized(value: &Spanned<RawLocalized>, faults: &mut Faults<'_>) -> Localize
     }
 }
 
-fn event(raw: &RawEvent, faults: &mut Faults<'_>) -> Option<Event> {
+fn event(raw: &RawEvent, faults: &mut Collector<'_>) -> Option<Event> {
     let timezone = match raw.timezone.get_ref().parse::<Tz>() {
         Ok(tz) => tz,
         Err(_) => {
@@ -394,7 +394,7 @@ fn event(raw: &RawEvent, faults: &mut Faults<'_>) -> Option<Event> {
     })
 }
 
-fn document(dir: &Path, raw: &RawDocument, faults: &mut Faults<'_>) -> Option<Document> {
+fn document(dir: &Path, raw: &RawDocument, faults: &mut Collector<'_>) -> Option<Document> {
     let mut files = BTreeMap::new();
     for (code, name) in raw.files.get_ref() {
         let Ok(lang) = code.parse::<Language>() else {

@@ -29,10 +29,27 @@ pub struct Envelope<'a> {
 #[derive(Debug, Clone)]
 pub struct AttachedFile {
     pub filename: String,
-    pub content_type: String,
-    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
     /// The bytes already in their transfer encoding: encoded once, not once per message.
     body: Body,
+}
+
+/// The MIME type of a document, by its extension.
+pub fn content_type(filename: &str) -> &'static str {
+    let extension = Path::new(filename)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match extension.as_str() {
+        "txt" | "md" => "text/plain; charset=utf-8",
+        "html" | "htm" => "text/html; charset=utf-8",
+        "pdf" => "application/pdf",
+        "csv" => "text/csv; charset=utf-8",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "odt" => "application/vnd.oasis.opendocument.text",
+        _ => "application/octet-stream",
+    }
 }
 
 impl AttachedFile {
@@ -42,25 +59,10 @@ impl AttachedFile {
     /// The file cannot be read.
     pub fn read(dir: &Path, filename: &str) -> std::io::Result<AttachedFile> {
         let bytes = std::fs::read(dir.join(filename))?;
-        let extension = Path::new(filename)
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let content_type = match extension.as_str() {
-            "txt" | "md" => "text/plain; charset=utf-8",
-            "html" | "htm" => "text/html; charset=utf-8",
-            "pdf" => "application/pdf",
-            "csv" => "text/csv; charset=utf-8",
-            "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            "odt" => "application/vnd.oasis.opendocument.text",
-            _ => "application/octet-stream",
-        };
         Ok(AttachedFile {
             filename: filename.to_string(),
-            content_type: content_type.to_string(),
-            body: Body::new(bytes.clone()),
-            bytes,
+            content_type: content_type(filename),
+            body: Body::new(bytes),
         })
     }
 }
@@ -110,12 +112,9 @@ pub fn build(
         .subject(rendered.subject.clone())
         .date(envelope.date)
         .message_id(Some(format!("<{}>", envelope.message_id)))
-        .raw_header(header(
-            "List-Id",
-            format!(
-                "\"{list_name}\" <{}.{}>",
-                envelope.committee.slug, envelope.list_domain
-            ),
+        .raw_header(list_id(
+            &list_name,
+            &format!("{}.{}", envelope.committee.slug, envelope.list_domain),
         ))
         .raw_header(header(
             "List-Unsubscribe",
@@ -135,8 +134,8 @@ pub fn build(
     } else {
         let mut mixed = MultiPart::mixed().multipart(alternative);
         for file in attachments {
-            let content_type = ContentType::parse(&file.content_type)
-                .map_err(|_| MessageError::ContentType(file.content_type.clone()))?;
+            let content_type = ContentType::parse(file.content_type)
+                .map_err(|_| MessageError::ContentType(file.content_type.to_string()))?;
             mixed = mixed.singlepart(
                 Attachment::new(file.filename.clone()).body(file.body.clone(), content_type),
             );
@@ -144,6 +143,40 @@ pub fn build(
         builder.multipart(mixed)?
     };
     Ok(message)
+}
+
+/// `List-Id: "Name" <id>`. A name that is not ASCII is written as RFC 2047 encoded words,
+/// which may not stand inside a quoted string.
+fn list_id(name: &str, id: &str) -> HeaderValue {
+    let phrase = if name.is_ascii() {
+        format!("\"{name}\"")
+    } else {
+        encoded_words(name)
+    };
+    HeaderValue::dangerous_new_pre_encoded(
+        HeaderName::new_from_ascii_str("List-Id"),
+        format!("{name} <{id}>"),
+        format!("{phrase} <{id}>"),
+    )
+}
+
+/// `=?utf-8?b?…?=` words of at most 75 characters, folded onto continuation lines.
+fn encoded_words(text: &str) -> String {
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in text.chars() {
+        // 45 bytes of UTF-8 make 60 of base64: with `=?utf-8?b?` and `?=`, 72.
+        if chunk.len() + c.len_utf8() > 45 {
+            words.push(std::mem::take(&mut chunk));
+        }
+        chunk.push(c);
+    }
+    words.push(chunk);
+    words
+        .iter()
+        .map(|w| format!("=?utf-8?b?{}?=", data_encoding::BASE64.encode(w.as_bytes())))
+        .collect::<Vec<_>>()
+        .join("\r\n ")
 }
 
 /// A display name without control characters or quotes that would break the header.

@@ -16,7 +16,7 @@ use super::definition::{Circular, Localized};
 use super::layout::{self, Layout};
 use super::markdown;
 use super::template::{tera_faults, tera_for};
-use crate::faults::Fault;
+use crate::faults::{Fault, Faults};
 use crate::locale::Language;
 use crate::members::{Committee, Member};
 use crate::tokens::{Purpose, Signer};
@@ -147,11 +147,6 @@ impl std::fmt::Debug for Renderer {
     }
 }
 
-/// Why a render failed: a template error, named by file and line.
-#[derive(Debug, thiserror::Error)]
-#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-pub struct RenderError(pub Vec<Fault>);
-
 impl Renderer {
     /// Parses the circular's templates.
     ///
@@ -162,7 +157,7 @@ impl Renderer {
         layout: Arc<Layout>,
         settings: Settings,
         signer: Signer,
-    ) -> Result<Renderer, RenderError> {
+    ) -> Result<Renderer, Faults> {
         let mut templates = HashMap::new();
         let mut faults = Vec::new();
         for (&lang, text) in &circular.texts {
@@ -181,7 +176,7 @@ impl Renderer {
             templates.insert(lang, tera);
         }
         if !faults.is_empty() {
-            return Err(RenderError(faults));
+            return Err(Faults(faults));
         }
         Ok(Renderer {
             circular,
@@ -219,11 +214,7 @@ impl Renderer {
     ///
     /// # Errors
     /// A template refers to something the circular does not define.
-    pub fn render(
-        &self,
-        to: Recipient<'_>,
-        lang: Option<Language>,
-    ) -> Result<Rendered, RenderError> {
+    pub fn render(&self, to: Recipient<'_>, lang: Option<Language>) -> Result<Rendered, Faults> {
         let (language, fallback) = match lang {
             Some(lang) => self.pick_language(&[lang]),
             None => self.language_for(to.member, to.committee),
@@ -298,7 +289,7 @@ impl Renderer {
         committee: &Committee,
         lang: Language,
         mask: u8,
-    ) -> Result<Arc<Compiled>, RenderError> {
+    ) -> Result<Arc<Compiled>, Faults> {
         let key = (committee.slug.clone(), lang, mask);
         if let Some(found) = self.cache.lock().expect("render cache").get(&key) {
             return Ok(found.clone());
@@ -312,14 +303,7 @@ impl Renderer {
     }
 
     /// Runs Tera, Markdown and the layout with placeholders for the member's values.
-    fn compile(
-        &self,
-        committee: &Committee,
-        lang: Language,
-        mask: u8,
-    ) -> Result<Compiled, RenderError> {
-        let text = &self.circular.texts[&lang];
-        let tera = &self.templates[&lang];
+    fn compile(&self, committee: &Committee, lang: Language, mask: u8) -> Result<Compiled, Faults> {
         let slot = |i: usize| {
             if i < MEMBER_FIELDS && mask & (1 << i) != 0 {
                 String::new()
@@ -327,9 +311,64 @@ impl Renderer {
                 placeholder(i)
             }
         };
-        let context = self.context(committee, lang, &slot);
+        let (subject, text, html) = self.compose(committee, lang, &slot)?;
+        // A filter or comparison on a member value sees the placeholder, not the value:
+        // what it leaves cannot be filled in, so refuse rather than send it.
+        let mangled = [&subject, &text, &html].iter().any(|out| {
+            out.to_ascii_lowercase().matches("qqv").count() != out.matches("QQV").count()
+        });
+        if mangled {
+            return Err(self.member_logic_fault(lang));
+        }
+        Ok(Compiled {
+            subject: Pieces::split(&subject),
+            text: Pieces::split(&text),
+            html: Pieces::split(&html),
+        })
+    }
+
+    /// The fault of a template that does more with member values than insert them or
+    /// test whether they are empty, at the first line that looks like it.
+    fn member_logic_fault(&self, lang: Language) -> Faults {
+        let text = &self.circular.texts[&lang];
+        let suspicious = |line: &str| {
+            line.split("{{")
+                .chain(line.split("{%"))
+                .skip(1)
+                .any(|expr| {
+                    let expr = expr.split(['}', '%']).next().unwrap_or_default();
+                    (expr.contains("member.") || expr.contains("links."))
+                        && ["|", "==", "!=", " in ", "<", ">"]
+                            .iter()
+                            .any(|op| expr.contains(op))
+                })
+        };
+        let line = text
+            .body
+            .lines()
+            .position(suspicious)
+            .map_or(text.subject_line, |i| text.body_line + i);
+        Faults(vec![Fault::new(
+            &text.file,
+            line,
+            "a member value is filtered or compared: member values can only be inserted as they are, \
+             or tested for being empty (`{% if member.name %}`)",
+        )])
+    }
+
+    /// The subject, plain text and HTML of the circular with `slot(i)` for each member
+    /// value.
+    fn compose(
+        &self,
+        committee: &Committee,
+        lang: Language,
+        slot: &dyn Fn(usize) -> String,
+    ) -> Result<(String, String, String), Faults> {
+        let text = &self.circular.texts[&lang];
+        let tera = &self.templates[&lang];
+        let context = self.context(committee, lang, slot);
         let fault = |err: tera::Error, first_line: usize, source: &str| {
-            RenderError(tera_faults(&err, &text.file, first_line, source))
+            Faults(tera_faults(&err, &text.file, first_line, source))
         };
         let subject = tera
             .render("subject", &context)
@@ -343,7 +382,7 @@ impl Renderer {
         outer.insert("t", self.layout.strings(lang));
         outer.insert("body", &markdown::to_html(&body));
         let layout_fault = |err: tera::Error, name: &str| {
-            RenderError(vec![Fault::new(
+            Faults(vec![Fault::new(
                 std::path::Path::new(name),
                 0,
                 super::template::describe(&err),
@@ -363,11 +402,24 @@ impl Renderer {
             .tera
             .render(layout::TEXT, &outer)
             .map_err(|e| layout_fault(e, layout::TEXT))?;
-        Ok(Compiled {
-            subject: Pieces::split(&subject),
-            text: Pieces::split(&text),
-            html: Pieces::split(&html),
-        })
+        Ok((subject, text, html))
+    }
+
+    /// Checks that rendering once per shape gives what rendering with `to`'s own values
+    /// gives (subject and plain text). A template whose logic depends on member values
+    /// beyond their emptiness fails here.
+    ///
+    /// # Errors
+    /// The fault, at the template line that looks responsible.
+    pub fn check_against_direct(&self, to: Recipient<'_>, lang: Language) -> Result<(), Faults> {
+        let fast = self.render(to, Some(lang))?;
+        let values = self.values(to, lang);
+        let (subject, text, _) = self.compose(to.committee, lang, &|i| values[i].clone())?;
+        if fast.subject == one_line(&subject) && fast.text == text {
+            Ok(())
+        } else {
+            Err(self.member_logic_fault(lang))
+        }
     }
 
     /// The Tera context of a circular in one language for one committee.

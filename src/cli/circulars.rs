@@ -122,6 +122,7 @@ pub async fn run(command: CircularsCommand, config: &Config) -> anyhow::Result<(
     let CircularsCommand::List { format } = command;
     let dir = config.templates.dir.join("circulars");
     let mut listed = Vec::new();
+    let mut broken = Vec::new();
     let store = super::open_store(config).await?;
     let statuses = store.circular_statuses().await?;
     for folder in
@@ -141,11 +142,7 @@ pub async fn run(command: CircularsCommand, config: &Config) -> anyhow::Result<(
                 capacity: c.capacity,
                 slug: c.slug,
             }),
-            Err(faults) => {
-                for fault in faults {
-                    eprintln!("{fault}");
-                }
-            }
+            Err(mut faults) => broken.append(&mut faults),
         }
     }
     let mut out = std::io::stdout().lock();
@@ -185,7 +182,12 @@ pub async fn run(command: CircularsCommand, config: &Config) -> anyhow::Result<(
             }
         }
     }
-    Ok(())
+    // The good circulars are listed; the broken ones fail the command.
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(Faults(broken).into())
+    }
 }
 
 /// `circulars render NNN`: what a member (or a sample member) would receive.
@@ -208,8 +210,7 @@ pub async fn render(args: RenderArgs, config: &Config) -> anyhow::Result<()> {
         Arc::new(layout),
         settings(config),
         Signer::new(&secrets.signing_key),
-    )
-    .map_err(|e| Faults(e.0))?;
+    )?;
 
     let (member_id, member, committee) = match &args.member {
         Some(email) => {
@@ -263,7 +264,7 @@ pub async fn render(args: RenderArgs, config: &Config) -> anyhow::Result<()> {
         member: &member,
         committee: &committee,
     };
-    let rendered = renderer.render(to, lang).map_err(|e| Faults(e.0))?;
+    let rendered = renderer.render(to, lang)?;
     if rendered.fallback {
         eprintln!(
             "note: circular {} has no {} text: rendered in {}",

@@ -134,10 +134,7 @@ pub async fn run(command: MembersCommand, config: &Config) -> anyhow::Result<()>
             let role = Role::parse(&role).map_err(UsageError)?;
             let edit = fields.edit(supported)?;
             let member = match store.member(&email).await? {
-                Some(stored) => {
-                    store.update_member(&email, &edit, &super::actor()).await?;
-                    edit.apply(&stored.member)
-                }
+                Some(stored) => edit.apply(&stored.member),
                 None => edit.apply(&Member::new(email.clone())),
             };
             store

@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Subcommand;
 
-use super::UsageError;
 use crate::config::Config;
 use crate::members::recipients::{self, COLUMNS};
 use crate::members::sync;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 #[derive(Debug, Subcommand)]
 pub enum RecipientsCommand {
@@ -70,23 +69,27 @@ async fn export_dir(store: &Store, dir: &Path, only: Option<&str>) -> anyhow::Re
     struct File<'a> {
         committee: Vec<&'a crate::members::Committee>,
     }
-    let committees = store.committees().await?;
+    let committees: Vec<_> = store
+        .committees()
+        .await?
+        .into_iter()
+        .map(|(_, c)| c)
+        .filter(|c| only.is_none_or(|slug| slug == c.slug))
+        .collect();
     if let Some(slug) = only
-        && !committees.iter().any(|(_, c)| c.slug == slug)
+        && committees.is_empty()
     {
-        return Err(UsageError(format!("unknown committee `{slug}`")).into());
+        return Err(StoreError::UnknownCommittee(slug.to_string()).into());
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    // Only the committees written out, so the folder syncs back as it is.
     let file = File {
-        committee: committees.iter().map(|(_, c)| c).collect(),
+        committee: committees.iter().collect(),
     };
     let toml_path = dir.join("committees.toml");
     std::fs::write(&toml_path, toml::to_string(&file)?)
         .with_context(|| format!("cannot write {}", toml_path.display()))?;
-    for (_, committee) in &committees {
-        if only.is_some_and(|slug| slug != committee.slug) {
-            continue;
-        }
+    for committee in &committees {
         let path = dir.join(format!("{}.csv", committee.slug));
         let file = std::fs::File::create(&path)
             .with_context(|| format!("cannot write {}", path.display()))?;

@@ -9,6 +9,7 @@ use crate::circulars::{Circular, check};
 use crate::config::{Config, Secrets};
 use crate::http::{self, AppState};
 use crate::members::{Committee, recipients, sync};
+use crate::store::redact;
 
 /// Starts the daemon and runs until SIGTERM or Ctrl-C.
 ///
@@ -16,10 +17,12 @@ use crate::members::{Committee, recipients, sync};
 /// The database is unavailable, the secret cannot be kept, or the port cannot be bound.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let store = super::open_store(&config).await?;
-    tracing::info!(url = %config.database.url, backend = ?store.backend(), "database ready");
+    tracing::info!(url = %redact(&config.database.url), backend = ?store.backend(), "database ready");
     let _secrets = Secrets::load(&config.data.dir).context("cannot load the signing secret")?;
-    if config.recipients.sync_on_start {
-        sync_lists(&config, &store).await?;
+    if config.recipients.sync_on_start
+        && let Err(err) = sync_lists(&config, &store).await
+    {
+        tracing::error!(error = %format!("{err:#}"), "lists not synced: the database keeps the lists it had");
     }
     let members = store.listed_members(None).await?.len();
     let committees: Vec<_> = store

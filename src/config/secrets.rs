@@ -45,7 +45,8 @@ impl Secrets {
         })
     }
 
-    /// Secrets with a fixed signing key, for tests and previews.
+    /// Secrets with a fixed signing key, for tests.
+    #[cfg(test)]
     pub fn with_key(key: &[u8]) -> Secrets {
         Secrets {
             signing_key: key.to_vec(),

@@ -68,7 +68,7 @@ pub fn read_dir(dir: &Path, supported: &[Language]) -> Result<Vec<CommitteeList>
                     listings,
                 });
             }
-            Err(err) => faults.push(fault(&file, 0, format!("cannot read: {err}"))),
+            Err(err) => faults.push(Fault::new(&file, 0, format!("cannot read: {err}"))),
         }
     }
     faults.extend(unlisted_files(dir, &lists));
@@ -80,21 +80,17 @@ pub fn read_dir(dir: &Path, supported: &[Language]) -> Result<Vec<CommitteeList>
     }
 }
 
-fn fault(file: &Path, line: usize, reason: impl Into<String>) -> Fault {
-    Fault::new(file, line, reason)
-}
-
 /// Reads and checks `committees.toml`.
 ///
 /// # Errors
 /// Every fault, with its line.
 pub fn read_committees(path: &Path, supported: &[Language]) -> Result<Vec<Committee>, Faults> {
     let text = std::fs::read_to_string(path)
-        .map_err(|err| Faults(vec![fault(path, 0, format!("cannot read: {err}"))]))?;
+        .map_err(|err| Faults(vec![Fault::new(path, 0, format!("cannot read: {err}"))]))?;
     let line_of = |offset: usize| line_of(&text, offset);
     let raw: CommitteesFile = toml::from_str(&text).map_err(|err| {
         let line = err.span().map_or(0, |span| line_of(span.start));
-        Faults(vec![fault(path, line, err.message().to_string())])
+        Faults(vec![Fault::new(path, line, err.message().to_string())])
     })?;
     let mut faults = Vec::new();
     let mut committees: Vec<Committee> = Vec::new();
@@ -102,13 +98,13 @@ pub fn read_committees(path: &Path, supported: &[Language]) -> Result<Vec<Commit
         let line = line_of(raw.slug.span().start);
         let slug = raw.slug.into_inner();
         if !is_slug(&slug) {
-            faults.push(fault(
+            faults.push(Fault::new(
                 path,
                 line,
                 format!("slug `{slug}` is not lower-case letters, digits and hyphens"),
             ));
         } else if committees.iter().any(|c| c.slug == slug) {
-            faults.push(fault(
+            faults.push(Fault::new(
                 path,
                 line,
                 format!("committee `{slug}` is defined twice"),
@@ -118,11 +114,11 @@ pub fn read_committees(path: &Path, supported: &[Language]) -> Result<Vec<Commit
         let language = match parse_language(raw.language.get_ref(), supported) {
             Ok(Some(language)) => language,
             Ok(None) => {
-                faults.push(fault(path, lang_line, "language is empty"));
+                faults.push(Fault::new(path, lang_line, "language is empty"));
                 continue;
             }
             Err(reason) => {
-                faults.push(fault(path, lang_line, reason));
+                faults.push(Fault::new(path, lang_line, reason));
                 continue;
             }
         };
@@ -183,13 +179,13 @@ pub fn parse_list(
         None => {
             return (
                 Vec::new(),
-                vec![fault(file, 1, "empty file: no header line")],
+                vec![Fault::new(file, 1, "empty file: no header line")],
             );
         }
-        Some(Err(err)) => return (Vec::new(), vec![fault(file, 1, err.to_string())]),
+        Some(Err(err)) => return (Vec::new(), vec![Fault::new(file, 1, err.to_string())]),
         Some(Ok(header)) => match header_columns(&header) {
             Ok(columns) => columns,
-            Err(reason) => return (Vec::new(), vec![fault(file, 1, reason)]),
+            Err(reason) => return (Vec::new(), vec![Fault::new(file, 1, reason)]),
         },
     };
     let mut listings: Vec<(usize, Listing)> = Vec::new();
@@ -199,14 +195,14 @@ pub fn parse_list(
             Ok(record) => record,
             Err(err) => {
                 let line = err.position().map_or(0, |p| p.line() as usize);
-                faults.push(fault(file, line, err.to_string()));
+                faults.push(Fault::new(file, line, err.to_string()));
                 continue;
             }
         };
         let line = record.position().map_or(0, |p| p.line() as usize);
         match parse_row(&record, &columns, supported) {
             Ok(listing) => match seen.get(&listing.member.email) {
-                Some(first) => faults.push(fault(
+                Some(first) => faults.push(Fault::new(
                     file,
                     line,
                     format!(
@@ -219,7 +215,7 @@ pub fn parse_list(
                     listings.push((line, listing));
                 }
             },
-            Err(reasons) => faults.extend(reasons.into_iter().map(|r| fault(file, line, r))),
+            Err(reasons) => faults.extend(reasons.into_iter().map(|r| Fault::new(file, line, r))),
         }
     }
     (listings, faults)
@@ -326,7 +322,7 @@ fn unlisted_files(dir: &Path, lists: &[CommitteeList]) -> Vec<Fault> {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "csv"))
         .filter(|p| !lists.iter().any(|l| &l.file == p))
-        .map(|p| fault(&p, 1, "no committee in committees.toml has this slug"))
+        .map(|p| Fault::new(&p, 1, "no committee in committees.toml has this slug"))
         .collect();
     faults.sort_by(|a, b| a.file.cmp(&b.file));
     faults
@@ -343,7 +339,7 @@ fn conflicts(lists: &[CommitteeList]) -> Vec<Fault> {
                 Some((file, first_line, seen)) => {
                     let fields = seen.changed_fields(member);
                     if !fields.is_empty() {
-                        faults.push(fault(
+                        faults.push(Fault::new(
                             &list.file,
                             *line,
                             format!(

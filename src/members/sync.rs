@@ -6,7 +6,7 @@ use std::fmt;
 
 use super::recipients::CommitteeList;
 use super::{Committee, EmailAddress, Member, Role};
-use crate::store::{Store, StoreError, StoredMember};
+use crate::store::{self, Store, StoreError, StoredMember};
 
 /// A member joining a list (`before` is `None`), leaving it (`after` is `None`), or
 /// changing role.
@@ -52,15 +52,15 @@ pub struct Current {
 }
 
 impl Current {
-    /// Reads the lists from the database.
+    /// Reads the lists, inside the transaction that will change them.
     ///
     /// # Errors
     /// The database fails.
-    pub async fn load(store: &Store) -> Result<Current, StoreError> {
+    pub async fn load(conn: &mut sqlx::AnyConnection) -> Result<Current, StoreError> {
         Ok(Current {
-            committees: store.committees().await?,
-            members: store.all_members().await?,
-            memberships: store.memberships().await?,
+            committees: store::committees(conn).await?,
+            members: store::all_members(conn).await?,
+            memberships: store::memberships(conn).await?,
         })
     }
 }
@@ -236,6 +236,8 @@ impl fmt::Display for CommitteeReport {
 }
 
 /// Makes the database's lists equal to `lists` (unless `dry_run`) and says what changed.
+/// Reading the lists, planning and applying happen in one transaction that holds the
+/// lists' write lock, so two syncs at once (two daemons starting) run one after the other.
 ///
 /// # Errors
 /// The database fails; nothing is then changed.
@@ -246,11 +248,13 @@ pub async fn sync(
     actor: &str,
     dry_run: bool,
 ) -> Result<Vec<CommitteeReport>, StoreError> {
-    let current = Current::load(store).await?;
+    let mut tx = store.begin_lists_edit().await?;
+    let current = Current::load(&mut tx).await?;
     let plan = plan(&current, lists);
     let reports = report(&plan, lists);
     if !dry_run && !plan.is_empty() {
-        store.apply_plan(&plan, actor).await?;
+        store.apply_plan(&mut tx, &plan, actor).await?;
+        tx.commit().await?;
     }
     tracing::info!(
         new = plan.new_members.len(),

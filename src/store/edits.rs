@@ -12,15 +12,46 @@ use super::{Backend, Store, StoreError, now};
 use crate::members::sync::{MembershipChange, Plan};
 use crate::members::{Committee, EmailAddress, Member, Role};
 
+/// A transaction of list edits, holding the lists' write lock until it ends.
+pub type ListsTx = Transaction<'static, Any>;
+
+/// Any number that names the lists' advisory lock on PostgreSQL.
+const LISTS_LOCK: i64 = 0x6369_7263_6c69_7374;
+
 impl Store {
-    /// Makes the lists equal to a sync plan, in one transaction, with an audit row for
-    /// each change.
+    /// Starts a transaction that edits the lists. Edits are serialised across processes
+    /// (a sync in a starting daemon, a command-line edit): SQLite takes its write lock at
+    /// once (`BEGIN IMMEDIATE`), PostgreSQL an advisory lock held until commit. What is
+    /// read inside it stays true until it commits.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn begin_lists_edit(&self) -> Result<ListsTx, StoreError> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(LISTS_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
+        };
+        Ok(tx)
+    }
+
+    /// Applies a sync plan in `tx`, with an audit row for each change.
     #[tracing::instrument(skip_all, fields(actor))]
-    pub async fn apply_plan(&self, plan: &Plan<'_>, actor: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+    pub async fn apply_plan(
+        &self,
+        tx: &mut ListsTx,
+        plan: &Plan<'_>,
+        actor: &str,
+    ) -> Result<(), StoreError> {
         let mut audits = Vec::new();
         for committee in &plan.committees {
-            upsert_committee(&mut tx, committee).await?;
+            upsert_committee(tx, committee).await?;
             audits.push(Audit {
                 action: "committee.upsert",
                 subject: format!("committee:{}", committee.slug),
@@ -28,7 +59,7 @@ impl Store {
                 after: serde_json::to_string(committee).ok(),
             });
         }
-        insert_members(&mut tx, self.backend, &plan.new_members).await?;
+        insert_members(tx, self.backend, &plan.new_members).await?;
         audits.extend(plan.new_members.iter().map(|m| Audit {
             action: "member.create",
             subject: format!("member:{}", m.email),
@@ -36,17 +67,12 @@ impl Store {
             after: Some(member_json(m)),
         }));
         for (id, before, after) in &plan.changed_members {
-            update_member(&mut tx, *id, after).await?;
-            audits.push(Audit {
-                action: "member.update",
-                subject: format!("member:{}", after.email),
-                before: Some(member_json(before)),
-                after: Some(member_json(after)),
-            });
+            update_member(tx, *id, after).await?;
+            audits.push(member_update_audit(before, after));
         }
-        let committee_ids = id_map(&mut tx, "SELECT id, slug AS key FROM committees").await?;
+        let committee_ids = id_map(tx, "SELECT id, slug AS key FROM committees").await?;
         let member_ids = if plan.memberships.iter().any(|c| c.member_id.is_none()) {
-            id_map(&mut tx, "SELECT id, email AS key FROM members").await?
+            id_map(tx, "SELECT id, email AS key FROM members").await?
         } else {
             HashMap::new()
         };
@@ -59,29 +85,22 @@ impl Store {
             };
             match (&change.before, &change.after) {
                 (None, Some(role)) => joins.push((committee_id, member_id, role.as_str())),
-                (Some(_), Some(role)) => {
-                    sqlx::query("UPDATE memberships SET role = $1 WHERE committee_id = $2 AND member_id = $3")
-                        .bind(role.as_str().to_string())
-                        .bind(committee_id)
-                        .bind(member_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                (Some(_), None) => remove_membership(&mut tx, committee_id, member_id).await?,
+                (Some(_), Some(role)) => set_role(tx, committee_id, member_id, role).await?,
+                (Some(_), None) => remove_membership(tx, committee_id, member_id).await?,
                 (None, None) => {}
             }
             audits.push(membership_audit(change));
         }
-        insert_memberships(&mut tx, self.backend, &joins).await?;
-        write_audits(&mut tx, self.backend, actor, audits).await?;
-        tx.commit().await?;
+        insert_memberships(tx, self.backend, &joins).await?;
+        write_audits(tx, self.backend, actor, audits).await?;
         Ok(())
     }
 
-    /// Adds `member` to `committee` (creating the member if new), as `actor`.
+    /// Puts `member` on `committee`'s list as `role`, creating the member if new and
+    /// updating their fields if they differ, all in one transaction.
     ///
     /// # Errors
-    /// Unknown committee; the member is already in it.
+    /// Unknown committee; the member is already on that list. Nothing is then changed.
     pub async fn add_member(
         &self,
         member: &Member,
@@ -89,15 +108,17 @@ impl Store {
         role: &Role,
         actor: &str,
     ) -> Result<(), StoreError> {
-        let committee_id = self.committee_id(committee).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_lists_edit().await?;
+        let committee_id = super::members::committee_id(&mut tx, committee).await?;
         let mut audits = Vec::new();
-        let existing = sqlx::query_scalar::<_, i64>("SELECT id FROM members WHERE email = $1")
-            .bind(member.email.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let member_id = match existing {
-            Some(id) => id,
+        let member_id = match super::members::member(&mut tx, &member.email).await? {
+            Some(stored) => {
+                if stored.member != *member {
+                    update_member(&mut tx, stored.id, member).await?;
+                    audits.push(member_update_audit(&stored.member, member));
+                }
+                stored.id
+            }
             None => {
                 insert_members(&mut tx, self.backend, &[member]).await?;
                 audits.push(Audit {
@@ -153,62 +174,58 @@ impl Store {
         edit: &MemberEdit,
         actor: &str,
     ) -> Result<Member, StoreError> {
-        let stored = self
-            .member(email)
+        let mut tx = self.begin_lists_edit().await?;
+        let stored = super::members::member(&mut tx, email)
             .await?
             .ok_or_else(|| StoreError::UnknownMember(email.to_string()))?;
         let after = edit.apply(&stored.member);
-        if after == stored.member {
-            return Ok(after);
+        if after != stored.member {
+            update_member(&mut tx, stored.id, &after).await?;
+            let audit = member_update_audit(&stored.member, &after);
+            write_audits(&mut tx, self.backend, actor, vec![audit]).await?;
+            tx.commit().await?;
         }
-        let mut tx = self.pool.begin().await?;
-        update_member(&mut tx, stored.id, &after).await?;
-        let audit = Audit {
-            action: "member.update",
-            subject: format!("member:{email}"),
-            before: Some(member_json(&stored.member)),
-            after: Some(member_json(&after)),
-        };
-        write_audits(&mut tx, self.backend, actor, vec![audit]).await?;
-        tx.commit().await?;
         Ok(after)
     }
 
-    /// Takes a member off one committee's list, or off all of them. Their history stays.
-    /// Returns the committees they were removed from.
+    /// Takes a member off one committee's list, or off all of them. Their record and
+    /// history stay. Returns the committees they were removed from.
     ///
     /// # Errors
-    /// No such member, or not in that committee.
+    /// No such member, or not on that list.
     pub async fn remove_member(
         &self,
         email: &EmailAddress,
         committee: Option<&str>,
         actor: &str,
     ) -> Result<Vec<String>, StoreError> {
-        let listed = self
-            .listed_members(committee)
-            .await?
-            .into_iter()
-            .find(|m| &m.member.email == email)
-            .ok_or_else(|| StoreError::UnknownMember(email.to_string()))?;
-        let stored = self
-            .member(email)
+        let mut tx = self.begin_lists_edit().await?;
+        let stored = super::members::member(&mut tx, email)
             .await?
             .ok_or_else(|| StoreError::UnknownMember(email.to_string()))?;
-        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "SELECT c.id, c.slug, ms.role FROM memberships ms JOIN committees c ON c.id = ms.committee_id
+             WHERE ms.member_id = $1 AND ($2 = '' OR c.slug = $2) ORDER BY c.slug",
+        )
+        .bind(stored.id)
+        .bind(committee.unwrap_or_default().to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            let on = committee.map_or(String::new(), |c| format!(" on the list of {c}"));
+            return Err(StoreError::UnknownMember(format!("{email}{on}")));
+        }
         let mut removed = Vec::new();
         let mut audits = Vec::new();
-        for (slug, role) in listed.committees {
-            if committee.is_some_and(|c| c != slug) {
-                continue;
-            }
-            let committee_id = self.committee_id(&slug).await?;
-            remove_membership(&mut tx, committee_id, stored.id).await?;
+        for row in &rows {
+            let slug: String = row.try_get("slug")?;
+            let role: String = row.try_get("role")?;
+            remove_membership(&mut tx, row.try_get("id")?, stored.id).await?;
             audits.push(membership_audit(&MembershipChange {
                 committee: slug.clone(),
                 email: email.clone(),
                 member_id: Some(stored.id),
-                before: Some(role),
+                before: Some(Role::parse(&role).unwrap_or_else(|_| Role::member())),
                 after: None,
             }));
             removed.push(slug);
@@ -217,6 +234,30 @@ impl Store {
         tx.commit().await?;
         Ok(removed)
     }
+}
+
+fn member_update_audit(before: &Member, after: &Member) -> Audit {
+    Audit {
+        action: "member.update",
+        subject: format!("member:{}", after.email),
+        before: Some(member_json(before)),
+        after: Some(member_json(after)),
+    }
+}
+
+async fn set_role(
+    tx: &mut ListsTx,
+    committee_id: i64,
+    member_id: i64,
+    role: &Role,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE memberships SET role = $1 WHERE committee_id = $2 AND member_id = $3")
+        .bind(role.as_str().to_string())
+        .bind(committee_id)
+        .bind(member_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 async fn upsert_committee(

@@ -1,6 +1,7 @@
 //! Queries on committees, members, memberships and the audit log.
 
 use futures_util::TryStreamExt;
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
@@ -89,58 +90,74 @@ fn committee_from_row(row: &AnyRow) -> Result<(i64, Committee), sqlx::Error> {
     ))
 }
 
+/// Every committee with its id.
+pub(crate) async fn committees(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(i64, Committee)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, slug, language, name_en, name_fr, name_es FROM committees ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(committee_from_row)
+        .collect::<Result<_, _>>()?)
+}
+
+/// Every member ever known, with or without committees.
+pub(crate) async fn all_members(conn: &mut AnyConnection) -> Result<Vec<StoredMember>, StoreError> {
+    // Streamed: decoding row by row keeps one copy of the members, not two.
+    let sql = format!("SELECT {MEMBER_COLUMNS} FROM members ORDER BY id");
+    let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
+    let mut members = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        members.push(member_from_row(&row)?);
+    }
+    Ok(members)
+}
+
+/// Every membership: (committee id, member id, role).
+pub(crate) async fn memberships(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(i64, i64, Role)>, StoreError> {
+    let rows = sqlx::query("SELECT committee_id, member_id, role FROM memberships")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let role: String = row.try_get("role")?;
+            Ok((
+                row.try_get("committee_id")?,
+                row.try_get("member_id")?,
+                Role::parse(&role).unwrap_or_else(|_| Role::member()),
+            ))
+        })
+        .collect()
+}
+
+/// The member with this address.
+pub(crate) async fn member(
+    conn: &mut AnyConnection,
+    email: &EmailAddress,
+) -> Result<Option<StoredMember>, StoreError> {
+    let sql = format!("SELECT {MEMBER_COLUMNS} FROM members WHERE email = $1");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(email.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.as_ref().map(member_from_row).transpose()?)
+}
+
 impl Store {
     /// Every committee with its id.
     pub async fn committees(&self) -> Result<Vec<(i64, Committee)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, slug, language, name_en, name_fr, name_es FROM committees ORDER BY id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(committee_from_row)
-            .collect::<Result<_, _>>()?)
-    }
-
-    /// Every member ever known, with or without committees.
-    pub async fn all_members(&self) -> Result<Vec<StoredMember>, StoreError> {
-        // Streamed: decoding row by row keeps one copy of the members, not two.
-        let sql = format!("SELECT {MEMBER_COLUMNS} FROM members ORDER BY id");
-        let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&self.pool);
-        let mut members = Vec::new();
-        while let Some(row) = rows.try_next().await? {
-            members.push(member_from_row(&row)?);
-        }
-        Ok(members)
-    }
-
-    /// Every membership: (committee id, member id, role).
-    pub async fn memberships(&self) -> Result<Vec<(i64, i64, Role)>, StoreError> {
-        let rows = sqlx::query("SELECT committee_id, member_id, role FROM memberships")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let role: String = row.try_get("role")?;
-                Ok((
-                    row.try_get("committee_id")?,
-                    row.try_get("member_id")?,
-                    Role::parse(&role).unwrap_or_else(|_| Role::member()),
-                ))
-            })
-            .collect()
+        committees(&mut *self.pool.acquire().await?).await
     }
 
     /// The member with this address.
     pub async fn member(&self, email: &EmailAddress) -> Result<Option<StoredMember>, StoreError> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {MEMBER_COLUMNS} FROM members WHERE email = $1"
-        )))
-        .bind(email.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.as_ref().map(member_from_row).transpose()?)
+        member(&mut *self.pool.acquire().await?, email).await
     }
 
     /// Members in at least one committee (or in `committee`), by address.
@@ -186,11 +203,16 @@ impl Store {
         Ok(listed)
     }
 
-    pub(super) async fn committee_id(&self, slug: &str) -> Result<i64, StoreError> {
-        sqlx::query_scalar("SELECT id FROM committees WHERE slug = $1")
-            .bind(slug.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::UnknownCommittee(slug.to_string()))
+    async fn committee_id(&self, slug: &str) -> Result<i64, StoreError> {
+        committee_id(&mut *self.pool.acquire().await?, slug).await
     }
+}
+
+/// The id of the committee `slug`.
+pub(crate) async fn committee_id(conn: &mut AnyConnection, slug: &str) -> Result<i64, StoreError> {
+    sqlx::query_scalar("SELECT id FROM committees WHERE slug = $1")
+        .bind(slug.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::UnknownCommittee(slug.to_string()))
 }
