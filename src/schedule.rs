@@ -7,16 +7,27 @@ use std::str::FromStr;
 #[derive(Debug, Clone)]
 pub struct Reminder {
     pub expression: String,
-    pub schedule: cron::Schedule,
+    /// One schedule, or two when both day fields are restricted: crontab then fires on
+    /// days that match either, where `cron` wants both.
+    schedules: Vec<cron::Schedule>,
 }
 
 impl Reminder {
-    /// Parses a five-field crontab expression (`0 9 * * MON`, `30 8 * * 1-5`).
+    /// Parses a five-field crontab expression (`0 9 * * MON`, `30 8 * * 1-5`) or one of
+    /// `@yearly`, `@monthly`, `@weekly`, `@daily`, `@hourly`.
     ///
     /// # Errors
     /// Says what is wrong with the expression.
     pub fn parse(expression: &str) -> Result<Reminder, String> {
-        let fields: Vec<&str> = expression.split_whitespace().collect();
+        let expanded = match expression.trim() {
+            "@yearly" | "@annually" => "0 0 1 1 *",
+            "@monthly" => "0 0 1 * *",
+            "@weekly" => "0 0 * * 0",
+            "@daily" | "@midnight" => "0 0 * * *",
+            "@hourly" => "0 * * * *",
+            other => other,
+        };
+        let fields: Vec<&str> = expanded.split_whitespace().collect();
         let [minute, hour, dom, month, dow] = fields[..] else {
             return Err(format!(
                 "`{expression}` has {} fields; expected five: minute hour day-of-month month day-of-week",
@@ -24,13 +35,33 @@ impl Reminder {
             ));
         };
         let dow = day_of_week(dow).map_err(|e| format!("`{expression}`: {e}"))?;
-        let converted = format!("0 {minute} {hour} {dom} {month} {dow}");
-        let schedule = cron::Schedule::from_str(&converted)
-            .map_err(|e| format!("`{expression}` is not a valid crontab expression: {e}"))?;
+        let days = if dom != "*" && dow != "*" {
+            vec![(dom, "*".to_string()), ("*", dow)]
+        } else {
+            vec![(dom, dow)]
+        };
+        let schedules = days
+            .into_iter()
+            .map(|(dom, dow)| {
+                cron::Schedule::from_str(&format!("0 {minute} {hour} {dom} {month} {dow}"))
+                    .map_err(|e| format!("`{expression}` is not a valid crontab expression: {e}"))
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Reminder {
             expression: expression.to_string(),
-            schedule,
+            schedules,
         })
+    }
+
+    /// The first time after `after` at which the reminder fires, in `after`'s time zone.
+    pub fn next_after<Z: chrono::TimeZone>(
+        &self,
+        after: &chrono::DateTime<Z>,
+    ) -> Option<chrono::DateTime<Z>> {
+        self.schedules
+            .iter()
+            .filter_map(|s| s.after(after).next())
+            .min()
     }
 }
 
@@ -99,19 +130,38 @@ mod tests {
 
     use super::*;
 
-    /// The days a schedule fires on in the week from Monday 23 November 2026.
-    fn weekdays(expression: &str) -> Vec<Weekday> {
-        let start = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
-        let end = start + chrono::Duration::days(7);
-        let mut days: Vec<Weekday> = Reminder::parse(expression)
-            .unwrap()
-            .schedule
-            .after(&start)
+    /// The times a reminder fires from Monday 23 November 2026, for `days` days.
+    fn firings(expression: &str, days: i64) -> Vec<chrono::DateTime<chrono_tz::Tz>> {
+        let reminder = Reminder::parse(expression).unwrap();
+        let start = chrono_tz::Europe::Madrid.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+        let end = start + chrono::Duration::days(days);
+        std::iter::successors(reminder.next_after(&start), |t| reminder.next_after(t))
             .take_while(|t| *t < end)
-            .map(|t| t.weekday())
-            .collect();
+            .collect()
+    }
+
+    /// The days a reminder fires on in the week from Monday 23 November 2026.
+    fn weekdays(expression: &str) -> Vec<Weekday> {
+        let mut days: Vec<Weekday> = firings(expression, 7).iter().map(|t| t.weekday()).collect();
         days.dedup();
         days
+    }
+
+    #[test]
+    fn with_both_day_fields_set_either_one_fires_as_in_crontab() {
+        let days: Vec<String> = firings("0 9 1 * MON", 15)
+            .iter()
+            .map(|t| t.format("%a %d %H:%M").to_string())
+            .collect();
+        assert_eq!(days, ["Mon 23 09:00", "Mon 30 09:00", "Tue 01 09:00", "Mon 07 09:00"]);
+    }
+
+    #[test]
+    fn reminders_fire_at_local_time_in_the_configured_zone() {
+        let first = firings("30 8 * * MON-FRI", 1)[0];
+        assert_eq!(first.format("%H:%M %Z").to_string(), "08:30 CET");
+        assert_eq!(weekdays("@weekly"), [Weekday::Sun]);
+        assert_eq!(firings("@daily", 3).len(), 2, "after midnight on the first day: two more");
     }
 
     #[test]
