@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use circulars::circulars::message::{self, AttachedFile, Envelope};
+use circulars::circulars::message::{self, Envelope};
 use circulars::circulars::{Layout, Recipient, Renderer, Settings, definition};
 use circulars::locale::Language;
 use circulars::members::recipients::read_committees;
@@ -87,12 +87,7 @@ fn main() {
     );
 
     let circular = renderer.circular();
-    let attachments: Vec<AttachedFile> = circular
-        .documents
-        .iter()
-        .flat_map(|d| d.files.values())
-        .map(|f| AttachedFile::read(&circular.dir, f).unwrap())
-        .collect();
+    let attachments = message::attachments(circular).unwrap();
     let started = Instant::now();
     let mut bytes = 0;
     for (i, member) in members.iter().enumerate() {

@@ -133,7 +133,9 @@ mod tests {
     /// The times a reminder fires from Monday 23 November 2026, for `days` days.
     fn firings(expression: &str, days: i64) -> Vec<chrono::DateTime<chrono_tz::Tz>> {
         let reminder = Reminder::parse(expression).unwrap();
-        let start = chrono_tz::Europe::Madrid.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+        let start = chrono_tz::Europe::Madrid
+            .with_ymd_and_hms(2026, 11, 23, 0, 0, 0)
+            .unwrap();
         let end = start + chrono::Duration::days(days);
         std::iter::successors(reminder.next_after(&start), |t| reminder.next_after(t))
             .take_while(|t| *t < end)
@@ -153,7 +155,15 @@ mod tests {
             .iter()
             .map(|t| t.format("%a %d %H:%M").to_string())
             .collect();
-        assert_eq!(days, ["Mon 23 09:00", "Mon 30 09:00", "Tue 01 09:00", "Mon 07 09:00"]);
+        assert_eq!(
+            days,
+            [
+                "Mon 23 09:00",
+                "Mon 30 09:00",
+                "Tue 01 09:00",
+                "Mon 07 09:00"
+            ]
+        );
     }
 
     #[test]
@@ -161,7 +171,11 @@ mod tests {
         let first = firings("30 8 * * MON-FRI", 1)[0];
         assert_eq!(first.format("%H:%M %Z").to_string(), "08:30 CET");
         assert_eq!(weekdays("@weekly"), [Weekday::Sun]);
-        assert_eq!(firings("@daily", 3).len(), 2, "after midnight on the first day: two more");
+        assert_eq!(
+            firings("@daily", 3).len(),
+            2,
+            "after midnight on the first day: two more"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use circulars::circulars::definition;
-use circulars::circulars::message::{self, AttachedFile, Envelope};
+use circulars::circulars::message::{self, Envelope};
 use circulars::circulars::{Layout, Recipient, Renderer, Settings};
 use circulars::locale::Language;
 use circulars::members::recipients::read_committees;
@@ -179,12 +179,7 @@ fn eml(renderer: &Renderer, member: &Member, committee: &Committee) -> Vec<u8> {
     };
     let rendered = renderer.render(to, None).unwrap();
     let circular = renderer.circular();
-    let attachments: Vec<AttachedFile> = circular
-        .documents
-        .iter()
-        .flat_map(|d| d.files.values())
-        .map(|f| AttachedFile::read(&circular.dir, f).unwrap())
-        .collect();
+    let attachments = message::attachments(circular).unwrap();
     let envelope = Envelope {
         from_name: "UCLG World Secretariat",
         from_address: "circulars@uclg.example.org",

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 
+use super::definition::Circular;
 use super::render::Rendered;
 use crate::members::{Committee, EmailAddress};
 
@@ -65,6 +66,26 @@ impl AttachedFile {
             body: Body::new(bytes),
         })
     }
+}
+
+/// The documents a circular attaches, every language version of each.
+///
+/// # Errors
+/// A document cannot be read.
+pub fn attachments(circular: &Circular) -> std::io::Result<Vec<AttachedFile>> {
+    circular
+        .documents
+        .iter()
+        .filter(|d| d.attach)
+        .flat_map(|d| d.files.values())
+        .map(|name| AttachedFile::read(&circular.dir, name))
+        .collect()
+}
+
+/// The Message-ID (without `<>`) of a circular's mail to a member: the same at every
+/// attempt, so a resend after a crash is recognisable as the same mail.
+pub fn message_id(number: u32, member_id: i64, domain: &str) -> String {
+    format!("circular-{number:03}.member-{member_id}@{domain}")
 }
 
 /// Why a message cannot be built.

@@ -1,7 +1,6 @@
 //! `circulars circulars list`, `circulars render`, `circulars check`.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -11,13 +10,13 @@ use serde::Serialize;
 use super::{Format, UsageError};
 use crate::circulars::check::{self, sample_members};
 use crate::circulars::definition;
-use crate::circulars::message::{self, AttachedFile, Envelope};
+use crate::circulars::message::{self, Envelope};
 use crate::circulars::{Circular, Layout, Recipient, Renderer, Settings};
 use crate::config::{Config, Secrets};
 use crate::faults::Faults;
 use crate::locale::Language;
 use crate::members::recipients::read_committees;
-use crate::members::{Committee, EmailAddress};
+use crate::members::{Committee, EmailAddress, Member};
 use crate::tokens::Signer;
 
 #[derive(Debug, Subcommand)]
@@ -212,7 +211,58 @@ pub async fn render(args: RenderArgs, config: &Config) -> anyhow::Result<()> {
         Signer::new(&secrets.signing_key),
     )?;
 
-    let (member_id, member, committee) = match &args.member {
+    let (member_id, member, committee) =
+        preview_recipient(config, &circular, args.member.as_deref()).await?;
+    let lang = lang.or((args.member.is_none()).then_some(config.locale.default));
+    let to = Recipient {
+        member_id,
+        member: &member,
+        committee: &committee,
+    };
+    let rendered = renderer.render(to, lang)?;
+    if rendered.fallback {
+        eprintln!(
+            "note: circular {} has no {} text: rendered in {}",
+            circular.number,
+            lang.or(member.language).unwrap_or(committee.language),
+            rendered.language
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        RenderFormat::Text => write!(out, "Subject: {}\n\n{}", rendered.subject, rendered.text)?,
+        RenderFormat::Html => write!(out, "{}", rendered.html)?,
+        RenderFormat::Eml => {
+            let attachments = message::attachments(&circular)?;
+            let envelope = Envelope {
+                from_name: &config.sender.from_name,
+                from_address: &config.sender.from_address,
+                to_name: &member.name,
+                to: &member.email,
+                message_id: message::message_id(
+                    circular.number,
+                    member_id,
+                    &config.sender.reply_domain,
+                ),
+                date: std::time::SystemTime::now(),
+                committee: &committee,
+                list_domain: &config.sender.reply_domain,
+            };
+            let message = message::build(&rendered, &attachments, &envelope)?;
+            out.write_all(&message.formatted())?;
+        }
+    }
+    Ok(())
+}
+
+/// Who a preview is for: the member named (their id, record and first committee of the
+/// circular they are in), else a sample member of the circular's first committee.
+async fn preview_recipient(
+    config: &Config,
+    circular: &Circular,
+    email: Option<&str>,
+) -> anyhow::Result<(i64, Member, Committee)> {
+    Ok(match email {
         Some(email) => {
             let email = EmailAddress::parse(email.trim())
                 .map_err(|e| UsageError(format!("address `{email}` {e}")))?;
@@ -257,61 +307,5 @@ pub async fn render(args: RenderArgs, config: &Config) -> anyhow::Result<()> {
             let [_, generic] = sample_members();
             (0, generic, committee)
         }
-    };
-    let lang = lang.or((args.member.is_none()).then_some(config.locale.default));
-    let to = Recipient {
-        member_id,
-        member: &member,
-        committee: &committee,
-    };
-    let rendered = renderer.render(to, lang)?;
-    if rendered.fallback {
-        eprintln!(
-            "note: circular {} has no {} text: rendered in {}",
-            circular.number,
-            lang.or(member.language).unwrap_or(committee.language),
-            rendered.language
-        );
-    }
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        RenderFormat::Text => write!(out, "Subject: {}\n\n{}", rendered.subject, rendered.text)?,
-        RenderFormat::Html => write!(out, "{}", rendered.html)?,
-        RenderFormat::Eml => {
-            let attachments = attachments(&circular)?;
-            let envelope = Envelope {
-                from_name: &config.sender.from_name,
-                from_address: &config.sender.from_address,
-                to_name: &member.name,
-                to: &member.email,
-                message_id: message_id(circular.number, member_id, &config.sender.reply_domain),
-                date: std::time::SystemTime::now(),
-                committee: &committee,
-                list_domain: &config.sender.reply_domain,
-            };
-            let message = message::build(&rendered, &attachments, &envelope)?;
-            out.write_all(&message.formatted())?;
-        }
-    }
-    Ok(())
-}
-
-/// The circular's attached documents.
-pub fn attachments(circular: &Circular) -> anyhow::Result<Vec<AttachedFile>> {
-    let mut files = Vec::new();
-    for document in circular.documents.iter().filter(|d| d.attach) {
-        for name in document.files.values() {
-            let path: PathBuf = circular.dir.join(name);
-            files.push(
-                AttachedFile::read(&circular.dir, name)
-                    .with_context(|| format!("cannot read {}", path.display()))?,
-            );
-        }
-    }
-    Ok(files)
-}
-
-/// The Message-ID of a circular's mail to a member: the same at every attempt.
-pub fn message_id(number: u32, member_id: i64, domain: &str) -> String {
-    format!("circular-{number:03}.member-{member_id}@{domain}")
+    })
 }
