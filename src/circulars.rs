@@ -3,10 +3,12 @@
 //! member and language; the only IO is reading the template files.
 
 pub mod check;
+mod context;
 pub mod definition;
 pub mod layout;
 mod markdown;
 pub mod message;
+mod pieces;
 pub mod render;
 mod template;
 

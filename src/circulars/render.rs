@@ -9,36 +9,15 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use serde::Serialize;
-use tera::Context;
-
-use super::definition::{Circular, Localized};
+use super::definition::Circular;
 use super::layout::{self, Layout};
 use super::markdown;
+use super::pieces::{MEMBER_FIELDS, Pieces, escape_html, one_line, placeholder};
 use super::template::{tera_faults, tera_for};
 use crate::faults::{Fault, Faults};
 use crate::locale::Language;
 use crate::members::{Committee, Member};
 use crate::tokens::{Purpose, Signer};
-
-/// The per-member values, in slot order.
-const SLOTS: [&str; 9] = [
-    "member.name",
-    "member.email",
-    "member.position",
-    "member.organisation",
-    "member.city",
-    "member.country",
-    "links.register",
-    "links.unsubscribe",
-    "links.reply",
-];
-/// The first slots are member fields that may be empty; the others never are.
-const MEMBER_FIELDS: usize = 6;
-
-fn placeholder(slot: usize) -> String {
-    format!("QQV{slot}VQQ")
-}
 
 /// What rendering needs from the configuration.
 #[derive(Debug, Clone)]
@@ -72,53 +51,6 @@ pub struct Rendered {
     pub unsubscribe_mailto: String,
 }
 
-/// Literal pieces and slots: `pieces[0] slot[0] pieces[1] …`.
-#[derive(Debug)]
-struct Pieces {
-    literals: Vec<String>,
-    slots: Vec<usize>,
-}
-
-impl Pieces {
-    fn split(text: &str) -> Pieces {
-        let mut literals = Vec::new();
-        let mut slots = Vec::new();
-        let mut rest = text;
-        while let Some(start) = rest.find("QQV") {
-            let after = &rest[start + 3..];
-            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
-            let slot = digits.parse::<usize>().ok().filter(|s| *s < SLOTS.len());
-            match slot {
-                Some(slot) if after[digits.len()..].starts_with("VQQ") => {
-                    literals.push(rest[..start].to_string());
-                    slots.push(slot);
-                    rest = &after[digits.len() + 3..];
-                }
-                _ => {
-                    literals.push(rest[..start + 3].to_string());
-                    slots.push(usize::MAX);
-                    rest = after;
-                }
-            }
-        }
-        literals.push(rest.to_string());
-        Pieces { literals, slots }
-    }
-
-    fn fill(&self, values: &[String]) -> String {
-        let mut out =
-            String::with_capacity(self.literals.iter().map(String::len).sum::<usize>() + 256);
-        for (literal, slot) in self.literals.iter().zip(&self.slots) {
-            out.push_str(literal);
-            if let Some(value) = values.get(*slot) {
-                out.push_str(value);
-            }
-        }
-        out.push_str(self.literals.last().map_or("", String::as_str));
-        out
-    }
-}
-
 /// One compiled shape.
 #[derive(Debug)]
 struct Compiled {
@@ -129,9 +61,9 @@ struct Compiled {
 
 /// Renders one circular for any member. Cheap to share between workers.
 pub struct Renderer {
-    circular: Arc<Circular>,
-    layout: Arc<Layout>,
-    settings: Settings,
+    pub(super) circular: Arc<Circular>,
+    pub(super) layout: Arc<Layout>,
+    pub(super) settings: Settings,
     signer: Signer,
     /// Subject and body templates of each language.
     templates: HashMap<Language, tera::Tera>,
@@ -422,103 +354,6 @@ impl Renderer {
         }
     }
 
-    /// The Tera context of a circular in one language for one committee.
-    fn context(
-        &self,
-        committee: &Committee,
-        lang: Language,
-        slot: &dyn Fn(usize) -> String,
-    ) -> Context {
-        let c = &self.circular;
-        let pick = |l: &Localized| pick(l, lang, &c.languages);
-        let mut context = Context::new();
-        context.insert("lang", lang.code());
-        context.insert(
-            "member",
-            &HashMap::from([
-                ("name", slot(0)),
-                ("email", slot(1)),
-                ("position", slot(2)),
-                ("organisation", slot(3)),
-                ("city", slot(4)),
-                ("country", slot(5)),
-            ]),
-        );
-        context.insert(
-            "links",
-            &HashMap::from([
-                ("register", slot(6)),
-                ("unsubscribe", slot(7)),
-                ("reply", slot(8)),
-            ]),
-        );
-        context.insert(
-            "committee",
-            &HashMap::from([
-                ("slug", committee.slug.as_str()),
-                ("name", committee.name.get(lang)),
-            ]),
-        );
-        context.insert(
-            "circular",
-            &CircularContext {
-                number: c.number,
-                date: c.send_at.map(|w| w.to_template_value()),
-                deadline: c.deadline.map(|w| w.to_template_value()),
-                capacity: c.capacity,
-                contact: &c.contact,
-            },
-        );
-        if let Some(event) = &c.event {
-            context.insert(
-                "event",
-                &EventContext {
-                    title: pick(&event.title),
-                    place: pick(&event.place),
-                    start: event.start.to_template_value(),
-                    end: event.end.to_template_value(),
-                    timezone: event.timezone.name(),
-                    sessions: event.sessions.iter().map(pick).collect(),
-                },
-            );
-        }
-        let documents: Vec<DocumentContext> = c
-            .documents
-            .iter()
-            .map(|d| DocumentContext {
-                title: pick(&d.title),
-                note: if d.note.is_empty() {
-                    String::new()
-                } else {
-                    pick(&d.note)
-                },
-                versions: d
-                    .files
-                    .iter()
-                    .map(|(&version, file)| VersionContext {
-                        language: version.code(),
-                        language_name: lang.name_of(version),
-                        filename: file.clone(),
-                        url: if d.attach {
-                            String::new()
-                        } else {
-                            self.document_url(file)
-                        },
-                    })
-                    .collect(),
-            })
-            .collect();
-        context.insert("documents", &documents);
-        let attached: Vec<&str> = c
-            .documents
-            .iter()
-            .filter(|d| d.attach)
-            .flat_map(|d| d.files.values().map(String::as_str))
-            .collect();
-        context.insert("attachments", &attached);
-        context
-    }
-
     /// Where `serve` publishes a linked document.
     pub fn document_url(&self, file: &str) -> String {
         format!(
@@ -526,101 +361,5 @@ impl Renderer {
             self.settings.public_url.trim_end_matches('/'),
             self.circular.number
         )
-    }
-}
-
-#[derive(Serialize)]
-struct CircularContext<'a> {
-    number: u32,
-    date: Option<String>,
-    deadline: Option<String>,
-    capacity: Option<u32>,
-    contact: &'a str,
-}
-
-#[derive(Serialize)]
-struct EventContext<'a> {
-    title: String,
-    place: String,
-    start: String,
-    end: String,
-    timezone: &'a str,
-    sessions: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct DocumentContext {
-    title: String,
-    note: String,
-    versions: Vec<VersionContext>,
-}
-
-#[derive(Serialize)]
-struct VersionContext {
-    language: &'static str,
-    language_name: &'static str,
-    filename: String,
-    url: String,
-}
-
-/// A localised text in `lang`, else in the circular's first language that has it.
-fn pick(text: &Localized, lang: Language, order: &[Language]) -> String {
-    text.get(&lang)
-        .or_else(|| order.iter().find_map(|l| text.get(l)))
-        .or_else(|| text.values().next())
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// Text safe in HTML content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A value for a header: control characters (line breaks above all) become spaces.
-fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pieces_put_values_in_their_slots_and_leave_other_text_alone() {
-        let pieces = Pieces::split("Dear QQV0VQQ, QQV99VQQ QQVxQQV1VQQ.");
-        let values: Vec<String> = ["Ana", "ana@example.org"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(
-            pieces.fill(&values),
-            "Dear Ana, QQV99VQQ QQVxana@example.org."
-        );
-    }
-
-    #[test]
-    fn member_data_is_escaped_for_html_and_kept_on_one_line_for_headers() {
-        assert_eq!(
-            escape_html("<b>\"O'Neil\" & co</b>"),
-            "&lt;b&gt;&quot;O&#39;Neil&quot; &amp; co&lt;/b&gt;"
-        );
-        assert_eq!(
-            one_line("Hi\r\nBcc: all@example.org"),
-            "Hi  Bcc: all@example.org"
-        );
     }
 }

@@ -1,0 +1,153 @@
+//! The Tera context of a circular: what its templates can refer to.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use tera::Context;
+
+use super::definition::Localized;
+use super::render::Renderer;
+use crate::locale::Language;
+use crate::members::Committee;
+
+impl Renderer {
+    /// The Tera context of a circular in one language for one committee.
+    pub(super) fn context(
+        &self,
+        committee: &Committee,
+        lang: Language,
+        slot: &dyn Fn(usize) -> String,
+    ) -> Context {
+        let c = &self.circular;
+        let pick = |l: &Localized| pick(l, lang, &c.languages);
+        let mut context = Context::new();
+        context.insert("lang", lang.code());
+        context.insert(
+            "member",
+            &HashMap::from([
+                ("name", slot(0)),
+                ("email", slot(1)),
+                ("position", slot(2)),
+                ("organisation", slot(3)),
+                ("city", slot(4)),
+                ("country", slot(5)),
+            ]),
+        );
+        context.insert(
+            "links",
+            &HashMap::from([
+                ("register", slot(6)),
+                ("unsubscribe", slot(7)),
+                ("reply", slot(8)),
+            ]),
+        );
+        context.insert(
+            "committee",
+            &HashMap::from([
+                ("slug", committee.slug.as_str()),
+                ("name", committee.name.get(lang)),
+            ]),
+        );
+        context.insert(
+            "circular",
+            &CircularContext {
+                number: c.number,
+                date: c.send_at.map(|w| w.to_template_value()),
+                deadline: c.deadline.map(|w| w.to_template_value()),
+                capacity: c.capacity,
+                contact: &c.contact,
+            },
+        );
+        if let Some(event) = &c.event {
+            context.insert(
+                "event",
+                &EventContext {
+                    title: pick(&event.title),
+                    place: pick(&event.place),
+                    start: event.start.to_template_value(),
+                    end: event.end.to_template_value(),
+                    timezone: event.timezone.name(),
+                    sessions: event.sessions.iter().map(pick).collect(),
+                },
+            );
+        }
+        let documents: Vec<DocumentContext> = c
+            .documents
+            .iter()
+            .map(|d| DocumentContext {
+                title: pick(&d.title),
+                note: if d.note.is_empty() {
+                    String::new()
+                } else {
+                    pick(&d.note)
+                },
+                versions: d
+                    .files
+                    .iter()
+                    .map(|(&version, file)| VersionContext {
+                        language: version.code(),
+                        language_name: lang.name_of(version),
+                        filename: file.clone(),
+                        url: if d.attach {
+                            String::new()
+                        } else {
+                            self.document_url(file)
+                        },
+                    })
+                    .collect(),
+            })
+            .collect();
+        context.insert("documents", &documents);
+        let attached: Vec<&str> = c
+            .documents
+            .iter()
+            .filter(|d| d.attach)
+            .flat_map(|d| d.files.values().map(String::as_str))
+            .collect();
+        context.insert("attachments", &attached);
+        context
+    }
+}
+
+#[derive(Serialize)]
+struct CircularContext<'a> {
+    number: u32,
+    date: Option<String>,
+    deadline: Option<String>,
+    capacity: Option<u32>,
+    contact: &'a str,
+}
+
+#[derive(Serialize)]
+struct EventContext<'a> {
+    title: String,
+    place: String,
+    start: String,
+    end: String,
+    timezone: &'a str,
+    sessions: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct DocumentContext {
+    title: String,
+    note: String,
+    versions: Vec<VersionContext>,
+}
+
+#[derive(Serialize)]
+struct VersionContext {
+    language: &'static str,
+    language_name: &'static str,
+    filename: String,
+    url: String,
+}
+
+/// A localised text in `lang`, else in the circular's first language that has it.
+fn pick(text: &Localized, lang: Language, order: &[Language]) -> String {
+    text.get(&lang)
+        .or_else(|| order.iter().find_map(|l| text.get(l)))
+        .or_else(|| text.values().next())
+        .cloned()
+        .unwrap_or_default()
+}
