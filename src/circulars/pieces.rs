@@ -15,6 +15,10 @@ pub(super) const SLOTS: [&str; 9] = [
 ];
 /// The first slots are member fields that may be empty; the others never are.
 pub(super) const MEMBER_FIELDS: usize = 6;
+/// The slot of `links.unsubscribe`.
+pub(super) const UNSUBSCRIBE: usize = 7;
+/// The slot of `links.reply`.
+pub(super) const REPLY: usize = 8;
 
 pub(super) fn placeholder(slot: usize) -> String {
     format!("QQV{slot}VQQ")

@@ -6,13 +6,15 @@
 //! only their values put in the slots, HTML-escaped in the HTML. So rendering never limits
 //! sending, and member data can neither inject HTML nor be read as Markdown.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use super::definition::Circular;
 use super::layout::{self, Layout};
 use super::markdown;
-use super::pieces::{MEMBER_FIELDS, Pieces, escape_html, one_line, placeholder};
+use super::pieces::{
+    MEMBER_FIELDS, Pieces, REPLY, UNSUBSCRIBE, escape_html, one_line, placeholder,
+};
 use super::template::{tera_faults, tera_for};
 use crate::faults::{Fault, Faults};
 use crate::locale::Language;
@@ -69,6 +71,8 @@ pub struct Renderer {
     templates: HashMap<Language, tera::Tera>,
     /// (committee, language, empty-field mask) → compiled shape.
     cache: Mutex<HashMap<(String, Language, u8), Arc<Compiled>>>,
+    /// Languages already logged as missing: one warning each, not one per member.
+    fallbacks: Mutex<HashSet<Language>>,
 }
 
 impl std::fmt::Debug for Renderer {
@@ -117,6 +121,7 @@ impl Renderer {
             signer,
             templates,
             cache: Mutex::new(HashMap::new()),
+            fallbacks: Mutex::new(HashSet::new()),
         })
     }
 
@@ -152,12 +157,17 @@ impl Renderer {
             None => self.language_for(to.member, to.committee),
         };
         if fallback {
-            tracing::warn!(
-                circular = self.circular.number,
-                member = %to.member.email,
-                language = %language,
-                "circular not written in the member's language: using another"
-            );
+            let wanted = lang.unwrap_or(to.member.language.unwrap_or(to.committee.language));
+            let first_time = self.fallbacks.lock().expect("fallbacks").insert(wanted);
+            if first_time {
+                tracing::warn!(
+                    circular = self.circular.number,
+                    wanted = %wanted,
+                    using = %language,
+                    "circular not written in a member's language: using another"
+                );
+            }
+            tracing::debug!(member = %to.member.email, using = %language, "language fallback");
         }
         let values = self.values(to, language);
         let mask = (0..MEMBER_FIELDS)
@@ -172,8 +182,8 @@ impl Renderer {
             subject: one_line(&compiled.subject.fill(&header_safe)),
             text: compiled.text.fill(&values),
             html: compiled.html.fill(&escaped),
-            reply_to: values[8].clone(),
-            unsubscribe_url: values[7].clone(),
+            reply_to: values[REPLY].clone(),
+            unsubscribe_url: values[UNSUBSCRIBE].clone(),
             unsubscribe_mailto: format!(
                 "mailto:{}+u.{}@{}?subject=unsubscribe",
                 self.settings.reply_local,
