@@ -61,10 +61,15 @@ pub enum Format {
     Json,
 }
 
-/// A command line that is well-formed but cannot be done as asked.
+/// A command line that is malformed: an unknown flag, a bad address or language (64).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
+
+/// A well-formed command about something that does not exist or does not fit (65).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadData(pub String);
 
 /// Runs the command.
 ///
@@ -124,7 +129,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         if cause.is::<UsageError>() {
             return exit::USAGE;
         }
-        if cause.is::<Faults>() {
+        if cause.is::<Faults>() || cause.is::<BadData>() {
             return exit::DATA;
         }
         if let Some(config) = cause.downcast_ref::<ConfigError>() {
@@ -138,6 +143,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
                 StoreError::Unavailable { .. } => exit::UNAVAILABLE,
                 StoreError::UnknownCommittee(_)
                 | StoreError::UnknownMember(_)
+                | StoreError::NotListed(_)
                 | StoreError::MemberExists(_) => exit::DATA,
                 _ => exit::OTHER,
             };

@@ -136,9 +136,13 @@ pub struct Listing {
 /// # Errors
 /// Names the field and the offending character.
 pub fn check_text(field: &str, value: &str) -> Result<(), String> {
-    match value.chars().find(|c| c.is_control()) {
+    // U+2028 and U+2029 are line breaks too, though not control characters.
+    match value
+        .chars()
+        .find(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+    {
         Some(c) => Err(format!(
-            "field `{field}` contains a control character {c:?} (no control characters or line breaks)"
+            "field `{field}` contains a control character or line break {c:?}"
         )),
         None => Ok(()),
     }

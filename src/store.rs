@@ -41,6 +41,8 @@ pub enum StoreError {
     UnknownCommittee(String),
     #[error("no member with address `{0}`")]
     UnknownMember(String),
+    #[error("{0} is not on that list")]
+    NotListed(String),
     #[error("a member with address `{0}` already exists")]
     MemberExists(String),
     #[error(transparent)]

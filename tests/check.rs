@@ -150,6 +150,12 @@ fn every_fault_is_named_by_file_and_line_and_the_check_fails_with_65() {
             &format!("{BODY}{{% if member.country == \"ES\" %}}¡Hola!{{% endif %}}\n"),
         )],
     );
+    circular(
+        &t,
+        "051-unknown-filter",
+        TOML,
+        &[("en.md", &BODY.replace("| date }}", "| dat }}"))],
+    );
     let out = check(dir.path(), &t);
     assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
     let err = stderr(&out);
@@ -194,5 +200,36 @@ fn every_fault_is_named_by_file_and_line_and_the_check_fails_with_65() {
         !err.lines()
             .any(|l| l.contains("040-good") && !l.starts_with("note:")),
         "the good circular has no fault:\n{err}"
+    );
+}
+
+#[test]
+fn a_fault_in_a_layout_is_named_by_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = templates_with_layout(dir.path());
+    circular(&t, "040-good", TOML, &[("en.md", BODY)]);
+    let layout = t.join("layout/base.txt");
+    let text = std::fs::read_to_string(&layout).unwrap();
+    std::fs::write(
+        &layout,
+        text.replacen("{{ t.reply_hint }}", "{{ t.reply_hnit }}", 1),
+    )
+    .unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("t.reply_hint"))
+        .unwrap()
+        + 1;
+
+    let out = check(dir.path(), &t);
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    let expected = format!(
+        "{}:{line}: unknown variable `t.reply_hnit`",
+        layout.display()
+    );
+    assert!(
+        stderr(&out).contains(&expected),
+        "missing {expected} in:\n{}",
+        stderr(&out)
     );
 }

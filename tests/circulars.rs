@@ -330,6 +330,16 @@ fn the_eml_parses_back_as_a_correct_multipart_message_with_list_headers() {
 fn member_data_is_escaped_in_html_and_cannot_inject_headers() {
     let renderer = renderer();
     let committee = committee();
+    let mut quoted = member(Some(Language::En));
+    quoted.name = "Seán O\"Brien".into();
+    let parsed_raw = eml(&renderer, &quoted, &committee);
+    let parsed = MessageParser::default().parse(&parsed_raw).unwrap();
+    assert_eq!(
+        parsed.to().unwrap().first().unwrap().name(),
+        Some("Seán O\"Brien"),
+        "quotes survive in To"
+    );
+
     let mut evil = member(Some(Language::En));
     evil.name = "<script>alert(\"x\")</script> & Co\r\nBcc: everyone@example.org".into();
     let to = Recipient {
@@ -402,6 +412,12 @@ fn a_member_whose_language_is_missing_gets_the_committee_or_default_language() {
     let rendered = renderer.render(to, None).unwrap();
     assert_eq!(rendered.language, Language::En);
     assert!(rendered.fallback);
+    let preview = renderer.render(to, Some(Language::Es)).unwrap();
+    assert_eq!(
+        preview.language,
+        Language::En,
+        "a preview in Spanish falls back as a member would"
+    );
     let french_committee = Committee {
         language: Language::Fr,
         ..committee.clone()

@@ -29,6 +29,7 @@ async fn a_file_with_bad_rows_is_refused_whole_with_every_fault_named_and_nothin
         bad.push_str("short@example.org,Too,Few\n"); // line 7
         bad.push_str("\"inj@example.org\",\"Evil\r\nBcc: all@example.org\",,,,,en,\n"); // line 8
         bad.push_str("tab@example.org,Tab\tName,,,,,en,\n"); // line 10 (8 spans two lines)
+        bad.push_str("ls@example.org,Line\u{2028}Separator,,,,,en,\n"); // line 11
         std::fs::write(dir.join("digital-cities.csv"), bad).unwrap();
 
         let out = circulars(cwd, &db.url, &["recipients", "sync"]);
@@ -41,8 +42,11 @@ async fn a_file_with_bad_rows_is_refused_whole_with_every_fault_named_and_nothin
             format!("{file}:4: unknown language `de`"),
             format!("{file}:6: duplicate address `Dup@rome.example.org` (first at line 5)"),
             format!("{file}:7: 3 fields, expected 8"),
-            format!("{file}:8: field `name` contains a control character"),
-            format!("{file}:10: field `name` contains a control character '\\t'"),
+            format!("{file}:8: field `name` contains a control character or line break '\\r'"),
+            format!("{file}:10: field `name` contains a control character or line break '\\t'"),
+            format!(
+                "{file}:11: field `name` contains a control character or line break '\\u{{2028}}'"
+            ),
         ] {
             assert!(
                 err.contains(&expected),
@@ -259,6 +263,27 @@ async fn members_are_listed_added_updated_and_removed_from_the_command_line() {
             &["members", "list", "--format", "csv"],
         ));
         assert!(!csv.contains("Kofi@"), "{kind:?}");
+        let again = circulars(
+            cwd,
+            &db.url,
+            &["members", "remove", "Kofi@accra.example.org"],
+        );
+        assert_eq!(again.status.code(), Some(65));
+        assert!(
+            stderr(&again).contains("is not on that list"),
+            "{}",
+            stderr(&again)
+        );
+        let nothing = circulars(
+            cwd,
+            &db.url,
+            &["members", "update", "Kofi@accra.example.org"],
+        );
+        assert_eq!(
+            nothing.status.code(),
+            Some(64),
+            "an update that names no field"
+        );
         let usage = circulars(cwd, &db.url, &["members", "frobnicate"]);
         assert_eq!(usage.status.code(), Some(64));
     }
@@ -298,6 +323,38 @@ fn an_export_synced_back_changes_nothing() {
     ));
     assert!(one.starts_with(HEADER));
     assert_eq!(one.lines().count(), 9);
+
+    let all = stdout(&circulars(dir.path(), &db, &["recipients", "export"]));
+    assert!(
+        all.starts_with("email,name,position,organisation,city,country,language,role,committee\n")
+    );
+    assert_eq!(all.lines().count(), 1 + 49, "a row per membership");
+    assert!(
+        all.lines()
+            .any(|l| l.starts_with("amina.diallo@") && l.ends_with(",vice-chair,decentralisation"))
+    );
+
+    // One committee into a folder: a folder that syncs back on its own.
+    let export = circulars(
+        dir.path(),
+        &db,
+        &[
+            "recipients",
+            "export",
+            "--committee",
+            "decentralisation",
+            "--dir",
+            "one",
+        ],
+    );
+    assert!(export.status.success(), "{}", stderr(&export));
+    let dry = circulars(
+        dir.path(),
+        &db,
+        &["recipients", "sync", "--dir", "one", "--dry-run"],
+    );
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(stdout(&dry).starts_with("decentralisation: 0 added, 0 changed, 0 removed\n"));
 }
 
 #[test]

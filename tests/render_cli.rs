@@ -31,7 +31,7 @@ fn a_preview_is_in_the_language_asked_for_with_its_own_date_forms() {
     let out = circulars(dir.path(), &db, &["render", "30", "--lang", "de"]);
     assert_eq!(out.status.code(), Some(64));
     let out = circulars(dir.path(), &db, &["render", "99"]);
-    assert_eq!(out.status.code(), Some(64));
+    assert_eq!(out.status.code(), Some(65));
     assert!(stderr(&out).contains("no circular 99"));
 }
 

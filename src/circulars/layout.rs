@@ -2,9 +2,9 @@
 //! words they use in each language.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::faults::{Fault, line_of};
+use crate::faults::{Fault, Faults, line_of};
 use crate::locale::Language;
 
 use super::template::tera_faults;
@@ -12,7 +12,9 @@ use super::template::tera_faults;
 /// The compiled layouts and their words.
 #[derive(Debug)]
 pub struct Layout {
-    pub(crate) tera: tera::Tera,
+    tera: tera::Tera,
+    /// Each template's file and text, to name the line of a fault.
+    sources: BTreeMap<&'static str, (PathBuf, String)>,
     strings: BTreeMap<Language, BTreeMap<String, String>>,
 }
 
@@ -27,6 +29,7 @@ impl Layout {
     pub fn load(dir: &Path) -> Result<Layout, Vec<Fault>> {
         let mut faults = Vec::new();
         let mut tera = tera::Tera::default();
+        let mut sources = BTreeMap::new();
         for name in [HTML, TEXT] {
             let file = dir.join(name);
             match std::fs::read_to_string(&file) {
@@ -34,16 +37,32 @@ impl Layout {
                     if let Err(err) = tera.add_raw_template(name, &source) {
                         faults.extend(tera_faults(&err, &file, 1, &source));
                     }
+                    sources.insert(name, (file, source));
                 }
                 Err(err) => faults.push(Fault::new(&file, 0, format!("cannot read: {err}"))),
             }
         }
         let strings = read_strings(&dir.join("strings.toml"), &mut faults);
         if faults.is_empty() {
-            Ok(Layout { tera, strings })
+            Ok(Layout {
+                tera,
+                sources,
+                strings,
+            })
         } else {
             Err(faults)
         }
+    }
+
+    /// Renders the layout `name` (`HTML` or `TEXT`).
+    ///
+    /// # Errors
+    /// The fault, named by the layout's file and line.
+    pub fn render(&self, name: &'static str, context: &tera::Context) -> Result<String, Faults> {
+        self.tera.render(name, context).map_err(|err| {
+            let (file, source) = &self.sources[name];
+            Faults(tera_faults(&err, file, 1, source))
+        })
     }
 
     /// The layout's words in `lang`.

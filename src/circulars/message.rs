@@ -169,7 +169,7 @@ pub fn build(
 /// `List-Id: "Name" <id>`. A name that is not ASCII is written as RFC 2047 encoded words,
 /// which may not stand inside a quoted string.
 fn list_id(name: &str, id: &str) -> HeaderValue {
-    let phrase = if name.is_ascii() {
+    let phrase = if name.is_ascii() && !name.contains(['"', '\\']) {
         format!("\"{name}\"")
     } else {
         encoded_words(name)
@@ -200,9 +200,9 @@ fn encoded_words(text: &str) -> String {
         .join("\r\n ")
 }
 
-/// A display name without control characters or quotes that would break the header.
+/// A display name without control characters (lettre quotes the rest).
 fn clean(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() || c == '"' { ' ' } else { c })
+        .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
 }

@@ -90,7 +90,13 @@ pub fn escape_html(text: &str) -> String {
 /// A value for a header: control characters (line breaks above all) become spaces.
 pub(super) fn one_line(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect()
 }
 

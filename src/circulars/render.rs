@@ -153,7 +153,9 @@ impl Renderer {
     /// A template refers to something the circular does not define.
     pub fn render(&self, to: Recipient<'_>, lang: Option<Language>) -> Result<Rendered, Faults> {
         let (language, fallback) = match lang {
-            Some(lang) => self.pick_language(&[lang]),
+            Some(lang) => {
+                self.pick_language(&[lang, to.committee.language, self.settings.default_language])
+            }
             None => self.language_for(to.member, to.committee),
         };
         if fallback {
@@ -323,27 +325,12 @@ impl Renderer {
         outer.insert("subject", &subject);
         outer.insert("t", self.layout.strings(lang));
         outer.insert("body", &markdown::to_html(&body));
-        let layout_fault = |err: tera::Error, name: &str| {
-            Faults(vec![Fault::new(
-                std::path::Path::new(name),
-                0,
-                super::template::describe(&err),
-            )])
-        };
-        let html = self
-            .layout
-            .tera
-            .render(layout::HTML, &outer)
-            .map_err(|e| layout_fault(e, layout::HTML))?;
+        let html = self.layout.render(layout::HTML, &outer)?;
         outer.insert(
             "body",
             &markdown::to_text(&body, &self.layout.word(lang, "links")),
         );
-        let text = self
-            .layout
-            .tera
-            .render(layout::TEXT, &outer)
-            .map_err(|e| layout_fault(e, layout::TEXT))?;
+        let text = self.layout.render(layout::TEXT, &outer)?;
         Ok((subject, text, html))
     }
 

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
-use super::{Format, UsageError};
+use super::{BadData, Format, UsageError};
 use crate::circulars::check::{self, sample_members};
 use crate::circulars::definition;
 use crate::circulars::message::{self, Envelope};
@@ -101,7 +101,7 @@ fn load_circular(config: &Config, number: u32) -> anyhow::Result<Circular> {
                 .and_then(|n| n.parse::<u32>().ok())
                 == Some(number)
         })
-        .ok_or_else(|| UsageError(format!("no circular {number} in {}", dir.display())))?;
+        .ok_or_else(|| BadData(format!("no circular {number} in {}", dir.display())))?;
     definition::load(&folder, &config.locale.supported).map_err(|faults| Faults(faults).into())
 }
 
@@ -282,7 +282,7 @@ async fn preview_recipient(
                 .iter()
                 .find(|c| theirs.contains(c))
                 .ok_or_else(|| {
-                    UsageError(format!(
+                    BadData(format!(
                         "{email} is in none of the committees of circular {}",
                         circular.number
                     ))
@@ -302,7 +302,7 @@ async fn preview_recipient(
                 .into_iter()
                 .find(|c| c.slug == slug)
                 .ok_or_else(|| {
-                    UsageError(format!("committee `{slug}` is not in the recipients files"))
+                    BadData(format!("committee `{slug}` is not in the recipients files"))
                 })?;
             let [_, generic] = sample_members();
             (0, generic, committee)

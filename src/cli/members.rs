@@ -145,6 +145,12 @@ pub async fn run(command: MembersCommand, config: &Config) -> anyhow::Result<()>
         MembersCommand::Update { email, fields } => {
             let email = email_arg(&email)?;
             let edit = fields.edit(supported)?;
+            if edit.is_empty() {
+                return Err(UsageError(
+                    "name at least one field to change (--name, --city …)".into(),
+                )
+                .into());
+            }
             store.update_member(&email, &edit, &super::actor()).await?;
             println!("updated {email}");
         }

@@ -9,6 +9,7 @@ use clap::Subcommand;
 use crate::config::Config;
 use crate::members::recipients::{self, COLUMNS};
 use crate::members::sync;
+use crate::members::{Member, Role};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, Subcommand)]
@@ -22,10 +23,11 @@ pub enum RecipientsCommand {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Write the lists in the recipients CSV format.
+    /// Write the lists in the recipients CSV format: one committee's list, or every list
+    /// with a last column `committee`, on standard output; or files into a folder.
     Export {
-        /// The committee to write to standard output.
-        #[arg(long, required_unless_present = "dir")]
+        /// Only this committee.
+        #[arg(long)]
         committee: Option<String>,
         /// Write committees.toml and every <slug>.csv into this folder instead.
         #[arg(long)]
@@ -55,9 +57,11 @@ pub async fn run(command: RecipientsCommand, config: &Config) -> anyhow::Result<
             match dir {
                 Some(dir) => export_dir(&store, &dir, committee.as_deref()).await,
                 None => {
-                    let slug = committee.unwrap_or_default();
                     let out = std::io::stdout().lock();
-                    write_csv(&store, &slug, out).await
+                    match committee {
+                        Some(slug) => write_csv(&store, &slug, out).await,
+                        None => write_all_csv(&store, out).await,
+                    }
                 }
             }
         }
@@ -103,25 +107,41 @@ async fn write_csv(store: &Store, slug: &str, out: impl Write) -> anyhow::Result
     let members = store.listed_members(Some(slug)).await?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(COLUMNS)?;
-    for listed in members {
-        let m = &listed.member;
-        let role = listed
-            .committees
-            .iter()
-            .find(|(s, _)| s == slug)
-            .map(|(_, r)| r.as_str())
-            .unwrap_or("member");
-        writer.write_record([
-            m.email.to_string().as_str(),
-            &m.name,
-            &m.position,
-            &m.organisation,
-            &m.city,
-            &m.country,
-            m.language.map(|l| l.code()).unwrap_or(""),
-            role,
-        ])?;
+    for listed in &members {
+        if let Some((_, role)) = listed.committees.iter().find(|(s, _)| s == slug) {
+            writer.write_record(row(&listed.member, role))?;
+        }
     }
     writer.flush()?;
     Ok(())
+}
+
+/// Every list in one CSV: the recipients columns and `committee`, a row per membership.
+async fn write_all_csv(store: &Store, out: impl Write) -> anyhow::Result<()> {
+    let members = store.listed_members(None).await?;
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(COLUMNS.iter().chain(&["committee"]))?;
+    for listed in &members {
+        for (slug, role) in &listed.committees {
+            let mut record = row(&listed.member, role);
+            record.push(slug.clone());
+            writer.write_record(record)?;
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// A member as a row of the recipients CSV.
+fn row(m: &Member, role: &Role) -> Vec<String> {
+    vec![
+        m.email.to_string(),
+        m.name.clone(),
+        m.position.clone(),
+        m.organisation.clone(),
+        m.city.clone(),
+        m.country.clone(),
+        m.language.map(|l| l.code().to_string()).unwrap_or_default(),
+        role.as_str().to_string(),
+    ]
 }

@@ -212,8 +212,8 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         if rows.is_empty() {
-            let on = committee.map_or(String::new(), |c| format!(" on the list of {c}"));
-            return Err(StoreError::UnknownMember(format!("{email}{on}")));
+            let list = committee.map_or("any list".to_string(), |c| format!("the list of {c}"));
+            return Err(StoreError::NotListed(format!("{email} (on {list})")));
         }
         let mut removed = Vec::new();
         let mut audits = Vec::new();

@@ -35,6 +35,16 @@ pub struct MemberEdit {
 }
 
 impl MemberEdit {
+    /// Changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.position.is_none()
+            && self.organisation.is_none()
+            && self.city.is_none()
+            && self.country.is_none()
+            && self.language.is_none()
+    }
+
     /// `member` with these edits.
     pub fn apply(&self, member: &Member) -> Member {
         let pick = |edit: &Option<String>, old: &String| edit.clone().unwrap_or(old.clone());
