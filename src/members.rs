@@ -66,6 +66,21 @@ impl Member {
         }
     }
 
+    /// The member's values for the first seven recipients columns (email … language).
+    pub fn csv_fields(&self) -> Vec<String> {
+        vec![
+            self.email.to_string(),
+            self.name.clone(),
+            self.position.clone(),
+            self.organisation.clone(),
+            self.city.clone(),
+            self.country.clone(),
+            self.language
+                .map(|l| l.code().to_string())
+                .unwrap_or_default(),
+        ]
+    }
+
     /// Names of the fields that differ from `other`, for reports.
     pub fn changed_fields(&self, other: &Member) -> Vec<&'static str> {
         let mut fields = Vec::new();

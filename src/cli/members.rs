@@ -245,21 +245,10 @@ fn member_json(listed: &MemberInLists) -> MemberJson<'_> {
     }
 }
 
-fn row(listed: &MemberInLists) -> [String; 8] {
-    let m = &listed.member;
-    [
-        m.email.to_string(),
-        m.name.clone(),
-        m.position.clone(),
-        m.organisation.clone(),
-        m.city.clone(),
-        m.country.clone(),
-        m.language.map(|l| l.code().to_string()).unwrap_or_default(),
-        listed
-            .committees
-            .iter()
-            .map(|(s, _)| s.as_str())
-            .collect::<Vec<_>>()
-            .join(";"),
-    ]
+/// The member's recipients columns, then their committees joined by `;`.
+fn row(listed: &MemberInLists) -> Vec<String> {
+    let mut row = listed.member.csv_fields();
+    let committees: Vec<&str> = listed.committees.iter().map(|(s, _)| s.as_str()).collect();
+    row.push(committees.join(";"));
+    row
 }

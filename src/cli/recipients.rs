@@ -134,14 +134,7 @@ async fn write_all_csv(store: &Store, out: impl Write) -> anyhow::Result<()> {
 
 /// A member as a row of the recipients CSV.
 fn row(m: &Member, role: &Role) -> Vec<String> {
-    vec![
-        m.email.to_string(),
-        m.name.clone(),
-        m.position.clone(),
-        m.organisation.clone(),
-        m.city.clone(),
-        m.country.clone(),
-        m.language.map(|l| l.code().to_string()).unwrap_or_default(),
-        role.as_str().to_string(),
-    ]
+    let mut row = m.csv_fields();
+    row.push(role.as_str().to_string());
+    row
 }
