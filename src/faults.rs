@@ -35,10 +35,32 @@ pub struct Faults(pub Vec<Fault>);
 
 /// The 1-based line of a byte offset in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
-    let offset = offset.min(text.len());
-    text.as_bytes()[..offset]
-        .iter()
-        .filter(|&&b| b == b'\n')
+    line_of_bytes(text.as_bytes(), offset)
+}
+
+/// The 1-based line of a byte offset in `bytes`, whatever the line endings: `\n` (Unix),
+/// `\r\n` (Windows) and a lone `\r` (old Macintosh) each end one line.
+pub fn line_of_bytes(bytes: &[u8], offset: usize) -> usize {
+    let before = &bytes[..offset.min(bytes.len())];
+    let lone_cr = |i: usize| before[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    (0..before.len())
+        .filter(|&i| before[i] == b'\n' || lone_cr(i))
         .count()
         + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_counted_alike_for_unix_windows_and_old_mac_endings() {
+        for text in ["a\nb\nc", "a\r\nb\r\nc", "a\rb\rc"] {
+            let c = text.find('c').unwrap();
+            assert_eq!(line_of(text, c), 3, "{text:?}");
+            assert_eq!(line_of(text, 0), 1, "{text:?}");
+        }
+        // An offset on the `\n` of a `\r\n` is still on the first line.
+        assert_eq!(line_of("a\r\nb", 2), 1);
+    }
 }

@@ -110,6 +110,154 @@ impl fmt::Display for Language {
     }
 }
 
+/// How administrators name things in their spreadsheets, in English, French and Spanish:
+/// the one table of header names, language names and role names. Each entry is the
+/// canonical English spelling and the names that mean it; names are compared after
+/// [`fold`], so case, accents, spaces, hyphens and underscores do not matter.
+pub mod aliases {
+    /// Header names of the recipients columns.
+    pub const COLUMNS: [(&str, &[&str]); 8] = [
+        (
+            "email",
+            &[
+                "email",
+                "mail",
+                "email address",
+                "courriel",
+                "adresse e-mail",
+                "adresse électronique",
+                "adresse courriel",
+                "correo",
+                "correo electrónico",
+                "dirección de correo",
+            ],
+        ),
+        (
+            "name",
+            &[
+                "name",
+                "full name",
+                "nom",
+                "nom complet",
+                "nombre",
+                "nombre completo",
+            ],
+        ),
+        (
+            "position",
+            &["position", "job title", "fonction", "poste", "cargo"],
+        ),
+        (
+            "organisation",
+            &["organisation", "organization", "organisme", "organización"],
+        ),
+        ("city", &["city", "ville", "ciudad"]),
+        ("country", &["country", "pays", "país"]),
+        ("language", &["language", "langue", "idioma", "lengua"]),
+        ("role", &["role", "rôle", "rol"]),
+    ];
+
+    /// Names of the working languages, keyed by their code.
+    pub const LANGUAGES: [(&str, &[&str]); 3] = [
+        ("en", &["english", "anglais", "inglés"]),
+        ("fr", &["french", "français", "francés"]),
+        (
+            "es",
+            &["spanish", "español", "espagnol", "castellano", "castillan"],
+        ),
+    ];
+
+    /// Names of the committee roles (see `members::Role`), with their French and Spanish
+    /// forms in both genders.
+    pub const ROLES: [(&str, &[&str]); 5] = [
+        ("member", &["member", "membre", "miembro", "miembra"]),
+        (
+            "chair",
+            &[
+                "chair",
+                "chairperson",
+                "chairman",
+                "chairwoman",
+                "president",
+                "président",
+                "présidente",
+                "presidenta",
+            ],
+        ),
+        (
+            "vice-chair",
+            &[
+                "vice-chair",
+                "vice-chairperson",
+                "vice-president",
+                "vice-président",
+                "vice-présidente",
+                "vicepresidente",
+                "vicepresidenta",
+            ],
+        ),
+        (
+            "observer",
+            &[
+                "observer",
+                "observateur",
+                "observatrice",
+                "observador",
+                "observadora",
+            ],
+        ),
+        (
+            "secretariat",
+            &[
+                "secretariat",
+                "secretary",
+                "secrétariat",
+                "secrétaire",
+                "secretaría",
+                "secretario",
+                "secretaria",
+            ],
+        ),
+    ];
+}
+
+/// `text` as names are compared: lower case, accents removed, only letters and digits kept
+/// ("Correo electrónico" and "correo-electronico" fold alike).
+pub fn fold(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// The canonical name `text` stands for in one of the [`aliases`] tables.
+pub fn lookup(table: &[(&'static str, &[&str])], text: &str) -> Option<&'static str> {
+    let folded = fold(text);
+    table
+        .iter()
+        .find(|(canonical, names)| {
+            fold(canonical) == folded || names.iter().any(|n| fold(n) == folded)
+        })
+        .map(|(canonical, _)| *canonical)
+}
+
+impl Language {
+    /// Reads a language as spreadsheets write it: a code in any case, with or without a
+    /// region (`fr`, `FR`, `fr-FR`, `fr_FR`), or its name in English, French or Spanish
+    /// (`French`, `Français`, `francais`, `francés`).
+    pub fn from_alias(text: &str) -> Option<Language> {
+        let text = text.trim();
+        let code = text.split(['-', '_']).next().unwrap_or_default();
+        if code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()) {
+            return code.to_ascii_lowercase().parse().ok();
+        }
+        lookup(&aliases::LANGUAGES, text).and_then(|code| code.parse().ok())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +278,42 @@ mod tests {
             assert_eq!(lang.code().parse::<Language>(), Ok(lang));
         }
         assert!("de".parse::<Language>().is_err());
+    }
+
+    #[test]
+    fn languages_are_read_as_codes_with_regions_or_as_names_in_three_languages() {
+        for (text, lang) in [
+            ("fr", Language::Fr),
+            ("FR", Language::Fr),
+            ("fr-FR", Language::Fr),
+            ("fr_CA", Language::Fr),
+            ("French", Language::Fr),
+            ("Français", Language::Fr),
+            ("francais", Language::Fr),
+            ("francés", Language::Fr),
+            ("Anglais", Language::En),
+            ("inglés", Language::En),
+            ("en-GB", Language::En),
+            ("Español", Language::Es),
+            ("espagnol", Language::Es),
+            ("castellano", Language::Es),
+            (" Spanish ", Language::Es),
+        ] {
+            assert_eq!(Language::from_alias(text), Some(lang), "{text}");
+        }
+        for text in ["de", "Deutsch", "f", "", "english please"] {
+            assert_eq!(Language::from_alias(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn header_names_are_found_without_case_accents_or_hyphens() {
+        let column = |t| lookup(&aliases::COLUMNS, t);
+        assert_eq!(column(" E-Mail "), Some("email"));
+        assert_eq!(column("Correo electronico"), Some("email"));
+        assert_eq!(column("ORGANIZACIÓN"), Some("organisation"));
+        assert_eq!(column("Pais"), Some("country"));
+        assert_eq!(column("Rôle"), Some("role"));
+        assert_eq!(column("Téléphone"), None);
     }
 }

@@ -1,12 +1,19 @@
 //! Committees and their members: the domain types, the recipients files and their sync.
 
+mod decode;
 mod email;
+mod header;
 pub mod recipients;
+mod role;
+mod rows;
 pub mod sync;
+mod text;
 
 use serde::Serialize;
 
 pub use email::{EmailAddress, EmailError};
+pub use role::Role;
+pub use text::{MAX_EMAIL_CHARS, MAX_FIELD_CHARS, check_text, clean_text};
 
 use crate::locale::Language;
 
@@ -81,6 +88,22 @@ impl Member {
         ]
     }
 
+    /// The value of a field for reports: `name`, `position`, `organisation`, `city`,
+    /// `country` or `language` (its code, or `(none)`).
+    pub fn field(&self, field: &str) -> String {
+        match field {
+            "name" => self.name.clone(),
+            "position" => self.position.clone(),
+            "organisation" => self.organisation.clone(),
+            "city" => self.city.clone(),
+            "country" => self.country.clone(),
+            "language" => self
+                .language
+                .map_or_else(|| "(none)".to_string(), |l| l.code().to_string()),
+            _ => String::new(),
+        }
+    }
+
     /// Names of the fields that differ from `other`, for reports.
     pub fn changed_fields(&self, other: &Member) -> Vec<&'static str> {
         let mut fields = Vec::new();
@@ -103,62 +126,9 @@ impl Member {
     }
 }
 
-/// A member's role in one committee: `member`, `chair`, `observer`…
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(transparent)]
-pub struct Role(String);
-
-impl Role {
-    /// Parses a role; empty means `member`.
-    ///
-    /// # Errors
-    /// A role that is not lower-case letters and hyphens.
-    pub fn parse(text: &str) -> Result<Role, String> {
-        if text.is_empty() {
-            return Ok(Role::member());
-        }
-        let ok = text.len() <= 32
-            && text.starts_with(|c: char| c.is_ascii_lowercase())
-            && text.chars().all(|c| c.is_ascii_lowercase() || c == '-');
-        if ok {
-            Ok(Role(text.to_string()))
-        } else {
-            Err(format!(
-                "role `{text}` is not a word in lower-case letters and hyphens (member, chair, observer…)"
-            ))
-        }
-    }
-
-    /// The ordinary role.
-    pub fn member() -> Role {
-        Role("member".to_string())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
 /// A member as listed in one committee's file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listing {
     pub member: Member,
     pub role: Role,
-}
-
-/// Checks a free-text field of a member: no control characters, no line breaks.
-///
-/// # Errors
-/// Names the field and the offending character.
-pub fn check_text(field: &str, value: &str) -> Result<(), String> {
-    // U+2028 and U+2029 are line breaks too, though not control characters.
-    match value
-        .chars()
-        .find(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
-    {
-        Some(c) => Err(format!(
-            "field `{field}` contains a control character or line break {c:?}"
-        )),
-        None => Ok(()),
-    }
 }

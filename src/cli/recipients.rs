@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use crate::config::Config;
-use crate::members::recipients::{self, COLUMNS};
+use crate::members::recipients::{self, COLUMNS, Delimiter};
 use crate::members::sync;
 use crate::members::{Member, Role};
 use crate::store::{Store, StoreError};
@@ -32,6 +32,13 @@ pub enum RecipientsCommand {
         /// Write committees.toml and every <slug>.csv into this folder instead.
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// For Excel: UTF-8 with a byte-order mark, Windows line endings, and semicolons
+        /// (what Excel splits on in French and Spanish locales) unless --delimiter says otherwise.
+        #[arg(long)]
+        excel: bool,
+        /// comma, semicolon or tab [default: comma, or semicolon with --excel].
+        #[arg(long)]
+        delimiter: Option<Delimiter>,
     },
 }
 
@@ -44,6 +51,9 @@ pub async fn run(command: RecipientsCommand, config: &Config) -> anyhow::Result<
             let store = super::open_store(config).await?;
             let reports = sync::sync(&store, &lists, &super::actor(), dry_run).await?;
             let mut out = std::io::stdout().lock();
+            for list in &lists {
+                writeln!(out, "{}: {}", list.file.display(), list.source)?;
+            }
             for report in reports {
                 write!(out, "{report}")?;
             }
@@ -52,15 +62,21 @@ pub async fn run(command: RecipientsCommand, config: &Config) -> anyhow::Result<
             }
             Ok(())
         }
-        RecipientsCommand::Export { committee, dir } => {
+        RecipientsCommand::Export {
+            committee,
+            dir,
+            excel,
+            delimiter,
+        } => {
             let store = super::open_store(config).await?;
+            let style = CsvStyle::new(excel, delimiter);
             match dir {
-                Some(dir) => export_dir(&store, &dir, committee.as_deref()).await,
+                Some(dir) => export_dir(&store, &dir, committee.as_deref(), style).await,
                 None => {
                     let out = std::io::stdout().lock();
                     match committee {
-                        Some(slug) => write_csv(&store, &slug, out).await,
-                        None => write_all_csv(&store, out).await,
+                        Some(slug) => write_csv(&store, &slug, out, style).await,
+                        None => write_all_csv(&store, out, style).await,
                     }
                 }
             }
@@ -68,7 +84,45 @@ pub async fn run(command: RecipientsCommand, config: &Config) -> anyhow::Result<
     }
 }
 
-async fn export_dir(store: &Store, dir: &Path, only: Option<&str>) -> anyhow::Result<()> {
+/// How an export is written: plain UTF-8, or for Excel.
+#[derive(Debug, Clone, Copy)]
+struct CsvStyle {
+    excel: bool,
+    delimiter: Delimiter,
+}
+
+impl CsvStyle {
+    fn new(excel: bool, delimiter: Option<Delimiter>) -> CsvStyle {
+        let default = if excel {
+            Delimiter::Semicolon
+        } else {
+            Delimiter::Comma
+        };
+        CsvStyle {
+            excel,
+            delimiter: delimiter.unwrap_or(default),
+        }
+    }
+
+    /// A CSV writer on `out`, the byte-order mark written first for Excel.
+    fn writer<W: Write>(self, mut out: W) -> std::io::Result<csv::Writer<W>> {
+        let mut builder = csv::WriterBuilder::new();
+        builder.delimiter(self.delimiter.byte());
+        if self.excel {
+            // Without the mark Excel reads the file in the machine's ANSI code page.
+            out.write_all(b"\xEF\xBB\xBF")?;
+            builder.terminator(csv::Terminator::CRLF);
+        }
+        Ok(builder.from_writer(out))
+    }
+}
+
+async fn export_dir(
+    store: &Store,
+    dir: &Path,
+    only: Option<&str>,
+    style: CsvStyle,
+) -> anyhow::Result<()> {
     #[derive(serde::Serialize)]
     struct File<'a> {
         committee: Vec<&'a crate::members::Committee>,
@@ -97,15 +151,20 @@ async fn export_dir(store: &Store, dir: &Path, only: Option<&str>) -> anyhow::Re
         let path = dir.join(format!("{}.csv", committee.slug));
         let file = std::fs::File::create(&path)
             .with_context(|| format!("cannot write {}", path.display()))?;
-        write_csv(store, &committee.slug, file).await?;
+        write_csv(store, &committee.slug, file, style).await?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())
 }
 
-async fn write_csv(store: &Store, slug: &str, out: impl Write) -> anyhow::Result<()> {
+async fn write_csv(
+    store: &Store,
+    slug: &str,
+    out: impl Write,
+    style: CsvStyle,
+) -> anyhow::Result<()> {
     let members = store.listed_members(Some(slug)).await?;
-    let mut writer = csv::Writer::from_writer(out);
+    let mut writer = style.writer(out)?;
     writer.write_record(COLUMNS)?;
     for listed in &members {
         if let Some((_, role)) = listed.committees.iter().find(|(s, _)| s == slug) {
@@ -117,9 +176,9 @@ async fn write_csv(store: &Store, slug: &str, out: impl Write) -> anyhow::Result
 }
 
 /// Every list in one CSV: the recipients columns and `committee`, a row per membership.
-async fn write_all_csv(store: &Store, out: impl Write) -> anyhow::Result<()> {
+async fn write_all_csv(store: &Store, out: impl Write, style: CsvStyle) -> anyhow::Result<()> {
     let members = store.listed_members(None).await?;
-    let mut writer = csv::Writer::from_writer(out);
+    let mut writer = style.writer(out)?;
     writer.write_record(COLUMNS.iter().chain(&["committee"]))?;
     for listed in &members {
         for (slug, role) in &listed.committees {

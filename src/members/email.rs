@@ -32,6 +32,8 @@ pub enum EmailError {
     Domain(String),
     #[error("domain `{0}` has no dot")]
     DomainNoDot(String),
+    #[error("is longer than 254 characters")]
+    TooLong,
 }
 
 impl EmailAddress {
@@ -54,6 +56,9 @@ impl EmailAddress {
             return Err(EmailError::LocalDots);
         }
         let ascii = ascii_domain(domain)?;
+        if local.len() + 1 + ascii.len() > 254 {
+            return Err(EmailError::TooLong);
+        }
         let (unicode, result) = idna::domain_to_unicode(&ascii);
         result.map_err(|_| EmailError::Domain(domain.to_string()))?;
         Ok(EmailAddress {
@@ -173,6 +178,17 @@ mod tests {
                 EmailError::Domain("-bad.example.org".into()),
             ),
             ("a@example.123", EmailError::Domain("example.123".into())),
+            (
+                &format!(
+                    "{}@{}.{}.{}.{}.org",
+                    "a".repeat(60),
+                    "b".repeat(60),
+                    "c".repeat(60),
+                    "d".repeat(60),
+                    "e".repeat(15)
+                ),
+                EmailError::TooLong,
+            ),
         ] {
             assert_eq!(EmailAddress::parse(text), Err(reason), "{text:?}");
         }

@@ -2,12 +2,16 @@
 //! checked as a whole. A file with any bad row is refused, with every fault named.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Committee, CommitteeNames, EmailAddress, Listing, Member, Role, check_text};
+pub use super::decode::{Delimiter, TextEncoding};
+pub use super::rows::{ParsedList, parse_list};
+use super::rows::{case_key, case_twin, parse_language};
+use super::{Committee, CommitteeNames, EmailAddress, Listing, Member};
 use crate::faults::line_of;
 pub use crate::faults::{Fault, Faults};
 use crate::locale::Language;
@@ -31,6 +35,33 @@ pub struct CommitteeList {
     pub file: PathBuf,
     /// Each listing with the line it came from.
     pub listings: Vec<(usize, Listing)>,
+    /// How the file was read.
+    pub source: FileFormat,
+    /// The member fields among name, position, organisation, city, country, language and
+    /// role that the file has no column for: a sync leaves them as they are.
+    pub absent: Vec<&'static str>,
+}
+
+/// How a member list was read: for the sync report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileFormat {
+    pub encoding: TextEncoding,
+    pub delimiter: Delimiter,
+    /// Columns that are not ours, by name, ignored.
+    pub ignored: Vec<String>,
+}
+
+/// `Windows-1252, semicolon; column "Téléphone" ignored`.
+impl fmt::Display for FileFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}, {}", self.encoding, self.delimiter)?;
+        let quoted: Vec<String> = self.ignored.iter().map(|c| format!("\"{c}\"")).collect();
+        match quoted.len() {
+            0 => Ok(()),
+            1 => write!(f, "; column {} ignored", quoted[0]),
+            _ => write!(f, "; columns {} ignored", quoted.join(", ")),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -60,12 +91,14 @@ pub fn read_dir(dir: &Path, supported: &[Language]) -> Result<Vec<CommitteeList>
         let file = dir.join(format!("{}.csv", committee.slug));
         match std::fs::read(&file) {
             Ok(bytes) => {
-                let (listings, mut file_faults) = parse_list(&file, &bytes, supported);
+                let (parsed, mut file_faults) = parse_list(&file, &bytes, supported);
                 faults.append(&mut file_faults);
                 lists.push(CommitteeList {
                     committee,
                     file,
-                    listings,
+                    listings: parsed.listings,
+                    source: parsed.source,
+                    absent: parsed.absent,
                 });
             }
             Err(err) => faults.push(Fault::new(&file, 0, format!("cannot read: {err}"))),
@@ -142,176 +175,6 @@ fn is_slug(text: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-fn parse_language(text: &str, supported: &[Language]) -> Result<Option<Language>, String> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let codes = || {
-        supported
-            .iter()
-            .map(|l| l.code())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match text.parse::<Language>() {
-        Ok(lang) if supported.contains(&lang) => Ok(Some(lang)),
-        _ => Err(format!(
-            "unknown language `{text}` (supported: {})",
-            codes()
-        )),
-    }
-}
-
-/// Parses one member list. Returns the good rows and a fault for each bad one.
-pub fn parse_list(
-    file: &Path,
-    bytes: &[u8],
-    supported: &[Language],
-) -> (Vec<(usize, Listing)>, Vec<Fault>) {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(bytes);
-    let mut records = reader.byte_records();
-    let mut faults = Vec::new();
-    let columns = match records.next() {
-        None => {
-            return (
-                Vec::new(),
-                vec![Fault::new(file, 1, "empty file: no header line")],
-            );
-        }
-        Some(Err(err)) => return (Vec::new(), vec![Fault::new(file, 1, err.to_string())]),
-        Some(Ok(header)) => match header_columns(&header) {
-            Ok(columns) => columns,
-            Err(reason) => return (Vec::new(), vec![Fault::new(file, 1, reason)]),
-        },
-    };
-    let mut listings: Vec<(usize, Listing)> = Vec::new();
-    let mut seen: HashMap<EmailAddress, usize> = HashMap::new();
-    for record in records {
-        let record = match record {
-            Ok(record) => record,
-            Err(err) => {
-                let line = err.position().map_or(0, |p| p.line() as usize);
-                faults.push(Fault::new(file, line, err.to_string()));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        match parse_row(&record, &columns, supported) {
-            Ok(listing) => match seen.get(&listing.member.email) {
-                Some(first) => faults.push(Fault::new(
-                    file,
-                    line,
-                    format!(
-                        "duplicate address `{}` (first at line {first})",
-                        listing.member.email
-                    ),
-                )),
-                None => {
-                    seen.insert(listing.member.email.clone(), line);
-                    listings.push((line, listing));
-                }
-            },
-            Err(reasons) => faults.extend(reasons.into_iter().map(|r| Fault::new(file, line, r))),
-        }
-    }
-    (listings, faults)
-}
-
-fn header_columns(header: &csv::ByteRecord) -> Result<Vec<usize>, String> {
-    let mut columns = Vec::new();
-    for field in header {
-        let name = std::str::from_utf8(field).unwrap_or("").trim();
-        match COLUMNS.iter().position(|c| *c == name) {
-            Some(i) if columns.contains(&i) => {
-                return Err(format!("column `{name}` appears twice"));
-            }
-            Some(i) => columns.push(i),
-            None => {
-                return Err(format!(
-                    "unknown column `{name}` in the header (expected {})",
-                    COLUMNS.join(",")
-                ));
-            }
-        }
-    }
-    if !columns.contains(&0) {
-        return Err("the header has no `email` column".into());
-    }
-    Ok(columns)
-}
-
-fn parse_row(
-    record: &csv::ByteRecord,
-    columns: &[usize],
-    supported: &[Language],
-) -> Result<Listing, Vec<String>> {
-    if record.len() != columns.len() {
-        return Err(vec![format!(
-            "{} fields, expected {} ({})",
-            record.len(),
-            columns.len(),
-            columns
-                .iter()
-                .map(|&i| COLUMNS[i])
-                .collect::<Vec<_>>()
-                .join(",")
-        )]);
-    }
-    let mut values: [&str; 8] = [""; 8];
-    let mut reasons = Vec::new();
-    for (field, &column) in record.iter().zip(columns) {
-        let name = COLUMNS[column];
-        match std::str::from_utf8(field) {
-            Ok(text) => {
-                let text = text.trim();
-                match check_text(name, text) {
-                    Ok(()) => values[column] = text,
-                    Err(reason) => reasons.push(reason),
-                }
-            }
-            Err(_) => reasons.push(format!("field `{name}` is not valid UTF-8")),
-        }
-    }
-    if !reasons.is_empty() {
-        return Err(reasons);
-    }
-    let [
-        email,
-        name,
-        position,
-        organisation,
-        city,
-        country,
-        language,
-        role,
-    ] = values;
-    let email = EmailAddress::parse(email).map_err(|e| format!("address `{email}` {e}"));
-    let language = parse_language(language, supported);
-    let role = Role::parse(role);
-    match (email, language, role) {
-        (Ok(email), Ok(language), Ok(role)) => Ok(Listing {
-            member: Member {
-                email,
-                name: name.into(),
-                position: position.into(),
-                organisation: organisation.into(),
-                city: city.into(),
-                country: country.into(),
-                language,
-            },
-            role,
-        }),
-        (email, language, role) => Err([email.err(), language.err(), role.err()]
-            .into_iter()
-            .flatten()
-            .collect()),
-    }
-}
-
 /// A CSV file in the folder that no committee names would be silently ignored: refuse it.
 fn unlisted_files(dir: &Path, lists: &[CommitteeList]) -> Vec<Fault> {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -328,34 +191,61 @@ fn unlisted_files(dir: &Path, lists: &[CommitteeList]) -> Vec<Fault> {
     faults
 }
 
-/// One address is one member: two files must agree on what they say of them.
+/// One address is one member: two files must agree on what they say of them (in the
+/// fields both have a column for), and two addresses that differ only in the case of their
+/// local part are one mailbox.
 fn conflicts(lists: &[CommitteeList]) -> Vec<Fault> {
-    let mut first: HashMap<&EmailAddress, (&Path, usize, &Member)> = HashMap::new();
+    let mut first: HashMap<&EmailAddress, (&CommitteeList, usize, &Member)> = HashMap::new();
+    let mut folded: HashMap<(String, String), (&CommitteeList, usize, &EmailAddress)> =
+        HashMap::new();
     let mut faults = Vec::new();
     for list in lists {
         for (line, listing) in &list.listings {
             let member = &listing.member;
-            match first.get(&member.email) {
-                Some((file, first_line, seen)) => {
-                    let fields = seen.changed_fields(member);
-                    if !fields.is_empty() {
-                        faults.push(Fault::new(
-                            &list.file,
-                            *line,
-                            format!(
-                                "`{}` has another {} in {}:{first_line}",
-                                member.email,
-                                fields.join(", "),
-                                file.display()
-                            ),
-                        ));
-                    }
+            let fault = |reason| Fault::new(&list.file, *line, reason);
+            if let Some((other, first_line, seen)) = first.get(&member.email) {
+                if let Some(reason) = disagreement(member, list, seen, other, *first_line) {
+                    faults.push(fault(reason));
+                }
+                continue;
+            }
+            first.insert(&member.email, (list, *line, member));
+            let key = case_key(&member.email);
+            match folded.get(&key) {
+                Some((other, other_line, email)) => {
+                    let place = format!("{}:{other_line}", other.file.display());
+                    faults.push(fault(case_twin(&member.email, email, &place)));
                 }
                 None => {
-                    first.insert(&member.email, (&list.file, *line, member));
+                    folded.insert(key, (list, *line, &member.email));
                 }
             }
         }
     }
     faults
+}
+
+/// What `member` (in `list`) and `seen` (at `other:line`) say differently, with both values.
+fn disagreement(
+    member: &Member,
+    list: &CommitteeList,
+    seen: &Member,
+    other: &CommitteeList,
+    line: usize,
+) -> Option<String> {
+    let differences: Vec<String> = seen
+        .changed_fields(member)
+        .into_iter()
+        .filter(|f| !list.absent.contains(f) && !other.absent.contains(f))
+        .map(|f| format!("{f} `{}` here, `{}` there", member.field(f), seen.field(f)))
+        .collect();
+    if differences.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "`{}` is described otherwise in {}:{line}: {}",
+        member.email,
+        other.file.display(),
+        differences.join("; ")
+    ))
 }
