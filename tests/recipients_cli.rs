@@ -41,7 +41,7 @@ async fn a_file_with_bad_rows_is_refused_whole_with_every_fault_named_and_nothin
             format!("{file}:3: address `not-an-address` has no `@`"),
             format!("{file}:4: unknown language `de`"),
             format!("{file}:6: duplicate address `Dup@rome.example.org` (first at line 5)"),
-            format!("{file}:7: 3 fields, expected 8"),
+            format!("{file}:7: the row has 3 fields, the header 8"),
             format!("{file}:8: field `name` contains a control character or line break '\\r'"),
             format!("{file}:10: field `name` contains a control character or line break '\\t'"),
             format!(
@@ -65,20 +65,22 @@ async fn a_file_with_bad_rows_is_refused_whole_with_every_fault_named_and_nothin
 }
 
 #[test]
-fn a_file_that_is_not_utf8_is_named_with_its_line() {
+fn a_file_mixing_utf8_and_another_encoding_is_named_with_its_line_and_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let recipients = copy_recipients(dir.path());
     let mut bytes = HEADER.as_bytes().to_vec();
-    bytes.extend_from_slice(b"ok@example.org,Ok,,,,,en,\n");
+    bytes.extend_from_slice("ok@example.org,Océane,,,,,en,\n".as_bytes());
     bytes.extend_from_slice(b"latin1@example.org,Fran\xe7ois,,,,,fr,\n");
     std::fs::write(recipients.join("digital-cities.csv"), bytes).unwrap();
     let db = format!("sqlite://{}/db.sqlite", dir.path().display());
     let out = circulars(dir.path(), &db, &["recipients", "sync"]);
     assert_eq!(out.status.code(), Some(65));
+    let err = stderr(&out);
     assert!(
-        stderr(&out).contains("digital-cities.csv:3: field `name` is not valid UTF-8"),
-        "{}",
-        stderr(&out)
+        err.contains("digital-cities.csv:3: byte 0xE7 is not UTF-8")
+            && err.contains("line 2 holds UTF-8")
+            && err.contains("save it as CSV UTF-8"),
+        "{err}"
     );
 }
 
@@ -313,7 +315,8 @@ fn an_export_synced_back_changes_nothing() {
     assert!(again.status.success(), "{}", stderr(&again));
     assert_eq!(
         stdout(&again),
-        "digital-cities: 0 added, 0 changed, 0 removed\ndecentralisation: 0 added, 0 changed, 0 removed\n",
+        "exported/digital-cities.csv: UTF-8, comma\nexported/decentralisation.csv: UTF-8, comma\n\
+         digital-cities: 0 added, 0 changed, 0 removed\ndecentralisation: 0 added, 0 changed, 0 removed\n",
         "committees keep their order"
     );
     let one = stdout(&circulars(
@@ -354,7 +357,13 @@ fn an_export_synced_back_changes_nothing() {
         &["recipients", "sync", "--dir", "one", "--dry-run"],
     );
     assert!(dry.status.success(), "{}", stderr(&dry));
-    assert!(stdout(&dry).starts_with("decentralisation: 0 added, 0 changed, 0 removed\n"));
+    assert!(
+        stdout(&dry).starts_with(
+            "one/decentralisation.csv: UTF-8, comma\ndecentralisation: 0 added, 0 changed, 0 removed\n"
+        ),
+        "{}",
+        stdout(&dry)
+    );
 }
 
 #[test]

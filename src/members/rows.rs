@@ -162,9 +162,12 @@ fn parse_row(
         } else {
             ""
         };
+        let fields = match record.len() {
+            1 => "1 field".to_string(),
+            n => format!("{n} fields"),
+        };
         return Err(vec![format!(
-            "the row has {} fields, the header {}{hint}",
-            record.len(),
+            "the row has {fields}, the header {}{hint}",
             columns.len()
         )]);
     }
