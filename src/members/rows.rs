@@ -51,15 +51,11 @@ pub fn parse_list(file: &Path, bytes: &[u8], supported: &[Language]) -> (ParsedL
     for record in records {
         match record {
             Ok(record) => {
-                let line = record
-                    .position()
-                    .map_or(0, |p| line_of(&text, p.byte() as usize));
+                let line = record.position().map_or(0, |p| line_at(&text, p.byte()));
                 rows.add(line, &record);
             }
             Err(err) => {
-                let line = err
-                    .position()
-                    .map_or(0, |p| line_of(&text, p.byte() as usize));
+                let line = err.position().map_or(0, |p| line_at(&text, p.byte()));
                 rows.faults.push(Fault::new(file, line, err.to_string()));
             }
         }
@@ -74,6 +70,18 @@ pub fn parse_list(file: &Path, bytes: &[u8], supported: &[Language]) -> (ParsedL
         absent: header.absent.clone(),
     };
     (parsed, rows.faults)
+}
+
+/// The line of a record that csv says starts at `byte`. After a `\r\n`, csv places the
+/// next record on the `\n` (it ends a record at the `\r` and skips the `\n` as an empty
+/// line), which is why Windows files once named the line above: skip line breaks first.
+fn line_at(text: &str, byte: u64) -> usize {
+    let start = usize::try_from(byte).unwrap_or(text.len()).min(text.len());
+    let skipped = text[start..]
+        .bytes()
+        .take_while(|b| matches!(b, b'\r' | b'\n'))
+        .count();
+    line_of(text, start + skipped)
 }
 
 /// The rows read so far, and the addresses seen, for duplicates.
