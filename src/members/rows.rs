@@ -21,15 +21,20 @@ pub struct ParsedList {
 
 /// Parses one member list. Returns the good rows and a fault for each bad one.
 pub fn parse_list(file: &Path, bytes: &[u8], supported: &[Language]) -> (ParsedList, Vec<Fault>) {
-    let (text, encoding) = match decode(bytes) {
-        Ok(decoded) => decoded,
-        Err(DecodeError { line, reason }) => {
-            return (ParsedList::default(), vec![Fault::new(file, line, reason)]);
-        }
-    };
+    read_list(file, bytes, supported).unwrap_or_else(|fault| (ParsedList::default(), vec![fault]))
+}
+
+/// [`parse_list`], or the one fault that stops the file being read at all.
+fn read_list(
+    file: &Path,
+    bytes: &[u8],
+    supported: &[Language],
+) -> Result<(ParsedList, Vec<Fault>), Fault> {
+    let (text, encoding) =
+        decode(bytes).map_err(|DecodeError { line, reason }| Fault::new(file, line, reason))?;
+    let empty = || Fault::new(file, 1, "empty file: no header line");
     if text.trim().is_empty() {
-        let fault = Fault::new(file, 1, "empty file: no header line");
-        return (ParsedList::default(), vec![fault]);
+        return Err(empty());
     }
     let delimiter = detect_delimiter(&text);
     let mut reader = csv::ReaderBuilder::new()
@@ -38,15 +43,11 @@ pub fn parse_list(file: &Path, bytes: &[u8], supported: &[Language]) -> (ParsedL
         .delimiter(delimiter.byte())
         .from_reader(text.as_bytes());
     let mut records = reader.records();
-    let header = match records.next() {
-        Some(Ok(record)) => read_header(record.iter()),
-        Some(Err(err)) => Err(err.to_string()),
-        None => Err("empty file: no header line".to_string()),
+    let header = match records.next().ok_or_else(empty)? {
+        Ok(record) => read_header(record.iter()),
+        Err(err) => Err(err.to_string()),
     };
-    let header = match header {
-        Ok(header) => header,
-        Err(reason) => return (ParsedList::default(), vec![Fault::new(file, 1, reason)]),
-    };
+    let header = header.map_err(|reason| Fault::new(file, 1, reason))?;
     let mut rows = Rows::new(file, &header, supported);
     for record in records {
         match record {
@@ -69,7 +70,7 @@ pub fn parse_list(file: &Path, bytes: &[u8], supported: &[Language]) -> (ParsedL
         },
         absent: header.absent.clone(),
     };
-    (parsed, rows.faults)
+    Ok((parsed, rows.faults))
 }
 
 /// The line of a record that csv says starts at `byte`. After a `\r\n`, csv places the
