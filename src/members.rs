@@ -162,3 +162,16 @@ pub fn check_text(field: &str, value: &str) -> Result<(), String> {
         None => Ok(()),
     }
 }
+
+// Added for the sync plan and command-line edits (issue 6, point 9): domain values the
+// store loads and writes, kept here so `members` needs no database types.
+mod edit;
+
+pub use edit::{FieldDifference, MemberEdit};
+
+/// A member with their database id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMember {
+    pub id: i64,
+    pub member: Member,
+}

@@ -5,13 +5,12 @@ use std::io::Write;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::{Format, UsageError};
+use super::{BadData, Format, UsageError};
 use crate::config::Config;
 use crate::locale::Language;
 use crate::members::recipients::COLUMNS;
-use crate::members::{EmailAddress, Member, Role, check_text};
-use crate::store::MemberEdit;
-use crate::store::MemberInLists;
+use crate::members::{EmailAddress, Member, MemberEdit, Role, check_text};
+use crate::store::{MemberInLists, StoreError};
 
 #[derive(Debug, Subcommand)]
 pub enum MembersCommand {
@@ -22,7 +21,8 @@ pub enum MembersCommand {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// Add a member to a committee (creating the member if the address is new).
+    /// Add a member to a committee, creating the member if the address is new. An existing
+    /// member is not changed: fields that differ from theirs are refused (use `update`).
     Add {
         email: String,
         #[arg(long)]
@@ -139,7 +139,8 @@ pub async fn run(command: MembersCommand, config: &Config) -> anyhow::Result<()>
             };
             store
                 .add_member(&member, &committee, &role, &super::actor())
-                .await?;
+                .await
+                .map_err(|err| add_error(err, &email))?;
             println!("added {email} to {committee} as {}", role.as_str());
         }
         MembersCommand::Update { email, fields } => {
@@ -163,6 +164,25 @@ pub async fn run(command: MembersCommand, config: &Config) -> anyhow::Result<()>
         }
     }
     Ok(())
+}
+
+/// A `members add` that would change an existing member says how to change them.
+fn add_error(err: StoreError, email: &EmailAddress) -> anyhow::Error {
+    match &err {
+        StoreError::MemberDiffers { differences, .. } => {
+            let flags: Vec<String> = differences
+                .iter()
+                .map(|d| format!("--{} …", d.field))
+                .collect();
+            BadData(format!(
+                "{err}; nothing was changed: `members add` does not change a member, \
+                 use `circulars members update {email} {}`",
+                flags.join(" ")
+            ))
+            .into()
+        }
+        _ => err.into(),
+    }
 }
 
 fn print_members(members: &[MemberInLists], format: Format) -> anyhow::Result<()> {

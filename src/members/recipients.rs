@@ -31,6 +31,9 @@ pub struct CommitteeList {
     pub file: PathBuf,
     /// Each listing with the line it came from.
     pub listings: Vec<(usize, Listing)>,
+    /// The member fields ("name", "position", "organisation", "city", "country",
+    /// "language", "role") whose column the header lacks: the sync keeps them as they are.
+    pub absent: Vec<&'static str>,
 }
 
 #[derive(Deserialize)]
@@ -64,6 +67,7 @@ pub fn read_dir(dir: &Path, supported: &[Language]) -> Result<Vec<CommitteeList>
                 faults.append(&mut file_faults);
                 lists.push(CommitteeList {
                     committee,
+                    absent: absent_columns(&bytes),
                     file,
                     listings,
                 });
@@ -221,6 +225,19 @@ pub fn parse_list(
     (listings, faults)
 }
 
+/// The member fields whose column the header lacks (minimal: a comma-separated header).
+fn absent_columns(bytes: &[u8]) -> Vec<&'static str> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let header = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let header = String::from_utf8_lossy(header);
+    let names: Vec<&str> = header.split(',').map(str::trim).collect();
+    COLUMNS[1..]
+        .iter()
+        .copied()
+        .filter(|c| !names.contains(c))
+        .collect()
+}
+
 fn header_columns(header: &csv::ByteRecord) -> Result<Vec<usize>, String> {
     let mut columns = Vec::new();
     for field in header {
@@ -330,14 +347,17 @@ fn unlisted_files(dir: &Path, lists: &[CommitteeList]) -> Vec<Fault> {
 
 /// One address is one member: two files must agree on what they say of them.
 fn conflicts(lists: &[CommitteeList]) -> Vec<Fault> {
-    let mut first: HashMap<&EmailAddress, (&Path, usize, &Member)> = HashMap::new();
+    let mut first: HashMap<&EmailAddress, (&CommitteeList, usize, &Member)> = HashMap::new();
     let mut faults = Vec::new();
     for list in lists {
         for (line, listing) in &list.listings {
             let member = &listing.member;
             match first.get(&member.email) {
-                Some((file, first_line, seen)) => {
-                    let fields = seen.changed_fields(member);
+                Some((first_list, first_line, seen)) => {
+                    let file = &first_list.file;
+                    // A field one of the files has no column for is not a disagreement.
+                    let mut fields = seen.changed_fields(member);
+                    fields.retain(|f| !list.absent.contains(f) && !first_list.absent.contains(f));
                     if !fields.is_empty() {
                         faults.push(Fault::new(
                             &list.file,
@@ -352,7 +372,7 @@ fn conflicts(lists: &[CommitteeList]) -> Vec<Fault> {
                     }
                 }
                 None => {
-                    first.insert(&member.email, (&list.file, *line, member));
+                    first.insert(&member.email, (list, *line, member));
                 }
             }
         }
