@@ -3,8 +3,8 @@
 mod common;
 
 use circulars::locale::Language;
-use circulars::members::recipients::read_dir;
 use circulars::members::recipients::CommitteeList;
+use circulars::members::recipients::read_dir;
 use circulars::members::sync::{CommitteeReport, SyncOptions};
 use circulars::members::{EmailAddress, Member, MemberEdit, Role};
 use circulars::store::{Store, StoreError};
@@ -249,9 +249,8 @@ async fn two_syncs_at_once_run_one_after_the_other_on_both_databases() {
             sync(&b, &lists, "daemon-b", false)
         );
         let (first, second) = (first.unwrap(), second.unwrap());
-        let added = |reports: &[CommitteeReport]| {
-            reports.iter().map(|r| r.added.len()).sum::<usize>()
-        };
+        let added =
+            |reports: &[CommitteeReport]| reports.iter().map(|r| r.added.len()).sum::<usize>();
         assert_eq!(
             added(&first) + added(&second),
             49,

@@ -103,7 +103,10 @@ fn print_sync(outcome: &SyncOutcome, dry_run: bool) -> anyhow::Result<()> {
     }
     match &outcome.verdict {
         Verdict::Refused(refusal) => {
-            writeln!(out, "(dry run: nothing was changed; the sync would be refused:)")?;
+            writeln!(
+                out,
+                "(dry run: nothing was changed; the sync would be refused:)"
+            )?;
             writeln!(out, "{refusal}")?;
         }
         _ if dry_run => writeln!(out, "(dry run: nothing was changed)")?,

@@ -70,7 +70,9 @@ async fn sync_lists(config: &Config, store: &crate::store::Store) -> anyhow::Res
         }
     };
     let options = sync::SyncOptions::default();
-    let outcome = store.sync_lists(&lists, "serve:sync_on_start", options).await?;
+    let outcome = store
+        .sync_lists(&lists, "serve:sync_on_start", options)
+        .await?;
     match &outcome.verdict {
         sync::Verdict::Apply => {
             for report in &outcome.reports {
@@ -85,7 +87,10 @@ async fn sync_lists(config: &Config, store: &crate::store::Store) -> anyhow::Res
             }
         }
         sync::Verdict::KeepDatabase(kept) => {
-            tracing::info!(edited = kept.len(), "files unchanged since the last sync: the database's edits are kept");
+            tracing::info!(
+                edited = kept.len(),
+                "files unchanged since the last sync: the database's edits are kept"
+            );
         }
         sync::Verdict::Refused(refusal) => {
             for c in &refusal.conflicts {

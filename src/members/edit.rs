@@ -139,7 +139,10 @@ mod tests {
             .collect();
         assert_eq!(
             lines,
-            vec!["city is `Kumasi`, not `Accra`", "language is `en`, not empty"]
+            vec![
+                "city is `Kumasi`, not `Accra`",
+                "language is `en`, not empty"
+            ]
         );
         assert!(kwame().differences(&kwame()).is_empty());
     }

@@ -40,8 +40,7 @@ fn member_from_row(row: &AnyRow) -> Result<StoredMember, sqlx::Error> {
 /// The row's `role`: a stored role that does not parse is an error, not a `member`.
 pub(super) fn role_from_row(row: &AnyRow) -> Result<Role, sqlx::Error> {
     let role: String = row.try_get("role")?;
-    Role::parse(&role)
-        .map_err(|e| sqlx::Error::Decode(format!("stored role `{role}`: {e}").into()))
+    Role::parse(&role).map_err(|e| sqlx::Error::Decode(format!("stored role `{role}`: {e}").into()))
 }
 
 fn committee_from_row(row: &AnyRow) -> Result<(i64, Committee), sqlx::Error> {

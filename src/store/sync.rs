@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use super::audit::{committee_upserted, member_created, member_updated, membership_audit, write_audits};
+use super::audit::{
+    committee_upserted, member_created, member_updated, membership_audit, write_audits,
+};
 use super::members::{all_members, committees, memberships};
 use super::rows::{
     id_map, insert_members, insert_memberships, remove_membership, set_role, update_member_row,

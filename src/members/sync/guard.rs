@@ -183,7 +183,13 @@ pub fn digest(lists: &[CommitteeList]) -> String {
     };
     for list in lists {
         let c = &list.committee;
-        for text in [&c.slug, c.language.code(), &c.name.en, &c.name.fr, &c.name.es] {
+        for text in [
+            &c.slug,
+            c.language.code(),
+            &c.name.en,
+            &c.name.fr,
+            &c.name.es,
+        ] {
             field(text);
         }
         let mut absent = list.absent.clone();
@@ -229,7 +235,11 @@ impl fmt::Display for Refusal {
         }
         for r in &self.removals {
             if r.removed == r.listed {
-                writeln!(f, "the sync would remove all {} members of {}", r.listed, r.slug)?;
+                writeln!(
+                    f,
+                    "the sync would remove all {} members of {}",
+                    r.listed, r.slug
+                )?;
             } else {
                 writeln!(
                     f,

@@ -63,7 +63,11 @@ fn current() -> Current {
     Current {
         committees: vec![(1, committee("digital"))],
         members,
-        memberships: vec![(1, 1, chair()), (1, 2, Role::member()), (1, 3, Role::member())],
+        memberships: vec![
+            (1, 1, chair()),
+            (1, 2, Role::member()),
+            (1, 3, Role::member()),
+        ],
     }
 }
 
@@ -90,7 +94,9 @@ fn a_file_without_some_columns_keeps_the_database_values_of_those_fields() {
     assert!(plan.memberships.is_empty(), "the chair stays chair");
     let text = report(&plan, &lists)[0].to_string();
     assert!(
-        text.contains("digital.csv has no column position, city, role: those fields are kept as they are"),
+        text.contains(
+            "digital.csv has no column position, city, role: those fields are kept as they are"
+        ),
         "{text}"
     );
 }
@@ -162,10 +168,7 @@ fn removing_more_than_a_third_of_a_committee_is_named_and_a_third_is_not() {
         ..SyncOptions::default()
     };
     let state = SyncState::default();
-    assert_eq!(
-        decide(&plan, &current, &state, "", allowed),
-        Verdict::Apply
-    );
+    assert_eq!(decide(&plan, &current, &state, "", allowed), Verdict::Apply);
 }
 
 /// The database after the last sync (digest "d1"), then bo's city edited by cli:ana.
@@ -217,7 +220,10 @@ fn database_edits_the_changed_files_would_overwrite_are_named_as_conflicts() {
     let text = refusal.to_string();
     assert!(text.contains("both changed since the last sync (2024-05-01T09:00:00Z)"));
     assert!(text.contains("! bo@x.org (edited by cli:ana)"), "{text}");
-    assert!(!text.contains("cy@x.org"), "cy was not edited in the database");
+    assert!(
+        !text.contains("cy@x.org"),
+        "cy was not edited in the database"
+    );
     assert!(text.contains("--force"), "{text}");
 
     // An edit the files agree with is no conflict.
