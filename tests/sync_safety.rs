@@ -80,11 +80,10 @@ async fn a_column_missing_from_a_file_leaves_those_fields_as_they_are_and_the_re
         let dir = copy_recipients(cwd);
         ok(&sync(cwd, &db.url, &[]));
         // Drop position (2) and city (4); rename one member so the sync has work.
-        rewrite(&dir.join("digital-cities.csv"), |i, mut r| {
+        rewrite(&dir.join("digital-cities.csv"), |_, mut r| {
             if r[0] == JR {
                 r[1] = "José Ramón Etxebarria Uribe".into();
             }
-            let _ = i;
             r.remove(4);
             r.remove(2);
             Some(r)

@@ -16,6 +16,8 @@ use crate::store::{Store, StoreError, SyncOutcome};
 #[derive(Debug, Subcommand)]
 pub enum RecipientsCommand {
     /// Make the database's lists equal to the files; print what was added, changed, removed.
+    /// Refused (65) when it would remove more than a third of a list, or overwrite members
+    /// edited in the database since the last sync; unchanged files keep those edits.
     Sync {
         /// Folder of committees.toml and the <slug>.csv lists [default: [recipients] dir].
         #[arg(long)]

@@ -9,6 +9,7 @@ use super::batch::{batches, values_sql};
 use super::{Backend, ListsTx, now};
 use crate::members::{Committee, Member, Role};
 
+/// Changes a member's role on one list.
 pub(super) async fn set_role(
     tx: &mut ListsTx,
     committee_id: i64,
@@ -24,6 +25,7 @@ pub(super) async fn set_role(
     Ok(())
 }
 
+/// Creates the committee, or updates its language and names.
 pub(super) async fn upsert_committee(
     tx: &mut ListsTx,
     committee: &Committee,
@@ -43,6 +45,7 @@ pub(super) async fn upsert_committee(
     Ok(())
 }
 
+/// Creates members, in batched multi-row INSERTs.
 pub(super) async fn insert_members(
     tx: &mut ListsTx,
     backend: Backend,
@@ -86,6 +89,7 @@ pub(super) async fn insert_members(
     Ok(())
 }
 
+/// Writes every field of member `id`.
 pub(super) async fn update_member_row(
     tx: &mut ListsTx,
     id: i64,
@@ -108,6 +112,7 @@ pub(super) async fn update_member_row(
     Ok(())
 }
 
+/// Puts members on lists: (committee id, member id, role).
 pub(super) async fn insert_memberships(
     tx: &mut ListsTx,
     backend: Backend,
@@ -133,6 +138,7 @@ pub(super) async fn insert_memberships(
     Ok(())
 }
 
+/// Takes a member off one list; the member's row stays.
 pub(super) async fn remove_membership(
     tx: &mut ListsTx,
     committee_id: i64,
@@ -146,6 +152,7 @@ pub(super) async fn remove_membership(
     Ok(())
 }
 
+/// `key` → `id` for the rows `sql` selects.
 pub(super) async fn id_map(
     tx: &mut ListsTx,
     sql: &'static str,
