@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use circulars::locale::Language;
 use circulars::members::recipients::read_dir;
-use circulars::members::sync::sync;
+use circulars::members::sync::SyncOptions;
 use circulars::store::Store;
 use common::{BACKENDS, TestDb};
 
@@ -67,7 +67,16 @@ async fn step(url: &str, dir: &Path, label: &str) {
     let store = Store::open(url, 4).await.unwrap();
     let lists = read_dir(dir, &Language::ALL).expect("generated lists are valid");
     let read = started.elapsed();
-    let reports = sync(&store, &lists, "bench", false).await.unwrap();
+    let options = SyncOptions {
+        allow_removals: true,
+        force: true,
+        ..SyncOptions::default()
+    };
+    let reports = store
+        .sync_lists(&lists, "bench", options)
+        .await
+        .unwrap()
+        .reports;
     let total = started.elapsed();
     let backend = if url.starts_with("sqlite") {
         "SQLite"

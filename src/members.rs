@@ -132,3 +132,14 @@ pub struct Listing {
     pub member: Member,
     pub role: Role,
 }
+
+mod edit;
+
+pub use edit::{FieldDifference, MemberEdit};
+
+/// A member with their database id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMember {
+    pub id: i64,
+    pub member: Member,
+}

@@ -7,6 +7,8 @@ mod batch;
 mod circulars;
 mod edits;
 mod members;
+mod rows;
+mod sync;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -14,9 +16,12 @@ use std::str::FromStr;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
+pub use audit::AuditAction;
 pub use edits::ListsTx;
-pub use members::{MemberEdit, MemberInLists, StoredMember};
-pub(crate) use members::{all_members, committees, memberships};
+pub use members::MemberInLists;
+pub use sync::{SyncOutcome, load_lists, sync_state};
+
+use crate::members::FieldDifference;
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +52,19 @@ pub enum StoreError {
     MemberExists(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    #[error("a member with address `{email}` already exists with other values: {}", differences_text(.differences))]
+    MemberDiffers {
+        email: String,
+        /// Each differing field, with the stored and the given value.
+        differences: Vec<FieldDifference>,
+    },
+    #[error("cannot write the audit record: {0}")]
+    AuditRecord(#[from] serde_json::Error),
+}
+
+fn differences_text(differences: &[FieldDifference]) -> String {
+    let texts: Vec<String> = differences.iter().map(ToString::to_string).collect();
+    texts.join("; ")
 }
 
 /// A handle on the database: cheap to clone.

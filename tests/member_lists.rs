@@ -3,11 +3,26 @@
 mod common;
 
 use circulars::locale::Language;
+use circulars::members::recipients::CommitteeList;
 use circulars::members::recipients::read_dir;
-use circulars::members::sync::sync;
-use circulars::members::{EmailAddress, Member, Role};
-use circulars::store::MemberEdit;
+use circulars::members::sync::{CommitteeReport, SyncOptions};
+use circulars::members::{EmailAddress, Member, MemberEdit, Role};
+use circulars::store::{Store, StoreError};
 use common::{BACKENDS, TestDb, copy_recipients};
+
+/// A sync with the default guards, as `recipients sync [--dry-run]` runs it.
+async fn sync(
+    store: &Store,
+    lists: &[CommitteeList],
+    actor: &str,
+    dry_run: bool,
+) -> Result<Vec<CommitteeReport>, StoreError> {
+    let options = SyncOptions {
+        dry_run,
+        ..SyncOptions::default()
+    };
+    Ok(store.sync_lists(lists, actor, options).await?.reports)
+}
 
 fn email(text: &str) -> EmailAddress {
     EmailAddress::parse(text).unwrap()
@@ -234,9 +249,8 @@ async fn two_syncs_at_once_run_one_after_the_other_on_both_databases() {
             sync(&b, &lists, "daemon-b", false)
         );
         let (first, second) = (first.unwrap(), second.unwrap());
-        let added = |reports: &[circulars::members::sync::CommitteeReport]| {
-            reports.iter().map(|r| r.added.len()).sum::<usize>()
-        };
+        let added =
+            |reports: &[CommitteeReport]| reports.iter().map(|r| r.added.len()).sum::<usize>();
         assert_eq!(
             added(&first) + added(&second),
             49,

@@ -61,19 +61,20 @@ pub fn settings(config: &Config) -> Settings {
     }
 }
 
-fn committees_from_files(config: &Config) -> Vec<Committee> {
+/// The committees of `committees.toml`; a missing or faulty file is an error, not an
+/// empty list (which would make every circular's committee look unknown).
+fn committees_from_files(config: &Config) -> Result<Vec<Committee>, Faults> {
     read_committees(
         &config.recipients.dir.join("committees.toml"),
         &config.locale.supported,
     )
-    .unwrap_or_default()
 }
 
 /// `circulars check`: exit 65 with every fault when anything is wrong.
 pub fn check(config: &Config) -> anyhow::Result<()> {
     let report = check::check(
         &config.templates.dir,
-        &committees_from_files(config),
+        &committees_from_files(config)?,
         &config.locale.supported,
         &settings(config),
     );
@@ -298,7 +299,7 @@ async fn preview_recipient(
         }
         None => {
             let slug = circular.committees.first().cloned().unwrap_or_default();
-            let committee = committees_from_files(config)
+            let committee = committees_from_files(config)?
                 .into_iter()
                 .find(|c| c.slug == slug)
                 .ok_or_else(|| {

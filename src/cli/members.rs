@@ -5,13 +5,12 @@ use std::io::Write;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::{Format, UsageError};
+use super::{BadData, Format, UsageError};
 use crate::config::Config;
 use crate::locale::Language;
 use crate::members::recipients::COLUMNS;
-use crate::members::{EmailAddress, Member, Role, check_text};
-use crate::store::MemberEdit;
-use crate::store::MemberInLists;
+use crate::members::{EmailAddress, Member, MemberEdit, Role, clean_text};
+use crate::store::{MemberInLists, StoreError};
 
 #[derive(Debug, Subcommand)]
 pub enum MembersCommand {
@@ -22,7 +21,8 @@ pub enum MembersCommand {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// Add a member to a committee (creating the member if the address is new).
+    /// Add a member to a committee, creating the member if the address is new. An existing
+    /// member is not changed: fields that differ from theirs are refused (use `update`).
     Add {
         email: String,
         #[arg(long)]
@@ -66,33 +66,26 @@ pub struct Fields {
 impl Fields {
     /// Checks every field as the recipients files are checked.
     fn edit(&self, supported: &[Language]) -> Result<MemberEdit, UsageError> {
-        let texts = [
-            ("name", &self.name),
-            ("position", &self.position),
-            ("organisation", &self.organisation),
-            ("city", &self.city),
-            ("country", &self.country),
-        ];
-        for (field, value) in texts {
-            if let Some(value) = value {
-                check_text(field, value).map_err(UsageError)?;
-            }
-        }
+        let clean = |field: &str, value: &Option<String>| {
+            value
+                .as_deref()
+                .map(|v| clean_text(field, v).map_err(UsageError))
+                .transpose()
+        };
         let language = match self.language.as_deref() {
             None => None,
             Some("") => Some(None),
-            Some(code) => match code.parse::<Language>() {
-                Ok(lang) if supported.contains(&lang) => Some(Some(lang)),
+            Some(code) => match Language::from_alias(code) {
+                Some(lang) if supported.contains(&lang) => Some(Some(lang)),
                 _ => return Err(UsageError(format!("unknown language `{code}`"))),
             },
         };
-        let trim = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string());
         Ok(MemberEdit {
-            name: trim(&self.name),
-            position: trim(&self.position),
-            organisation: trim(&self.organisation),
-            city: trim(&self.city),
-            country: trim(&self.country),
+            name: clean("name", &self.name)?,
+            position: clean("position", &self.position)?,
+            organisation: clean("organisation", &self.organisation)?,
+            city: clean("city", &self.city)?,
+            country: clean("country", &self.country)?,
             language,
         })
     }
@@ -139,7 +132,8 @@ pub async fn run(command: MembersCommand, config: &Config) -> anyhow::Result<()>
             };
             store
                 .add_member(&member, &committee, &role, &super::actor())
-                .await?;
+                .await
+                .map_err(|err| add_error(err, &email))?;
             println!("added {email} to {committee} as {}", role.as_str());
         }
         MembersCommand::Update { email, fields } => {
@@ -163,6 +157,25 @@ pub async fn run(command: MembersCommand, config: &Config) -> anyhow::Result<()>
         }
     }
     Ok(())
+}
+
+/// A `members add` that would change an existing member says how to change them.
+fn add_error(err: StoreError, email: &EmailAddress) -> anyhow::Error {
+    match &err {
+        StoreError::MemberDiffers { differences, .. } => {
+            let flags: Vec<String> = differences
+                .iter()
+                .map(|d| format!("--{} …", d.field))
+                .collect();
+            BadData(format!(
+                "{err}; nothing was changed: `members add` does not change a member, \
+                 use `circulars members update {email} {}`",
+                flags.join(" ")
+            ))
+            .into()
+        }
+        _ => err.into(),
+    }
 }
 
 fn print_members(members: &[MemberInLists], format: Format) -> anyhow::Result<()> {

@@ -6,15 +6,18 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Subcommand;
 
+use super::BadData;
 use crate::config::Config;
 use crate::members::recipients::{self, COLUMNS, Delimiter};
-use crate::members::sync;
+use crate::members::sync::{SyncOptions, Verdict};
 use crate::members::{Member, Role};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, SyncOutcome};
 
 #[derive(Debug, Subcommand)]
 pub enum RecipientsCommand {
     /// Make the database's lists equal to the files; print what was added, changed, removed.
+    /// Refused (65) when it would remove more than a third of a list, or overwrite members
+    /// edited in the database since the last sync; unchanged files keep those edits.
     Sync {
         /// Folder of committees.toml and the <slug>.csv lists [default: [recipients] dir].
         #[arg(long)]
@@ -22,6 +25,12 @@ pub enum RecipientsCommand {
         /// Print what would change and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Remove more than a third of a committee's members if the files say so.
+        #[arg(long)]
+        allow_removals: bool,
+        /// Overwrite the members edited in the database since the last sync.
+        #[arg(long)]
+        force: bool,
     },
     /// Write the lists in the recipients CSV format: one committee's list, or every list
     /// with a last column `committee`, on standard output; or files into a folder.
@@ -44,23 +53,23 @@ pub enum RecipientsCommand {
 
 pub async fn run(command: RecipientsCommand, config: &Config) -> anyhow::Result<()> {
     match command {
-        RecipientsCommand::Sync { dir, dry_run } => {
+        RecipientsCommand::Sync {
+            dir,
+            dry_run,
+            allow_removals,
+            force,
+        } => {
             let dir = dir.unwrap_or_else(|| config.recipients.dir.clone());
             // Read and check every file before touching the database.
             let lists = recipients::read_dir(&dir, &config.locale.supported)?;
             let store = super::open_store(config).await?;
-            let reports = sync::sync(&store, &lists, &super::actor(), dry_run).await?;
-            let mut out = std::io::stdout().lock();
-            for list in &lists {
-                writeln!(out, "{}: {}", list.file.display(), list.source)?;
-            }
-            for report in reports {
-                write!(out, "{report}")?;
-            }
-            if dry_run {
-                writeln!(out, "(dry run: nothing was changed)")?;
-            }
-            Ok(())
+            let options = SyncOptions {
+                dry_run,
+                allow_removals,
+                force,
+            };
+            let outcome = store.sync_lists(&lists, &super::actor(), options).await?;
+            print_sync(&lists, &outcome, dry_run)
         }
         RecipientsCommand::Export {
             committee,
@@ -115,6 +124,50 @@ impl CsvStyle {
         }
         Ok(builder.from_writer(out))
     }
+}
+
+/// Prints what a sync did, would do, or why it did nothing; a refusal is an error (65).
+fn print_sync(
+    lists: &[recipients::CommitteeList],
+    outcome: &SyncOutcome,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for list in lists {
+        writeln!(out, "{}: {}", list.file.display(), list.source)?;
+    }
+    if let Verdict::KeepDatabase(kept) = &outcome.verdict {
+        writeln!(
+            out,
+            "files unchanged since the last sync; database edits kept \
+             (use --force to make the database equal to the files):"
+        )?;
+        for c in kept {
+            writeln!(out, "  = {} (edited by {})", c.email, c.actors.join(", "))?;
+        }
+        return Ok(());
+    }
+    if let (Verdict::Refused(refusal), false) = (&outcome.verdict, dry_run) {
+        return Err(BadData(format!(
+            "refused: {refusal} `circulars recipients sync --dry-run` shows the whole plan."
+        ))
+        .into());
+    }
+    for report in &outcome.reports {
+        write!(out, "{report}")?;
+    }
+    match &outcome.verdict {
+        Verdict::Refused(refusal) => {
+            writeln!(
+                out,
+                "(dry run: nothing was changed; the sync would be refused:)"
+            )?;
+            writeln!(out, "{refusal}")?;
+        }
+        _ if dry_run => writeln!(out, "(dry run: nothing was changed)")?,
+        _ => {}
+    }
+    Ok(())
 }
 
 async fn export_dir(

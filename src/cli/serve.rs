@@ -54,27 +54,49 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Syncs the lists from the files. Bad files are logged and the lists kept as they were:
-/// a typo in a list must not stop circulars already scheduled.
+/// Syncs the lists from the files when they changed since the last sync. Bad files, a
+/// mass removal or database edits the files would overwrite are logged and the lists kept
+/// as they were: a typo in a list must not stop circulars already scheduled.
 async fn sync_lists(config: &Config, store: &crate::store::Store) -> anyhow::Result<()> {
     let dir = &config.recipients.dir;
-    match recipients::read_dir(dir, &config.locale.supported) {
-        Ok(lists) => {
-            for report in sync::sync(store, &lists, "serve:sync_on_start", false).await? {
-                tracing::info!(
-                    committee = %report.slug,
-                    added = report.added.len(),
-                    changed = report.changed.len(),
-                    removed = report.removed.len(),
-                    "list synced"
-                );
-            }
-        }
+    let lists = match recipients::read_dir(dir, &config.locale.supported) {
+        Ok(lists) => lists,
         Err(faults) => {
             for fault in &faults.0 {
                 tracing::error!(%fault, "recipients file refused");
             }
             tracing::warn!(dir = %dir.display(), "lists not synced: the database keeps the lists it had");
+            return Ok(());
+        }
+    };
+    let options = sync::SyncOptions::default();
+    let outcome = store
+        .sync_lists(&lists, "serve:sync_on_start", options)
+        .await?;
+    match &outcome.verdict {
+        sync::Verdict::Apply => {
+            for report in &outcome.reports {
+                tracing::info!(
+                    committee = %report.slug,
+                    added = report.added.len(),
+                    changed = report.changed.len(),
+                    removed = report.removed.len(),
+                    kept_columns = %report.absent.join(","),
+                    "list synced"
+                );
+            }
+        }
+        sync::Verdict::KeepDatabase(kept) => {
+            tracing::info!(
+                edited = kept.len(),
+                "files unchanged since the last sync: the database's edits are kept"
+            );
+        }
+        sync::Verdict::Refused(refusal) => {
+            for c in &refusal.conflicts {
+                tracing::error!(member = %c.email, edited_by = %c.actors.join(","), "conflict: edited in the database, and the files changed");
+            }
+            tracing::error!(reason = %refusal, "lists not synced: the database keeps the lists it had");
         }
     }
     Ok(())

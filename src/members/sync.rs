@@ -1,12 +1,33 @@
-//! `recipients sync`: what to change so the database's lists equal the files, as a plan
-//! computed purely from both, then applied in one transaction.
+//! `recipients sync`, the pure part: what to change so the database's lists equal the
+//! files, computed from two values — the lists as the store loaded them ([`Current`]) and
+//! the files — and whether the sync may go ahead ([`decide`]). The store loads, applies
+//! and records inside one transaction; nothing here touches a database.
 
-use std::collections::{HashMap, HashSet};
-use std::fmt;
+mod guard;
+mod report;
+#[cfg(test)]
+mod tests;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+pub use guard::{
+    Conflict, DbEdit, LastSync, MassRemoval, Refusal, SyncOptions, SyncState, Verdict, conflicts,
+    decide, digest, mass_removals,
+};
+pub use report::{CommitteeReport, report};
 
 use super::recipients::CommitteeList;
-use super::{Committee, EmailAddress, Member, Role};
-use crate::store::{self, Store, StoreError, StoredMember};
+use super::{Committee, EmailAddress, Member, Role, StoredMember};
+
+/// The database's lists as they are.
+#[derive(Debug, Default, Clone)]
+pub struct Current {
+    pub committees: Vec<(i64, Committee)>,
+    pub members: Vec<StoredMember>,
+    /// (committee id, member id, role).
+    pub memberships: Vec<(i64, i64, Role)>,
+}
 
 /// A member joining a list (`before` is `None`), leaving it (`after` is `None`), or
 /// changing role.
@@ -21,14 +42,15 @@ pub struct MembershipChange {
 }
 
 /// Everything a sync changes, borrowing the members from the files and the database
-/// (a sync of 100,000 members must not hold them twice).
+/// (a sync of 100,000 members must not hold them twice). A member is owned only when a
+/// file lacks some of their columns and the kept values had to be merged in.
 #[derive(Debug, Default, Clone)]
 pub struct Plan<'a> {
     /// Committees that are new or whose names or language changed.
     pub committees: Vec<&'a Committee>,
-    pub new_members: Vec<&'a Member>,
+    pub new_members: Vec<Cow<'a, Member>>,
     /// (id, before, after).
-    pub changed_members: Vec<(i64, &'a Member, &'a Member)>,
+    pub changed_members: Vec<(i64, &'a Member, Cow<'a, Member>)>,
     pub memberships: Vec<MembershipChange>,
 }
 
@@ -42,39 +64,103 @@ impl Plan<'_> {
     }
 }
 
-/// The database's lists as they are.
-#[derive(Debug, Default)]
-pub struct Current {
-    pub committees: Vec<(i64, Committee)>,
-    pub members: Vec<StoredMember>,
-    /// (committee id, member id, role).
-    pub memberships: Vec<(i64, i64, Role)>,
-}
-
-impl Current {
-    /// Reads the lists, inside the transaction that will change them.
-    ///
-    /// # Errors
-    /// The database fails.
-    pub async fn load(conn: &mut sqlx::AnyConnection) -> Result<Current, StoreError> {
-        Ok(Current {
-            committees: store::committees(conn).await?,
-            members: store::all_members(conn).await?,
-            memberships: store::memberships(conn).await?,
-        })
-    }
-}
-
-/// Computes the changes that make `current` equal to `lists`. A committee that is no
-/// longer in the files keeps its row but loses its members.
+/// Computes the changes that make `current` equal to `lists`. A field whose column a
+/// file lacks keeps the database's value; a committee that is no longer in the files
+/// keeps its row but loses its members.
 pub fn plan<'a>(current: &'a Current, lists: &'a [CommitteeList]) -> Plan<'a> {
-    let mut plan = Plan::default();
-    let members: HashMap<&EmailAddress, &StoredMember> = current
+    let stored: HashMap<&EmailAddress, &StoredMember> = current
         .members
         .iter()
         .map(|m| (&m.member.email, m))
         .collect();
-    let by_id: HashMap<i64, &StoredMember> = current.members.iter().map(|m| (m.id, m)).collect();
+    let mut merged = merged_members(&stored, lists);
+    let mut plan = Plan {
+        committees: lists
+            .iter()
+            .filter(|l| !current.committees.iter().any(|(_, c)| c == &l.committee))
+            .map(|l| &l.committee)
+            .collect(),
+        ..Plan::default()
+    };
+    // In the files' order: each member where they first appear.
+    for (_, listing) in lists.iter().flat_map(|l| &l.listings) {
+        let Some(member) = merged.remove(&listing.member.email) else {
+            continue;
+        };
+        match stored.get(&listing.member.email) {
+            None => plan.new_members.push(member),
+            Some(s) if s.member != *member => {
+                plan.changed_members.push((s.id, &s.member, member));
+            }
+            Some(_) => {}
+        }
+    }
+    plan.memberships = membership_changes(current, &stored, lists);
+    plan
+}
+
+/// Each member of the files as the sync leaves them: what the files say, and the
+/// database's value (or empty, for a new member) for each field a file has no column for.
+/// Files agree on the fields they share (the reader refuses them otherwise), so a file
+/// with every column simply wins.
+fn merged_members<'a>(
+    stored: &HashMap<&EmailAddress, &'a StoredMember>,
+    lists: &'a [CommitteeList],
+) -> HashMap<&'a EmailAddress, Cow<'a, Member>> {
+    let mut merged: HashMap<&EmailAddress, Cow<Member>> = HashMap::new();
+    for list in lists {
+        for (_, listing) in &list.listings {
+            let member = &listing.member;
+            match merged.get_mut(&member.email) {
+                None => {
+                    let value = if list.absent.is_empty() {
+                        Cow::Borrowed(member)
+                    } else {
+                        let mut base = stored.get(&member.email).map_or_else(
+                            || Member::new(member.email.clone()),
+                            |s| s.member.clone(),
+                        );
+                        overlay(&mut base, member, &list.absent);
+                        Cow::Owned(base)
+                    };
+                    merged.insert(&member.email, value);
+                }
+                Some(value) if list.absent.is_empty() => *value = Cow::Borrowed(member),
+                Some(Cow::Owned(value)) => overlay(value, member, &list.absent),
+                Some(Cow::Borrowed(_)) => {}
+            }
+        }
+    }
+    merged
+}
+
+/// Copies into `into` the fields of `from` whose column its file has.
+fn overlay(into: &mut Member, from: &Member, absent: &[&str]) {
+    let has = |field: &str| !absent.contains(&field);
+    let texts = [
+        ("name", &mut into.name, &from.name),
+        ("position", &mut into.position, &from.position),
+        ("organisation", &mut into.organisation, &from.organisation),
+        ("city", &mut into.city, &from.city),
+        ("country", &mut into.country, &from.country),
+    ];
+    for (field, to, value) in texts {
+        if has(field) {
+            to.clone_from(value);
+        }
+    }
+    if has("language") {
+        into.language = from.language;
+    }
+}
+
+/// Memberships to add, change and remove. Without a `role` column, a member already on
+/// the list keeps their role and a newcomer is a `member`.
+fn membership_changes(
+    current: &Current,
+    stored: &HashMap<&EmailAddress, &StoredMember>,
+    lists: &[CommitteeList],
+) -> Vec<MembershipChange> {
     let committee_ids: HashMap<&str, i64> = current
         .committees
         .iter()
@@ -85,43 +171,39 @@ pub fn plan<'a>(current: &'a Current, lists: &'a [CommitteeList]) -> Plan<'a> {
         .iter()
         .map(|(c, m, role)| ((*c, *m), role))
         .collect();
-    let mut seen_members = HashSet::new();
-
+    let mut changes = Vec::new();
     for list in lists {
         let slug = &list.committee.slug;
-        if !current.committees.iter().any(|(_, c)| c == &list.committee) {
-            plan.committees.push(&list.committee);
-        }
         let committee_id = committee_ids.get(slug.as_str()).copied();
+        let keep_roles = list.absent.contains(&"role");
         for (_, listing) in &list.listings {
-            let member = &listing.member;
-            let stored = members.get(&member.email);
-            if seen_members.insert(&member.email) {
-                match stored {
-                    None => plan.new_members.push(member),
-                    Some(s) if &s.member != member => {
-                        plan.changed_members.push((s.id, &s.member, member));
-                    }
-                    Some(_) => {}
-                }
-            }
-            let member_id = stored.map(|s| s.id);
+            let member_id = stored.get(&listing.member.email).map(|s| s.id);
             let before = match (committee_id, member_id) {
                 (Some(c), Some(m)) => roles.remove(&(c, m)).cloned(),
                 _ => None,
             };
-            if before.as_ref() != Some(&listing.role) {
-                plan.memberships.push(MembershipChange {
+            let after = match &before {
+                Some(role) if keep_roles => role.clone(),
+                _ => listing.role.clone(),
+            };
+            if before.as_ref() != Some(&after) {
+                changes.push(MembershipChange {
                     committee: slug.clone(),
-                    email: member.email.clone(),
+                    email: listing.member.email.clone(),
                     member_id,
                     before,
-                    after: Some(listing.role.clone()),
+                    after: Some(after),
                 });
             }
         }
     }
-    // What is left was in the database and is no longer in any file.
+    changes.extend(leaving(current, roles));
+    changes
+}
+
+/// The memberships left over: in the database and in no file.
+fn leaving(current: &Current, roles: HashMap<(i64, i64), &Role>) -> Vec<MembershipChange> {
+    let by_id: HashMap<i64, &StoredMember> = current.members.iter().map(|m| (m.id, m)).collect();
     let slugs: HashMap<i64, &str> = current
         .committees
         .iter()
@@ -130,10 +212,9 @@ pub fn plan<'a>(current: &'a Current, lists: &'a [CommitteeList]) -> Plan<'a> {
     let mut leaving: Vec<MembershipChange> = roles
         .into_iter()
         .filter_map(|((c, m), role)| {
-            let stored = by_id.get(&m)?;
             Some(MembershipChange {
                 committee: slugs.get(&c)?.to_string(),
-                email: stored.member.email.clone(),
+                email: by_id.get(&m)?.member.email.clone(),
                 member_id: Some(m),
                 before: Some(role.clone()),
                 after: None,
@@ -141,126 +222,5 @@ pub fn plan<'a>(current: &'a Current, lists: &'a [CommitteeList]) -> Plan<'a> {
         })
         .collect();
     leaving.sort_by(|a, b| (&a.committee, &a.email).cmp(&(&b.committee, &b.email)));
-    plan.memberships.extend(leaving);
-    plan
-}
-
-/// What a sync did to one committee's list.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct CommitteeReport {
-    pub slug: String,
-    pub added: Vec<EmailAddress>,
-    /// Each changed member with the names of the fields that changed.
-    pub changed: Vec<(EmailAddress, Vec<&'static str>)>,
-    pub removed: Vec<EmailAddress>,
-}
-
-/// The plan, told per committee, in the files' order.
-pub fn report(plan: &Plan, lists: &[CommitteeList]) -> Vec<CommitteeReport> {
-    let mut reports: Vec<CommitteeReport> = lists
-        .iter()
-        .map(|l| CommitteeReport {
-            slug: l.committee.slug.clone(),
-            ..CommitteeReport::default()
-        })
-        .collect();
-    let field_changes: HashMap<&EmailAddress, Vec<&'static str>> = plan
-        .changed_members
-        .iter()
-        .map(|(_, before, after)| (&after.email, before.changed_fields(after)))
-        .collect();
-    let mut role_changes: HashSet<(&str, &EmailAddress)> = HashSet::new();
-    for change in &plan.memberships {
-        let i = entry(&mut reports, &change.committee);
-        match (&change.before, &change.after) {
-            (None, Some(_)) => reports[i].added.push(change.email.clone()),
-            (Some(_), None) => reports[i].removed.push(change.email.clone()),
-            _ => {
-                role_changes.insert((change.committee.as_str(), &change.email));
-            }
-        }
-    }
-    for list in lists {
-        let i = entry(&mut reports, &list.committee.slug);
-        let added: HashSet<EmailAddress> = reports[i].added.iter().cloned().collect();
-        for (_, listing) in &list.listings {
-            let email = &listing.member.email;
-            let mut fields = field_changes.get(email).cloned().unwrap_or_default();
-            let joined = added.contains(email);
-            if role_changes.contains(&(list.committee.slug.as_str(), email)) {
-                fields.push("role");
-            }
-            if !fields.is_empty() && !joined {
-                reports[i].changed.push((email.clone(), fields));
-            }
-        }
-    }
-    reports
-}
-
-/// The index of `slug`'s report, added if missing.
-fn entry(reports: &mut Vec<CommitteeReport>, slug: &str) -> usize {
-    match reports.iter().position(|r| r.slug == slug) {
-        Some(i) => i,
-        None => {
-            reports.push(CommitteeReport {
-                slug: slug.to_string(),
-                ..CommitteeReport::default()
-            });
-            reports.len() - 1
-        }
-    }
-}
-
-impl fmt::Display for CommitteeReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{}: {} added, {} changed, {} removed",
-            self.slug,
-            self.added.len(),
-            self.changed.len(),
-            self.removed.len()
-        )?;
-        for email in &self.added {
-            writeln!(f, "  + {email}")?;
-        }
-        for (email, fields) in &self.changed {
-            writeln!(f, "  ~ {email} ({})", fields.join(", "))?;
-        }
-        for email in &self.removed {
-            writeln!(f, "  - {email}")?;
-        }
-        Ok(())
-    }
-}
-
-/// Makes the database's lists equal to `lists` (unless `dry_run`) and says what changed.
-/// Reading the lists, planning and applying happen in one transaction that holds the
-/// lists' write lock, so two syncs at once (two daemons starting) run one after the other.
-///
-/// # Errors
-/// The database fails; nothing is then changed.
-#[tracing::instrument(skip_all, fields(committees = lists.len(), dry_run))]
-pub async fn sync(
-    store: &Store,
-    lists: &[CommitteeList],
-    actor: &str,
-    dry_run: bool,
-) -> Result<Vec<CommitteeReport>, StoreError> {
-    let mut tx = store.begin_lists_edit().await?;
-    let current = Current::load(&mut tx).await?;
-    let plan = plan(&current, lists);
-    let reports = report(&plan, lists);
-    if !dry_run && !plan.is_empty() {
-        store.apply_plan(&mut tx, &plan, actor).await?;
-        tx.commit().await?;
-    }
-    tracing::info!(
-        new = plan.new_members.len(),
-        changed = plan.changed_members.len(),
-        memberships = plan.memberships.len(),
-        "recipients synced"
-    );
-    Ok(reports)
+    leaving
 }

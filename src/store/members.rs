@@ -1,4 +1,4 @@
-//! Queries on committees, members, memberships and the audit log.
+//! Queries on committees, members and memberships.
 
 use futures_util::TryStreamExt;
 use sqlx::AnyConnection;
@@ -6,58 +6,13 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::{Store, StoreError};
-use crate::members::{Committee, CommitteeNames, EmailAddress, Member, Role};
-
-/// A member with their database id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredMember {
-    pub id: i64,
-    pub member: Member,
-}
+use crate::members::{Committee, CommitteeNames, EmailAddress, Member, Role, StoredMember};
 
 /// A member with the committees they are in, and their role in each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberInLists {
     pub member: Member,
     pub committees: Vec<(String, Role)>,
-}
-
-/// Fields to change on a member; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
-pub struct MemberEdit {
-    pub name: Option<String>,
-    pub position: Option<String>,
-    pub organisation: Option<String>,
-    pub city: Option<String>,
-    pub country: Option<String>,
-    /// `Some(None)` clears the language: the member reads their committee's.
-    pub language: Option<Option<crate::locale::Language>>,
-}
-
-impl MemberEdit {
-    /// Changes nothing.
-    pub fn is_empty(&self) -> bool {
-        self.name.is_none()
-            && self.position.is_none()
-            && self.organisation.is_none()
-            && self.city.is_none()
-            && self.country.is_none()
-            && self.language.is_none()
-    }
-
-    /// `member` with these edits.
-    pub fn apply(&self, member: &Member) -> Member {
-        let pick = |edit: &Option<String>, old: &String| edit.clone().unwrap_or(old.clone());
-        Member {
-            email: member.email.clone(),
-            name: pick(&self.name, &member.name),
-            position: pick(&self.position, &member.position),
-            organisation: pick(&self.organisation, &member.organisation),
-            city: pick(&self.city, &member.city),
-            country: pick(&self.country, &member.country),
-            language: self.language.unwrap_or(member.language),
-        }
-    }
 }
 
 const MEMBER_COLUMNS: &str = "id, email, name, position, organisation, city, country, language";
@@ -82,6 +37,12 @@ fn member_from_row(row: &AnyRow) -> Result<StoredMember, sqlx::Error> {
     })
 }
 
+/// The row's `role`: a stored role that does not parse is an error, not a `member`.
+pub(super) fn role_from_row(row: &AnyRow) -> Result<Role, sqlx::Error> {
+    let role: String = row.try_get("role")?;
+    Role::parse(&role).map_err(|e| sqlx::Error::Decode(format!("stored role `{role}`: {e}").into()))
+}
+
 fn committee_from_row(row: &AnyRow) -> Result<(i64, Committee), sqlx::Error> {
     let language: String = row.try_get("language")?;
     Ok((
@@ -101,7 +62,7 @@ fn committee_from_row(row: &AnyRow) -> Result<(i64, Committee), sqlx::Error> {
 }
 
 /// Every committee with its id.
-pub(crate) async fn committees(
+pub(super) async fn committees(
     conn: &mut AnyConnection,
 ) -> Result<Vec<(i64, Committee)>, StoreError> {
     let rows = sqlx::query(
@@ -116,7 +77,7 @@ pub(crate) async fn committees(
 }
 
 /// Every member ever known, with or without committees.
-pub(crate) async fn all_members(conn: &mut AnyConnection) -> Result<Vec<StoredMember>, StoreError> {
+pub(super) async fn all_members(conn: &mut AnyConnection) -> Result<Vec<StoredMember>, StoreError> {
     // Streamed: decoding row by row keeps one copy of the members, not two.
     let sql = format!("SELECT {MEMBER_COLUMNS} FROM members ORDER BY id");
     let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
@@ -128,7 +89,7 @@ pub(crate) async fn all_members(conn: &mut AnyConnection) -> Result<Vec<StoredMe
 }
 
 /// Every membership: (committee id, member id, role).
-pub(crate) async fn memberships(
+pub(super) async fn memberships(
     conn: &mut AnyConnection,
 ) -> Result<Vec<(i64, i64, Role)>, StoreError> {
     let rows = sqlx::query("SELECT committee_id, member_id, role FROM memberships")
@@ -136,18 +97,17 @@ pub(crate) async fn memberships(
         .await?;
     rows.iter()
         .map(|row| {
-            let role: String = row.try_get("role")?;
             Ok((
                 row.try_get("committee_id")?,
                 row.try_get("member_id")?,
-                Role::parse(&role).unwrap_or_else(|_| Role::member()),
+                role_from_row(row)?,
             ))
         })
         .collect()
 }
 
 /// The member with this address.
-pub(crate) async fn member(
+pub(super) async fn member(
     conn: &mut AnyConnection,
     email: &EmailAddress,
 ) -> Result<Option<StoredMember>, StoreError> {
@@ -197,8 +157,7 @@ impl Store {
         for row in &rows {
             let stored = member_from_row(row)?;
             let slug: String = row.try_get("committee")?;
-            let role: String = row.try_get("role")?;
-            let role = Role::parse(&role).unwrap_or_else(|_| Role::member());
+            let role = role_from_row(row)?;
             if last_id != Some(stored.id) {
                 last_id = Some(stored.id);
                 listed.push(MemberInLists {
@@ -219,7 +178,7 @@ impl Store {
 }
 
 /// The id of the committee `slug`.
-pub(crate) async fn committee_id(conn: &mut AnyConnection, slug: &str) -> Result<i64, StoreError> {
+pub(super) async fn committee_id(conn: &mut AnyConnection, slug: &str) -> Result<i64, StoreError> {
     sqlx::query_scalar("SELECT id FROM committees WHERE slug = $1")
         .bind(slug.to_string())
         .fetch_optional(&mut *conn)
