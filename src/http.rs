@@ -35,7 +35,8 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n"),
         Err(err) => {
-            tracing::error!(error = %err, "health check: database unavailable");
+            let error = crate::cli::causes(&err);
+            tracing::error!(%error, "health check: database unavailable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
         }
     }
