@@ -11,6 +11,9 @@ use crate::http::{self, AppState};
 use crate::members::{Committee, recipients, sync};
 use crate::store::redact;
 
+/// How long the database connections may take to close once HTTP has stopped.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Starts the daemon and runs until SIGTERM or Ctrl-C.
 ///
 /// # Errors
@@ -49,7 +52,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         circulars: Arc::new(circulars),
     };
     http::serve(listener, state, shutdown).await?;
-    store.close().await;
+    // A request cut off at the end of the grace period may still hold a connection.
+    if tokio::time::timeout(CLOSE_GRACE, store.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("database connections still in use: stopping anyway");
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -110,8 +119,8 @@ async fn cancel_on_signal(shutdown: CancellationToken) {
     let ctrl_c = tokio::signal::ctrl_c();
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(term) => term,
-        Err(err) => {
-            tracing::error!(error = %err, "cannot listen for SIGTERM");
+        Err(error) => {
+            tracing::error!(%error, "cannot listen for SIGTERM");
             let _ = ctrl_c.await;
             shutdown.cancel();
             return;
