@@ -129,6 +129,17 @@ fn serve_on_the_defaults_creates_its_database_syncs_the_lists_and_stops_cleanly_
     assert_eq!(status, 404, "only listed documents are served");
     let secret = dir.path().join("data/secret");
     assert!(secret.exists(), "a signing secret is generated");
+    for _ in 0..5 {
+        // A client that goes away before the answer: writing to its socket must not kill serve.
+        let mut gone = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(
+            gone,
+            "GET /circulars/30/documents/programme.en.txt HTTP/1.0\r\n\r\n"
+        )
+        .unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(http_get(port, "/healthz"), Some((200, "ok\n".to_string())));
 
     daemon.sigterm();
     let (status, _) = daemon.wait(Duration::from_secs(20));
