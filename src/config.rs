@@ -354,7 +354,7 @@ impl Config {
                         applied = true;
                         break;
                     }
-                    Err(err) => last_error = err.to_string().trim_end().to_string(),
+                    Err(err) => last_error = one_line(&err.to_string()),
                 }
             }
             if !applied {
@@ -376,6 +376,11 @@ impl Config {
 /// Whether an environment variable overrides a configuration key.
 fn is_override(var: &str) -> bool {
     var.starts_with("CIRCULARS_") && !NOT_KEYS.contains(&var)
+}
+
+/// A TOML error message on one line.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {

@@ -189,6 +189,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_defaults_pass() {
+        assert!(check(&Config::default()).is_ok());
+    }
+
+    #[test]
+    fn an_empty_sqlite_path_is_refused() {
+        for url in ["sqlite://", "sqlite:", "sqlite://?mode=rwc"] {
+            let err = check_database(url, 5).unwrap_err();
+            assert!(err.message.contains("names no file"), "{url}");
+        }
+        assert!(check_database("sqlite::memory:", 5).is_ok());
+    }
+
+    #[test]
     fn an_address_and_port_is_needed_to_bind() {
         for good in [
             "127.0.0.1:8080",
