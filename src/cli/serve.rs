@@ -19,13 +19,17 @@ const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 /// # Errors
 /// The database is unavailable, the secret cannot be kept, or the port cannot be bound.
 pub async fn run(config: Config) -> anyhow::Result<()> {
+    // Listening from the start: a SIGTERM during the start-up stops the daemon once the
+    // start-up steps are done, cleanly, instead of killing it half-way.
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
     let store = super::open_store(&config).await?;
     tracing::info!(url = %redact(&config.database.url), backend = ?store.backend(), "database ready");
     let _secrets = Secrets::load(&config.data.dir).context("cannot load the signing secret")?;
     if config.recipients.sync_on_start
         && let Err(err) = sync_lists(&config, &store).await
     {
-        tracing::error!(error = %format!("{err:#}"), "lists not synced: the database keeps the lists it had");
+        tracing::error!(error = %super::causes(err.as_ref()), "lists not synced: the database keeps the lists it had");
     }
     let members = store.listed_members(None).await?.len();
     let committees: Vec<_> = store
@@ -41,8 +45,6 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     );
     let circulars = load_circulars(&config, &committees);
 
-    let shutdown = CancellationToken::new();
-    tokio::spawn(cancel_on_signal(shutdown.clone()));
     let listener = tokio::net::TcpListener::bind(&config.http.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.http.bind))?;
