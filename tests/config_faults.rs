@@ -175,6 +175,16 @@ fn other_values_that_could_never_work_are_refused_with_their_variable() {
         ("CIRCULARS_LOCALE_TIMEZONE", "Mars/Olympus", "Mars/Olympus"),
         ("CIRCULARS_LOCALE_SUPPORTED", "[\"fr\"]", "default `en`"),
         ("CIRCULARS_SMTP_MAX_ATTEMPTS", "0", "max_attempts"),
+        (
+            "CIRCULARS_DKIM_SELECTOR",
+            "mail",
+            "set together or not at all",
+        ),
+        (
+            "CIRCULARS_SENDER_FROM_ADDRESS",
+            "circulars",
+            "not a mail address",
+        ),
     ];
     for (var, value, expected) in cases {
         let out = run(

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use super::{Config, ConfigError};
+use super::{Config, ConfigError, Transport};
 
 /// A refused value: the keys that set it (`(section, key)`) and why.
 #[derive(Debug)]
@@ -79,6 +79,9 @@ pub(super) fn check(config: &Config) -> Result<(), Refusal> {
     check_locale(config)?;
     check_database(&config.database.url, config.database.max_connections)?;
     check_http(&config.http.bind, &config.http.public_url)?;
+    check_sender(config)?;
+    check_dkim(config)?;
+    check_servers(config)?;
     let smtp = &config.smtp;
     if smtp.concurrency == 0 || smtp.max_per_second == 0 || smtp.max_attempts == 0 {
         return Err(Refusal::new(
@@ -90,7 +93,67 @@ pub(super) fn check(config: &Config) -> Result<(), Refusal> {
             "[smtp] concurrency, max_per_second and max_attempts must be at least 1".into(),
         ));
     }
-    if config.imap.enabled && config.imap.poll_seconds == 0 {
+    Ok(())
+}
+
+fn check_sender(config: &Config) -> Result<(), Refusal> {
+    let sender = &config.sender;
+    if sender.from_address.parse::<lettre::Address>().is_err() {
+        return Err(Refusal::new(
+            &[("sender", "from_address")],
+            format!(
+                "[sender] from_address `{}` is not a mail address",
+                sender.from_address
+            ),
+        ));
+    }
+    // Reply addresses are `<reply_local>+c030.<token>@<reply_domain>`.
+    let reply = format!("{}+c030.token@{}", sender.reply_local, sender.reply_domain);
+    if reply.parse::<lettre::Address>().is_err() || !sender.reply_domain.contains('.') {
+        return Err(Refusal::new(
+            &[("sender", "reply_local"), ("sender", "reply_domain")],
+            format!("[sender] reply_local and reply_domain make no mail address: `{reply}`"),
+        ));
+    }
+    Ok(())
+}
+
+/// DKIM signs only when selector, domain and key file are all set: a part of them would
+/// silently send unsigned mail.
+fn check_dkim(config: &Config) -> Result<(), Refusal> {
+    let dkim = &config.dkim;
+    let set = [&dkim.selector, &dkim.domain, &dkim.key_file]
+        .iter()
+        .filter(|value| !value.is_empty())
+        .count();
+    if set != 0 && set != 3 {
+        return Err(Refusal::new(
+            &[
+                ("dkim", "selector"),
+                ("dkim", "domain"),
+                ("dkim", "key_file"),
+            ],
+            "[dkim] selector, domain and key_file are set together or not at all".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn check_servers(config: &Config) -> Result<(), Refusal> {
+    let (smtp, imap) = (&config.smtp, &config.imap);
+    if smtp.transport == Transport::Smtp && (smtp.host.trim().is_empty() || smtp.port == 0) {
+        return Err(Refusal::new(
+            &[("smtp", "host"), ("smtp", "port")],
+            "[smtp] host and port are needed with transport = \"smtp\"".into(),
+        ));
+    }
+    if imap.enabled && (imap.host.trim().is_empty() || imap.port == 0) {
+        return Err(Refusal::new(
+            &[("imap", "host"), ("imap", "port")],
+            "[imap] host and port are needed when IMAP is enabled".into(),
+        ));
+    }
+    if imap.enabled && imap.poll_seconds == 0 {
         return Err(Refusal::new(
             &[("imap", "poll_seconds")],
             "[imap] poll_seconds must be at least 1".into(),
@@ -222,6 +285,19 @@ mod tests {
         ] {
             assert!(!is_host_and_port(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn half_a_dkim_setting_and_a_bad_sender_are_refused() {
+        let mut config = Config::default();
+        config.dkim.selector = "mail".into();
+        assert!(check(&config).unwrap_err().message.contains("[dkim]"));
+        let mut config = Config::default();
+        config.sender.from_address = "circulars".into();
+        assert!(check(&config).unwrap_err().message.contains("from_address"));
+        let mut config = Config::default();
+        config.sender.reply_domain = String::new();
+        assert!(check(&config).unwrap_err().message.contains("reply_domain"));
     }
 
     #[test]
