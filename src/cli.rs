@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, Secrets};
 use crate::members::recipients::Faults;
 use crate::store::{Store, StoreError};
 
@@ -77,6 +77,9 @@ pub struct BadData(pub String);
 /// Whatever the command fails with; [`exit_code`] says which status it means.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
+    // Every command refuses a secret that could not sign, or a data folder that cannot keep
+    // it, so a broken deployment is found by the first command run, not by the daemon.
+    Secrets::load(&config.data.dir)?;
     match cli.command {
         Command::Serve => serve::run(config).await,
         Command::Recipients(command) => recipients::run(command, &config).await,
@@ -118,9 +121,27 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
             faults.0.len()
         );
     } else {
-        eprintln!("error: {err:#}");
+        eprintln!("error: {}", causes(err.as_ref()));
     }
     ExitCode::from(exit_code(err))
+}
+
+/// The error and its causes, `: `-separated, each once: many errors (sqlx's, io's wrappers)
+/// repeat their source in their own message, and a cause already said is not said again.
+pub fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = String::new();
+    let chain = std::iter::successors(Some(err), |cause| cause.source());
+    for cause in chain {
+        let cause = cause.to_string();
+        if text.contains(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    text
 }
 
 /// The exit status for an error, from the first cause that says.

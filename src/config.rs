@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::locale::Language;
 
+mod check;
 mod secrets;
 
-pub use secrets::Secrets;
+pub use secrets::{MIN_SECRET_BYTES, Secrets};
 
 /// The default configuration, compiled in so the binary runs anywhere.
 pub const EMBEDDED: &str = include_str!("../config/circulars.toml");
@@ -31,15 +32,28 @@ const NOT_KEYS: &[&str] = &[
 /// A configuration that cannot be used; the message names the file or variable and key.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read configuration file {path}: {source}")]
+    #[error("cannot read configuration file {path}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
+    /// A value that parses but cannot work, with the line that set it.
+    #[error("{path}:{line}: {message}")]
+    Refused {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("environment variable {var}: {message}")]
     Env { var: String, message: String },
+    /// The signing secret cannot be read or written in the data folder.
+    #[error("cannot keep the signing secret in {path} ([data] dir)")]
+    Secret {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// The whole configuration.
@@ -278,19 +292,13 @@ impl Config {
             }
             None => (PathBuf::from("(embedded defaults)"), EMBEDDED.to_string()),
         };
-        let file_error = |message: String| ConfigError::File {
+        let config = Config::parse(&text).map_err(|message| ConfigError::File {
             path: path.clone(),
             message,
-        };
-        let config = Config::parse(&text).map_err(file_error)?;
-        config.check().map_err(file_error)?;
+        })?;
         let vars: Vec<(String, String)> = std::env::vars().collect();
         let config = config.with_env(vars.clone())?;
-        // The file was good: what is wrong now came from the environment.
-        config.check().map_err(|message| ConfigError::Env {
-            var: overriding(&vars).join(", "),
-            message,
-        })?;
+        check::check(&config).map_err(|refusal| refusal.locate(&path, &text, &vars))?;
         Ok(config)
     }
 
@@ -346,7 +354,7 @@ impl Config {
                         applied = true;
                         break;
                     }
-                    Err(err) => last_error = err.to_string().trim_end().to_string(),
+                    Err(err) => last_error = one_line(&err.to_string()),
                 }
             }
             if !applied {
@@ -363,26 +371,6 @@ impl Config {
                 message: err.to_string(),
             })
     }
-
-    /// Checks what the types alone cannot.
-    fn check(&self) -> Result<(), String> {
-        if !self.locale.supported.contains(&self.locale.default) {
-            return Err(format!(
-                "[locale] default `{}` is not in [locale] supported",
-                self.locale.default
-            ));
-        }
-        let scheme_ok = ["sqlite:", "postgres:", "postgresql:"]
-            .iter()
-            .any(|scheme| self.database.url.starts_with(scheme));
-        if !scheme_ok {
-            return Err("[database] url must start with sqlite:// or postgres://".into());
-        }
-        if self.smtp.concurrency == 0 || self.smtp.max_per_second == 0 {
-            return Err("[smtp] concurrency and max_per_second must be at least 1".into());
-        }
-        Ok(())
-    }
 }
 
 /// Whether an environment variable overrides a configuration key.
@@ -390,12 +378,9 @@ fn is_override(var: &str) -> bool {
     var.starts_with("CIRCULARS_") && !NOT_KEYS.contains(&var)
 }
 
-/// The names of the variables that override configuration keys.
-fn overriding(vars: &[(String, String)]) -> Vec<&str> {
-    vars.iter()
-        .map(|(var, _)| var.as_str())
-        .filter(|var| is_override(var))
-        .collect()
+/// A TOML error message on one line.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {

@@ -1,7 +1,9 @@
 //! The HTTP server of `serve`: health check and the documents of circulars (and, with later
 //! capabilities, the API and the web admin).
 
+use std::future::IntoFuture;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -35,7 +37,8 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n"),
         Err(err) => {
-            tracing::error!(error = %err, "health check: database unavailable");
+            let error = crate::cli::causes(&err);
+            tracing::error!(%error, "health check: database unavailable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
         }
     }
@@ -65,8 +68,12 @@ async fn document(
     }
 }
 
+/// How long requests in flight may take to finish after SIGTERM before `serve` stops anyway
+/// (a client that never finishes its request must not hold the daemon).
+pub const GRACE: Duration = Duration::from_secs(5);
+
 /// Serves `app` on `listener` until `shutdown` is cancelled, then lets requests in flight
-/// finish.
+/// finish for at most [`GRACE`].
 ///
 /// # Errors
 /// The server fails.
@@ -75,7 +82,18 @@ pub async fn serve(
     state: AppState,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown.cancelled_owned())
-        .await
+    let server = axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .into_future();
+    let deadline = async {
+        shutdown.cancelled().await;
+        tokio::time::sleep(GRACE).await;
+    };
+    tokio::select! {
+        result = server => result,
+        () = deadline => {
+            tracing::warn!(grace_seconds = GRACE.as_secs(), "requests still open after the grace period: stopping anyway");
+            Ok(())
+        }
+    }
 }

@@ -19,6 +19,9 @@ fn main() -> ExitCode {
             };
         }
     };
+    if !matches!(cli.command, cli::Command::Serve) {
+        restore_sigpipe();
+    }
     let default_level = match cli.command {
         cli::Command::Serve => "info",
         _ => "warn",
@@ -37,8 +40,24 @@ fn main() -> ExitCode {
             return ExitCode::from(cli::exit::OTHER);
         }
     };
-    match runtime.block_on(cli::run(cli)) {
+    let code = match runtime.block_on(cli::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => cli::report(&err),
+    };
+    // Tasks still running (a connection held open by a client) are dropped, not awaited.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    code
+}
+
+/// Gives SIGPIPE back its default action, as in every Unix tool: when the reader of our
+/// output goes away (`circulars members list | head`), the command ends there, silently,
+/// instead of panicking in `println!`. The shell shows status 141 (128 + SIGPIPE).
+/// `serve` keeps Rust's default (ignored): a client closing its socket must not kill the
+/// daemon.
+fn restore_sigpipe() {
+    // SAFETY: called once at start, before any other thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

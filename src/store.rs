@@ -33,11 +33,11 @@ pub enum Backend {
 /// Why the database cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database {url} is unavailable: {source}")]
+    #[error("database {url} is unavailable")]
     Unavailable { url: String, source: sqlx::Error },
-    #[error("cannot migrate the database: {0}")]
+    #[error("cannot migrate the database")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("cannot create the database folder {path}: {source}")]
+    #[error("cannot create the database folder {path}")]
     Folder {
         path: String,
         source: std::io::Error,

@@ -93,7 +93,7 @@ async fn a_members_preview_is_exactly_their_mail_in_their_language_on_both_datab
             .next()
             .unwrap();
         assert_eq!(
-            Signer::new(b"test-secret").verify(Purpose::Reply, 30, token),
+            Signer::new(b"test-secret-test-secret-test-secret").verify(Purpose::Reply, 30, token),
             Some(id),
             "{kind:?}"
         );

@@ -2,9 +2,11 @@
 
 mod common;
 
+use std::fs::File;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{copy_recipients, project_dir};
@@ -28,33 +30,84 @@ pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     Some((status, body))
 }
 
-fn start(cwd: &std::path::Path, port: u16) -> Child {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_circulars"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("CIRCULARS_") {
-            command.env_remove(key);
-        }
-    }
-    command
-        .current_dir(cwd)
-        .arg("serve")
-        .env("CIRCULARS_HTTP_BIND", format!("127.0.0.1:{port}"))
-        .env("CIRCULARS_TEMPLATES_DIR", project_dir().join("templates"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+/// A running daemon; its log goes to a file, so a full pipe can never block it or the test.
+struct Daemon {
+    child: Child,
+    log: PathBuf,
 }
 
-fn wait_healthy(port: u16) -> (u16, String) {
+impl Daemon {
+    fn start(cwd: &Path, port: u16) -> Daemon {
+        let log = cwd.join("serve.log");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_circulars"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("CIRCULARS_") {
+                command.env_remove(key);
+            }
+        }
+        let child = command
+            .current_dir(cwd)
+            .arg("serve")
+            .env("CIRCULARS_HTTP_BIND", format!("127.0.0.1:{port}"))
+            .env("CIRCULARS_TEMPLATES_DIR", project_dir().join("templates"))
+            .stdout(Stdio::null())
+            .stderr(File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Daemon { child, log }
+    }
+
+    fn sigterm(&self) {
+        let kill = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+    }
+
+    /// Waits for the daemon to exit; a daemon still running after `limit` is killed and
+    /// fails the test with its log.
+    fn wait(&mut self, limit: Duration) -> (ExitStatus, Duration) {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (status, start.elapsed());
+            }
+            if start.elapsed() > limit {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("serve did not stop within {limit:?}\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        // A failed assertion must not leave a daemon running.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_healthy(daemon: &mut Daemon, port: u16) -> (u16, String) {
     let start = Instant::now();
     loop {
         if let Some(answer) = http_get(port, "/healthz") {
             return answer;
         }
+        if let Some(status) = daemon.child.try_wait().unwrap() {
+            panic!("serve exited with {status:?}\n{}", daemon.log());
+        }
         assert!(
             start.elapsed() < Duration::from_secs(30),
-            "serve did not answer"
+            "serve did not answer\n{}",
+            daemon.log()
         );
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -65,9 +118,9 @@ fn serve_on_the_defaults_creates_its_database_syncs_the_lists_and_stops_cleanly_
     let dir = tempfile::tempdir().unwrap();
     copy_recipients(dir.path());
     let port = free_port();
-    let mut child = start(dir.path(), port);
+    let mut daemon = Daemon::start(dir.path(), port);
 
-    assert_eq!(wait_healthy(port), (200, "ok\n".to_string()));
+    assert_eq!(wait_healthy(&mut daemon, port), (200, "ok\n".to_string()));
     assert!(dir.path().join("data/circulars.db").exists());
     let (status, programme) = http_get(port, "/circulars/30/documents/programme.en.txt").unwrap();
     assert_eq!(status, 200);
@@ -76,31 +129,22 @@ fn serve_on_the_defaults_creates_its_database_syncs_the_lists_and_stops_cleanly_
     assert_eq!(status, 404, "only listed documents are served");
     let secret = dir.path().join("data/secret");
     assert!(secret.exists(), "a signing secret is generated");
+    for _ in 0..5 {
+        // A client that goes away before the answer: writing to its socket must not kill serve.
+        let mut gone = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(
+            gone,
+            "GET /circulars/30/documents/programme.en.txt HTTP/1.0\r\n\r\n"
+        )
+        .unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(http_get(port, "/healthz"), Some((200, "ok\n".to_string())));
 
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "serve did not stop on SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    daemon.sigterm();
+    let (status, _) = daemon.wait(Duration::from_secs(20));
     assert!(status.success(), "{status:?}");
-    let mut log = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .unwrap();
+    let log = daemon.log();
     assert!(log.contains("member lists loaded"), "{log}");
     assert!(log.contains("committees=2"), "{log}");
     assert!(log.contains("SIGTERM"), "{log}");
@@ -110,4 +154,30 @@ fn serve_on_the_defaults_creates_its_database_syncs_the_lists_and_stops_cleanly_
         !log.contains(key.trim()),
         "the secret never reaches the log"
     );
+}
+
+#[test]
+fn sigterm_stops_serve_within_the_grace_period_while_a_client_holds_a_half_sent_request() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_recipients(dir.path());
+    let port = free_port();
+    let mut daemon = Daemon::start(dir.path(), port);
+    wait_healthy(&mut daemon, port);
+    let mut stalled = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    // The headers never end: no blank line.
+    write!(stalled, "GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+    stalled.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+
+    daemon.sigterm();
+    let grace = Duration::from_secs(5);
+    let (status, took) = daemon.wait(grace + Duration::from_secs(5));
+    assert!(status.success(), "{status:?}\n{}", daemon.log());
+    assert!(took < grace + Duration::from_secs(3), "took {took:?}");
+    assert!(
+        daemon.log().contains("after the grace period"),
+        "{}",
+        daemon.log()
+    );
+    drop(stalled);
 }

@@ -11,18 +11,25 @@ use crate::http::{self, AppState};
 use crate::members::{Committee, recipients, sync};
 use crate::store::redact;
 
+/// How long the database connections may take to close once HTTP has stopped.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Starts the daemon and runs until SIGTERM or Ctrl-C.
 ///
 /// # Errors
 /// The database is unavailable, the secret cannot be kept, or the port cannot be bound.
 pub async fn run(config: Config) -> anyhow::Result<()> {
+    // Listening from the start: a SIGTERM during the start-up stops the daemon once the
+    // start-up steps are done, cleanly, instead of killing it half-way.
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
     let store = super::open_store(&config).await?;
     tracing::info!(url = %redact(&config.database.url), backend = ?store.backend(), "database ready");
     let _secrets = Secrets::load(&config.data.dir).context("cannot load the signing secret")?;
     if config.recipients.sync_on_start
         && let Err(err) = sync_lists(&config, &store).await
     {
-        tracing::error!(error = %format!("{err:#}"), "lists not synced: the database keeps the lists it had");
+        tracing::error!(error = %super::causes(err.as_ref()), "lists not synced: the database keeps the lists it had");
     }
     let members = store.listed_members(None).await?.len();
     let committees: Vec<_> = store
@@ -38,8 +45,6 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     );
     let circulars = load_circulars(&config, &committees);
 
-    let shutdown = CancellationToken::new();
-    tokio::spawn(cancel_on_signal(shutdown.clone()));
     let listener = tokio::net::TcpListener::bind(&config.http.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.http.bind))?;
@@ -49,7 +54,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         circulars: Arc::new(circulars),
     };
     http::serve(listener, state, shutdown).await?;
-    store.close().await;
+    // A request cut off at the end of the grace period may still hold a connection.
+    if tokio::time::timeout(CLOSE_GRACE, store.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("database connections still in use: stopping anyway");
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -132,8 +143,8 @@ async fn cancel_on_signal(shutdown: CancellationToken) {
     let ctrl_c = tokio::signal::ctrl_c();
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(term) => term,
-        Err(err) => {
-            tracing::error!(error = %err, "cannot listen for SIGTERM");
+        Err(error) => {
+            tracing::error!(%error, "cannot listen for SIGTERM");
             let _ = ctrl_c.await;
             shutdown.cancel();
             return;

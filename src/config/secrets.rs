@@ -7,6 +7,11 @@ use std::path::Path;
 
 use rand::RngCore;
 
+use super::ConfigError;
+
+/// The shortest `CIRCULARS_SECRET` accepted: a shorter key would make tokens guessable.
+pub const MIN_SECRET_BYTES: usize = 32;
+
 /// The secrets of a running instance. `Debug` never shows them.
 #[derive(Clone)]
 pub struct Secrets {
@@ -29,12 +34,25 @@ impl Secrets {
     /// from `<data_dir>/secret`, generated there (mode 0600) on first use.
     ///
     /// # Errors
-    /// The data folder or the key file cannot be read or written.
-    pub fn load(data_dir: &Path) -> std::io::Result<Secrets> {
+    /// `CIRCULARS_SECRET` is shorter than [`MIN_SECRET_BYTES`], or the data folder or the
+    /// key file cannot be read or written (the error names the path).
+    pub fn load(data_dir: &Path) -> Result<Secrets, ConfigError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let signing_key = match var("CIRCULARS_SECRET") {
+            Some(secret) if secret.len() < MIN_SECRET_BYTES => {
+                return Err(ConfigError::Env {
+                    var: "CIRCULARS_SECRET".into(),
+                    message: format!(
+                        "is {} bytes long; a signing secret needs at least {MIN_SECRET_BYTES} (e.g. `openssl rand -hex 32`)",
+                        secret.len()
+                    ),
+                });
+            }
             Some(secret) => secret.into_bytes(),
-            None => stored_key(data_dir)?,
+            None => stored_key(data_dir).map_err(|source| ConfigError::Secret {
+                path: data_dir.join("secret"),
+                source,
+            })?,
         };
         Ok(Secrets {
             signing_key,

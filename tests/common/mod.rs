@@ -117,7 +117,7 @@ pub fn circulars_with(cwd: &Path, db: &str, args: &[&str], env: &[(&str, &str)])
     }
     command
         .env("CIRCULARS_DATABASE_URL", db)
-        .env("CIRCULARS_SECRET", "test-secret")
+        .env("CIRCULARS_SECRET", "test-secret-test-secret-test-secret")
         .env("CIRCULARS_TEMPLATES_DIR", project_dir().join("templates"))
         .envs(env.iter().copied());
     command.output().unwrap()
