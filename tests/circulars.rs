@@ -124,6 +124,7 @@ fn circular_30_reads_right_in_french_english_and_spanish() {
             member_id: 7,
             member: &member,
             committee: &committee,
+            role: "member",
         };
         let rendered = renderer.render(to, None).unwrap();
         assert_eq!(rendered.language, lang);
@@ -164,6 +165,7 @@ fn a_member_without_a_name_gets_the_collective_greeting() {
         member_id: 8,
         member: &member,
         committee: &committee,
+        role: "member",
     };
     let rendered = renderer.render(to, Some(Language::Fr)).unwrap();
     assert!(rendered.text.contains("Chers membres de la Commission,"));
@@ -176,6 +178,7 @@ fn eml(renderer: &Renderer, member: &Member, committee: &Committee) -> Vec<u8> {
         member_id: 7,
         member,
         committee,
+        role: "member",
     };
     let rendered = renderer.render(to, None).unwrap();
     let circular = renderer.circular();
@@ -346,6 +349,7 @@ fn member_data_is_escaped_in_html_and_cannot_inject_headers() {
         member_id: 7,
         member: &evil,
         committee: &committee,
+        role: "member",
     };
     let rendered = renderer.render(to, None).unwrap();
     assert!(
@@ -408,6 +412,7 @@ fn a_member_whose_language_is_missing_gets_the_committee_or_default_language() {
         member_id: 7,
         member: &spanish,
         committee: &committee,
+        role: "member",
     };
     let rendered = renderer.render(to, None).unwrap();
     assert_eq!(rendered.language, Language::En);
@@ -426,6 +431,7 @@ fn a_member_whose_language_is_missing_gets_the_committee_or_default_language() {
         member_id: 7,
         member: &spanish,
         committee: &french_committee,
+        role: "member",
     };
     assert_eq!(renderer.render(to, None).unwrap().language, Language::Fr);
 

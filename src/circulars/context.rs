@@ -6,18 +6,17 @@ use serde::Serialize;
 use tera::Context;
 
 use super::definition::Localized;
-use super::render::Renderer;
+use super::render::{Renderer, Shape};
 use crate::locale::Language;
-use crate::members::Committee;
 
 impl Renderer {
-    /// The Tera context of a circular in one language for one committee.
-    pub(super) fn context(
-        &self,
-        committee: &Committee,
-        lang: Language,
-        slot: &dyn Fn(usize) -> String,
-    ) -> Context {
+    /// The Tera context of a circular in one shape: `slot(i)` stands for each member value.
+    pub(super) fn context(&self, shape: Shape<'_>, slot: &dyn Fn(usize) -> String) -> Context {
+        let Shape {
+            committee,
+            language: lang,
+            role,
+        } = shape;
         let c = &self.circular;
         let pick = |l: &Localized| pick(l, lang, &c.languages);
         let mut context = Context::new();
@@ -31,6 +30,7 @@ impl Renderer {
                 ("organisation", slot(3)),
                 ("city", slot(4)),
                 ("country", slot(5)),
+                ("role", role.to_string()),
             ]),
         );
         context.insert(

@@ -8,6 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use tera::{Tera, Value};
 
+use super::{logic, tags};
 use crate::faults::Fault;
 use crate::locale::Language;
 
@@ -84,10 +85,43 @@ pub fn describe(err: &tera::Error) -> String {
     parts.join(": ")
 }
 
+/// Adds the template `name` to `tera` and checks its use of member values (see
+/// [`logic`](super::logic)). `source` is read from `file`, from its line `first_line`.
+///
+/// The faults, by file and line: syntax errors and member values used in logic.
+pub fn add_checked(
+    tera: &mut Tera,
+    name: &str,
+    source: &str,
+    file: &Path,
+    first_line: usize,
+) -> Vec<Fault> {
+    if let Err(err) = tera.add_raw_template(name, source) {
+        return tera_faults(&err, file, first_line, source);
+    }
+    let Ok(template) = tera.get_template(name) else {
+        return Vec::new();
+    };
+    logic::misuses(&template.ast, source)
+        .into_iter()
+        .map(|m| Fault::new(file, first_line + m.line - 1, m.reason))
+        .collect()
+}
+
 /// Faults for a Tera error in a template read from `file`, whose first line is
 /// `first_line` of the file.
 pub fn tera_faults(err: &tera::Error, file: &Path, first_line: usize, source: &str) -> Vec<Fault> {
     let full = describe(err);
+    // A block never closed: Tera names the end of the text, the author wants its start.
+    if full.contains("--> ")
+        && let Some((keyword, line)) = tags::unclosed(source)
+    {
+        return vec![Fault::new(
+            file,
+            first_line + line - 1,
+            format!("`{{% {keyword} %}}` is never closed: add `{{% end{keyword} %}}`"),
+        )];
+    }
     // Parse errors carry ` --> LINE:COLUMN`.
     if let Some(at) = full.find("--> ") {
         let line: usize = full[at + 4..]
