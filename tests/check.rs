@@ -156,6 +156,27 @@ fn every_fault_is_named_by_file_and_line_and_the_check_fails_with_65() {
         TOML,
         &[("en.md", &BODY.replace("| date }}", "| dat }}"))],
     );
+    circular(
+        &t,
+        "052-filtered-subject",
+        TOML,
+        &[(
+            "en.md",
+            &BODY.replace(
+                "subject = 'Circular",
+                "subject = '{{ member.city | upper }}",
+            ),
+        )],
+    );
+    circular(
+        &t,
+        "053-windows-lines",
+        TOML,
+        &[(
+            "en.md",
+            &format!("{BODY}{{% if member.city != \"\" %}}x{{% endif %}}\n").replace('\n', "\r\n"),
+        )],
+    );
     let out = check(dir.path(), &t);
     assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
     let err = stderr(&out);
@@ -188,6 +209,14 @@ fn every_fault_is_named_by_file_and_line_and_the_check_fails_with_65() {
         (
             at("050-compared-member", "en.md", 7),
             "`member.country` is compared with `==`",
+        ),
+        (
+            at("052-filtered-subject", "en.md", 2),
+            "`member.city` is filtered with `| upper`",
+        ),
+        (
+            at("053-windows-lines", "en.md", 7),
+            "`member.city` is compared with `!=`",
         ),
     ] {
         let line = err.lines().find(|l| l.starts_with(&expected));
@@ -337,5 +366,32 @@ fn branching_on_role_committee_and_empty_fields_passes_the_check() {
         !err.lines()
             .any(|l| l.contains("case") && !l.starts_with("note:")),
         "no fault expected:\n{err}"
+    );
+}
+
+#[test]
+fn logic_on_member_values_in_a_layout_is_refused_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = templates_with_layout(dir.path());
+    circular(&t, "040-good", TOML, &[("en.md", BODY)]);
+    let layout = t.join("layout/base.html");
+    let text = std::fs::read_to_string(&layout).unwrap();
+    std::fs::write(
+        &layout,
+        format!("{text}{{% if member.email is ending_with(\".org\") %}}.org{{% endif %}}\n"),
+    )
+    .unwrap();
+    let line = text.lines().count() + 1;
+
+    let out = check(dir.path(), &t);
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    let expected = format!(
+        "{}:{line}: `member.email` is tested with `is ending_with`",
+        layout.display()
+    );
+    assert!(
+        stderr(&out).contains(&expected),
+        "missing {expected} in:\n{}",
+        stderr(&out)
     );
 }

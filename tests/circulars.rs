@@ -457,6 +457,43 @@ fn a_member_whose_language_is_missing_gets_the_committee_or_default_language() {
     );
 }
 
+#[test]
+fn a_chair_and_a_member_of_one_committee_each_get_their_own_branch() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    copy_dir(&project_dir().join("templates"), &templates);
+    let en = templates.join("circulars/030-smart-local-governance/en.md");
+    let text = std::fs::read_to_string(&en).unwrap();
+    let branches = "\n{% if member.role == \"chair\" %}As chair, you open the meeting.{% endif %}\n\
+                    {% if committee.slug == \"digital-cities\" %}Digital cities only.{% endif %}\n";
+    std::fs::write(&en, format!("{text}{branches}")).unwrap();
+    let renderer = renderer_for(&templates, "030-smart-local-governance");
+    let digital = committee();
+    let other = Committee {
+        slug: "other".into(),
+        ..digital.clone()
+    };
+    let ana = member(Some(Language::En));
+    let text_for = |committee: &Committee, role: &str| {
+        let to = Recipient {
+            member_id: 7,
+            member: &ana,
+            committee,
+            role,
+        };
+        renderer.render(to, None).unwrap().text
+    };
+    for _ in 0..2 {
+        let chair = text_for(&digital, "chair");
+        assert!(chair.contains("As chair, you open the meeting."), "{chair}");
+        assert!(chair.contains("Digital cities only."));
+        let plain = text_for(&digital, "member");
+        assert!(!plain.contains("As chair"), "{plain}");
+        assert!(plain.contains("Digital cities only."));
+        assert!(!text_for(&other, "chair").contains("Digital cities only."));
+    }
+}
+
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
