@@ -102,21 +102,24 @@ fn assert_snapshot(name: &str, actual: &str) {
 fn circular_30_reads_right_in_french_english_and_spanish() {
     let renderer = renderer();
     let committee = committee();
-    for (lang, deadline, date) in [
+    for (lang, deadline, date, languages) in [
         (
             Language::Fr,
             "24 octobre 2014",
             "Barcelone, 4 septembre 2014",
+            "Programme provisoire\u{a0}: anglais / espagnol",
         ),
         (
             Language::En,
             "24 October 2014",
             "Barcelona, 4 September 2014",
+            "Provisional programme: English / Spanish",
         ),
         (
             Language::Es,
             "24 de octubre de 2014",
             "Barcelona, 4 de septiembre de 2014",
+            "Programa provisional: inglés / español",
         ),
     ] {
         let member = member(Some(lang));
@@ -132,6 +135,7 @@ fn circular_30_reads_right_in_french_english_and_spanish() {
         assert!(rendered.text.contains(deadline), "{lang}: {deadline}");
         assert!(rendered.html.contains(deadline), "{lang}: {deadline}");
         assert!(rendered.text.contains(date), "{lang}: {date}");
+        assert!(rendered.text.contains(languages), "{lang}: {languages}");
         assert!(
             rendered.text.contains("Ana Pérez Etxeberria"),
             "{lang}: greeting by name"

@@ -86,7 +86,7 @@ impl Renderer {
                     .iter()
                     .map(|(&version, file)| VersionContext {
                         language: version.code(),
-                        language_name: lang.name_of(version),
+                        language_name: in_sentence(lang, lang.name_of(version)),
                         filename: file.clone(),
                         url: if d.attach {
                             String::new()
@@ -138,9 +138,19 @@ struct DocumentContext {
 #[derive(Serialize)]
 struct VersionContext {
     language: &'static str,
-    language_name: &'static str,
+    /// As written inside a sentence: "anglais", "inglés", "English".
+    language_name: String,
     filename: String,
     url: String,
+}
+
+/// A language's name as `lang` writes it inside a sentence: French and Spanish write
+/// language names in lower case, English with a capital.
+fn in_sentence(lang: Language, name: &str) -> String {
+    match lang {
+        Language::En => name.to_string(),
+        Language::Fr | Language::Es => name.to_lowercase(),
+    }
 }
 
 /// A localised text in `lang`, else in the circular's first language that has it.

@@ -17,7 +17,7 @@ use super::pieces::{
     MEMBER_FIELDS, Pieces, REPLY, UNSUBSCRIBE, escape_html, one_line, placeholder,
 };
 use super::settings::Settings;
-use super::template::{add_checked, tera_faults, tera_for};
+use super::template::{add_checked, tera_faults, tera_for, typography};
 use crate::faults::{Fault, Faults};
 use crate::locale::Language;
 use crate::members::{Committee, Member};
@@ -298,9 +298,11 @@ impl Renderer {
         let subject = tera
             .render("subject", &context)
             .map_err(|e| fault(e, text.subject_line, &text.subject))?;
+        let subject = typography(lang, &subject);
         let body = tera
             .render("body", &context)
             .map_err(|e| fault(e, text.body_line, &text.body))?;
+        let body = typography(lang, &body);
 
         let mut outer = context.clone();
         outer.insert("subject", &subject);

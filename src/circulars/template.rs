@@ -74,6 +74,21 @@ fn date_filter(
     Ok(Value::String(shown))
 }
 
+/// The spacing `lang` puts around punctuation: in French, the space before `:` and inside
+/// `« »` becomes a no-break space, the one before `;`, `?` and `!` a narrow no-break space,
+/// so that a line never starts with them. Authors type ordinary spaces.
+pub fn typography(lang: Language, text: &str) -> String {
+    if lang != Language::Fr {
+        return text.to_string();
+    }
+    text.replace(" :", "\u{a0}:")
+        .replace(" ;", "\u{202f};")
+        .replace(" ?", "\u{202f}?")
+        .replace(" !", "\u{202f}!")
+        .replace("« ", "«\u{a0}")
+        .replace(" »", "\u{a0}»")
+}
+
 /// Tera's error with its causes, on one line.
 pub fn describe(err: &tera::Error) -> String {
     let mut parts = vec![err.to_string()];
@@ -204,6 +219,18 @@ mod tests {
             "2014-11-06T09:30:00+01:00",
         );
         assert_eq!(shown, "6 noviembre 03:30");
+    }
+
+    #[test]
+    fn french_punctuation_is_held_to_its_word_by_a_no_break_space() {
+        assert_eq!(
+            typography(
+                Language::Fr,
+                "« Smart City » : six axes ; pourquoi ? Voilà !"
+            ),
+            "«\u{a0}Smart City\u{a0}»\u{a0}: six axes\u{202f}; pourquoi\u{202f}? Voilà\u{202f}!"
+        );
+        assert_eq!(typography(Language::En, "Note : yes"), "Note : yes");
     }
 
     #[test]
