@@ -119,15 +119,17 @@ fn check_one(
     }
     let [_, sample] = sample_members();
     for &lang in supported {
-        if !circular.languages.contains(&lang) {
+        if circular.languages.contains(&lang) {
+            continue;
+        }
+        if let Some(committee) = used.first() {
             let to = Recipient {
                 member_id: 1,
                 member: &sample,
-                committee: &used[0],
+                committee,
                 role: ROLES[0],
             };
-            let wanted = to.wanted_language(Some(lang));
-            let read = renderer.language_for(wanted, to.committee);
+            let read = renderer.language_for(to.wanted_language(Some(lang)), committee);
             report.notices.push(format!(
                 "{}: no {lang}.md: members who read {} get the {} text",
                 circular.folder_name(),
@@ -176,7 +178,7 @@ fn line_containing(file: &Path, needle: &str) -> usize {
 fn sample_committee(circular: &Circular) -> Committee {
     let slug = circular.committees.first().cloned().unwrap_or_default();
     Committee {
-        language: circular.languages[0],
+        language: circular.languages.first().copied().unwrap_or(Language::En),
         name: CommitteeNames {
             en: slug.clone(),
             fr: slug.clone(),

@@ -7,7 +7,7 @@
 //! else: a comparison, filter or loop on a member value would see the placeholder, and every
 //! member would get the same branch. This module finds those uses, whatever the values.
 
-use tera::ast::{Expr, ExprVal, LogicOperator, Node};
+use tera::ast::{Expr, ExprVal, FilterSection, Forloop, If, LogicOperator, Node};
 
 use super::tags::{self, Tag};
 
@@ -70,46 +70,13 @@ impl Walker {
                 let line = self.tag();
                 self.insert(line, expr);
             }
-            Node::If(branches, _) => {
-                for (_, condition, body) in &branches.conditions {
-                    let line = self.tag();
-                    self.condition(line, condition);
-                    self.nodes(body);
-                }
-                if let Some((_, body)) = &branches.otherwise {
-                    self.tag();
-                    self.nodes(body);
-                }
-                self.tag();
-            }
-            Node::Forloop(_, forloop, _) => {
-                let line = self.tag();
-                self.other(line, &forloop.container, "looped over");
-                let saved = self.per_member.clone();
-                self.per_member
-                    .retain(|v| Some(v) != forloop.key.as_ref() && *v != forloop.value);
-                self.nodes(&forloop.body);
-                self.per_member = saved;
-                if let Some(body) = &forloop.empty_body {
-                    self.tag();
-                    self.nodes(body);
-                }
-                self.tag();
-            }
+            Node::If(branches, _) => self.if_node(branches),
+            Node::Forloop(_, forloop, _) => self.forloop(forloop),
             Node::Set(_, set) => {
                 let line = self.tag();
                 self.set(line, &set.key, &set.value);
             }
-            Node::FilterSection(_, section, _) => {
-                let line = self.tag();
-                for arg in section.filter.args.values() {
-                    self.other(line, arg, "passed to a filter");
-                }
-                let outer = std::mem::replace(&mut self.filtered, true);
-                self.nodes(&section.body);
-                self.filtered = outer;
-                self.tag();
-            }
+            Node::FilterSection(_, section, _) => self.filter_section(section),
             Node::Block(_, block, _) => self.body(&block.body),
             Node::MacroDefinition(_, definition, _) => {
                 let line = self.tag();
@@ -133,6 +100,46 @@ impl Walker {
                 self.tag();
             }
         }
+    }
+
+    fn if_node(&mut self, branches: &If) {
+        for (_, condition, body) in &branches.conditions {
+            let line = self.tag();
+            self.condition(line, condition);
+            self.nodes(body);
+        }
+        if let Some((_, body)) = &branches.otherwise {
+            self.tag();
+            self.nodes(body);
+        }
+        self.tag();
+    }
+
+    /// A loop's variables hide the member values of the same name in its body.
+    fn forloop(&mut self, forloop: &Forloop) {
+        let line = self.tag();
+        self.other(line, &forloop.container, "looped over");
+        let saved = self.per_member.clone();
+        self.per_member
+            .retain(|v| Some(v) != forloop.key.as_ref() && *v != forloop.value);
+        self.nodes(&forloop.body);
+        self.per_member = saved;
+        if let Some(body) = &forloop.empty_body {
+            self.tag();
+            self.nodes(body);
+        }
+        self.tag();
+    }
+
+    fn filter_section(&mut self, section: &FilterSection) {
+        let line = self.tag();
+        for arg in section.filter.args.values() {
+            self.other(line, arg, "passed to a filter");
+        }
+        let outer = std::mem::replace(&mut self.filtered, true);
+        self.nodes(&section.body);
+        self.filtered = outer;
+        self.tag();
     }
 
     /// A block between its opening and closing tags.
