@@ -75,6 +75,7 @@ fn main() {
             member_id: i as i64,
             member,
             committee: &committee,
+            role: "member",
         };
         let rendered = renderer.render(to, None).unwrap();
         bytes += rendered.html.len() + rendered.text.len();
@@ -95,6 +96,7 @@ fn main() {
             member_id: i as i64,
             member,
             committee: &committee,
+            role: "member",
         };
         let rendered = renderer.render(to, None).unwrap();
         let envelope = Envelope {

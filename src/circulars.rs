@@ -6,12 +6,16 @@ pub mod check;
 mod context;
 pub mod definition;
 pub mod layout;
+pub mod logic;
 mod markdown;
 pub mod message;
 mod pieces;
 pub mod render;
+mod settings;
+mod tags;
 mod template;
 
 pub use definition::{Circular, When};
 pub use layout::Layout;
-pub use render::{Recipient, Rendered, Renderer, Settings};
+pub use render::{Recipient, Rendered, Renderer};
+pub use settings::Settings;

@@ -156,6 +156,27 @@ fn every_fault_is_named_by_file_and_line_and_the_check_fails_with_65() {
         TOML,
         &[("en.md", &BODY.replace("| date }}", "| dat }}"))],
     );
+    circular(
+        &t,
+        "052-filtered-subject",
+        TOML,
+        &[(
+            "en.md",
+            &BODY.replace(
+                "subject = 'Circular",
+                "subject = '{{ member.city | upper }}",
+            ),
+        )],
+    );
+    circular(
+        &t,
+        "053-windows-lines",
+        TOML,
+        &[(
+            "en.md",
+            &format!("{BODY}{{% if member.city != \"\" %}}x{{% endif %}}\n").replace('\n', "\r\n"),
+        )],
+    );
     let out = check(dir.path(), &t);
     assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
     let err = stderr(&out);
@@ -183,11 +204,19 @@ fn every_fault_is_named_by_file_and_line_and_the_check_fails_with_65() {
         (at("048-bad-front-matter", "en.md", 2), "subjet"),
         (
             at("049-filtered-member", "en.md", 4),
-            "a member value is filtered or compared",
+            "`member.name` is filtered with `| upper`",
         ),
         (
             at("050-compared-member", "en.md", 7),
-            "a member value is filtered or compared",
+            "`member.country` is compared with `==`",
+        ),
+        (
+            at("052-filtered-subject", "en.md", 2),
+            "`member.city` is filtered with `| upper`",
+        ),
+        (
+            at("053-windows-lines", "en.md", 7),
+            "`member.city` is compared with `!=`",
         ),
     ] {
         let line = err.lines().find(|l| l.starts_with(&expected));
@@ -225,6 +254,139 @@ fn a_fault_in_a_layout_is_named_by_its_file_and_line() {
     assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
     let expected = format!(
         "{}:{line}: unknown variable `t.reply_hnit`",
+        layout.display()
+    );
+    assert!(
+        stderr(&out).contains(&expected),
+        "missing {expected} in:\n{}",
+        stderr(&out)
+    );
+}
+
+/// Checks circulars whose body is `BODY` and then, from line 7, each case; returns stderr
+/// and the path of each case's `en.md`.
+fn check_cases(cases: &[&str]) -> (String, Vec<std::path::PathBuf>) {
+    let dir = tempfile::tempdir().unwrap();
+    let t = templates_with_layout(dir.path());
+    let mut files = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let folder = format!("{:03}-case", 100 + i);
+        circular(&t, &folder, TOML, &[("en.md", &format!("{BODY}{case}\n"))]);
+        files.push(t.join("circulars").join(folder).join("en.md"));
+    }
+    let out = check(dir.path(), &t);
+    (stderr(&out), files)
+}
+
+#[test]
+fn logic_on_member_values_is_refused_at_its_line_whatever_the_sample_values() {
+    let cases: &[(&str, usize, &str)] = &[
+        (
+            "{% if member.country == \"FR\" %}Bonjour{% else %}Hello{% endif %}",
+            7,
+            "`member.country` is compared with `==`",
+        ),
+        (
+            "{% if member.name | length > 5 %}long{% endif %}",
+            7,
+            "`member.name` is filtered with `| length`",
+        ),
+        (
+            "{% if \"dakar\" in member.email %}Dakar{% endif %}",
+            7,
+            "`member.email` is tested with `in`",
+        ),
+        (
+            "{% set n = member.city %}\n{% if n == \"Dakar\" %}Dakar{% endif %}",
+            8,
+            "`n` is compared with `==`",
+        ),
+        (
+            "{% set n = member.name | upper %}{{ n }}",
+            7,
+            "`member.name` is filtered with `| upper`",
+        ),
+        (
+            "{% for c in member.name %}{{ c }}{% endfor %}",
+            7,
+            "`member.name` is looped over",
+        ),
+        (
+            "{{ \"x\" | replace(from=\"x\", to=member.name) }}",
+            7,
+            "passed to the filter `replace`",
+        ),
+        (
+            "{% macro hi(who) %}Hi {{ who }}{% endmacro hi %}{{ self::hi(who=member.name) }}",
+            7,
+            "passed to the macro `hi`",
+        ),
+        ("{{ member.name ~ \"!\" }}", 7, "joined with `~`"),
+        (
+            "{% filter upper %}\n{{ member.name }}\n{% endfilter %}",
+            8,
+            "filtered by `{% filter %}`",
+        ),
+        (
+            "{% if member.name %}\n{# a\ncomment #}{% raw %}{{ member.name | upper }}{% endraw %}\n{% endif %}\n{{ links.register | upper }}",
+            11,
+            "`links.register` is filtered",
+        ),
+        (
+            "{% if member.role == \"chiar\" %}Chair{% endif %}",
+            7,
+            "`chiar`, which is not a role",
+        ),
+        (
+            "{% if member.name %}Dear\n\n{% for d in documents %}{% endfor %}",
+            7,
+            "`{% if %}` is never closed",
+        ),
+    ];
+    let texts: Vec<&str> = cases.iter().map(|c| c.0).collect();
+    let (err, files) = check_cases(&texts);
+    for ((case, line, about), file) in cases.iter().zip(&files) {
+        let expected = format!("{}:{line}:", file.display());
+        let found = err.lines().find(|l| l.starts_with(&expected));
+        assert!(
+            found.is_some_and(|l| l.contains(about)),
+            "{case}: missing {expected} … {about} in:\n{err}"
+        );
+    }
+}
+
+#[test]
+fn branching_on_role_committee_and_empty_fields_passes_the_check() {
+    let (err, _) = check_cases(&[
+        "{% if member.role == \"chair\" or member.role in [\"vice-chair\", \"secretariat\"] %}As chair{% endif %}",
+        "{% if committee.slug == \"digital-cities\" and member.name and not member.city %}DC{% endif %}",
+        "{% set who = member.name %}{% if who %}{{ who }}{% endif %} {{ member.role | upper }}",
+    ]);
+    assert!(
+        !err.lines()
+            .any(|l| l.contains("case") && !l.starts_with("note:")),
+        "no fault expected:\n{err}"
+    );
+}
+
+#[test]
+fn logic_on_member_values_in_a_layout_is_refused_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = templates_with_layout(dir.path());
+    circular(&t, "040-good", TOML, &[("en.md", BODY)]);
+    let layout = t.join("layout/base.html");
+    let text = std::fs::read_to_string(&layout).unwrap();
+    std::fs::write(
+        &layout,
+        format!("{text}{{% if member.email is ending_with(\".org\") %}}.org{{% endif %}}\n"),
+    )
+    .unwrap();
+    let line = text.lines().count() + 1;
+
+    let out = check(dir.path(), &t);
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    let expected = format!(
+        "{}:{line}: `member.email` is tested with `is ending_with`",
         layout.display()
     );
     assert!(

@@ -102,21 +102,24 @@ fn assert_snapshot(name: &str, actual: &str) {
 fn circular_30_reads_right_in_french_english_and_spanish() {
     let renderer = renderer();
     let committee = committee();
-    for (lang, deadline, date) in [
+    for (lang, deadline, date, languages) in [
         (
             Language::Fr,
             "24 octobre 2014",
             "Barcelone, 4 septembre 2014",
+            "Programme provisoire\u{a0}: anglais / espagnol",
         ),
         (
             Language::En,
             "24 October 2014",
             "Barcelona, 4 September 2014",
+            "Provisional programme: English / Spanish",
         ),
         (
             Language::Es,
             "24 de octubre de 2014",
             "Barcelona, 4 de septiembre de 2014",
+            "Programa provisional: inglés / español",
         ),
     ] {
         let member = member(Some(lang));
@@ -124,6 +127,7 @@ fn circular_30_reads_right_in_french_english_and_spanish() {
             member_id: 7,
             member: &member,
             committee: &committee,
+            role: "member",
         };
         let rendered = renderer.render(to, None).unwrap();
         assert_eq!(rendered.language, lang);
@@ -131,6 +135,7 @@ fn circular_30_reads_right_in_french_english_and_spanish() {
         assert!(rendered.text.contains(deadline), "{lang}: {deadline}");
         assert!(rendered.html.contains(deadline), "{lang}: {deadline}");
         assert!(rendered.text.contains(date), "{lang}: {date}");
+        assert!(rendered.text.contains(languages), "{lang}: {languages}");
         assert!(
             rendered.text.contains("Ana Pérez Etxeberria"),
             "{lang}: greeting by name"
@@ -164,6 +169,7 @@ fn a_member_without_a_name_gets_the_collective_greeting() {
         member_id: 8,
         member: &member,
         committee: &committee,
+        role: "member",
     };
     let rendered = renderer.render(to, Some(Language::Fr)).unwrap();
     assert!(rendered.text.contains("Chers membres de la Commission,"));
@@ -176,6 +182,7 @@ fn eml(renderer: &Renderer, member: &Member, committee: &Committee) -> Vec<u8> {
         member_id: 7,
         member,
         committee,
+        role: "member",
     };
     let rendered = renderer.render(to, None).unwrap();
     let circular = renderer.circular();
@@ -346,6 +353,7 @@ fn member_data_is_escaped_in_html_and_cannot_inject_headers() {
         member_id: 7,
         member: &evil,
         committee: &committee,
+        role: "member",
     };
     let rendered = renderer.render(to, None).unwrap();
     assert!(
@@ -408,6 +416,7 @@ fn a_member_whose_language_is_missing_gets_the_committee_or_default_language() {
         member_id: 7,
         member: &spanish,
         committee: &committee,
+        role: "member",
     };
     let rendered = renderer.render(to, None).unwrap();
     assert_eq!(rendered.language, Language::En);
@@ -426,6 +435,7 @@ fn a_member_whose_language_is_missing_gets_the_committee_or_default_language() {
         member_id: 7,
         member: &spanish,
         committee: &french_committee,
+        role: "member",
     };
     assert_eq!(renderer.render(to, None).unwrap().language, Language::Fr);
 
@@ -449,6 +459,43 @@ fn a_member_whose_language_is_missing_gets_the_committee_or_default_language() {
         "{}",
         common::stderr(&out)
     );
+}
+
+#[test]
+fn a_chair_and_a_member_of_one_committee_each_get_their_own_branch() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    copy_dir(&project_dir().join("templates"), &templates);
+    let en = templates.join("circulars/030-smart-local-governance/en.md");
+    let text = std::fs::read_to_string(&en).unwrap();
+    let branches = "\n{% if member.role == \"chair\" %}As chair, you open the meeting.{% endif %}\n\
+                    {% if committee.slug == \"digital-cities\" %}Digital cities only.{% endif %}\n";
+    std::fs::write(&en, format!("{text}{branches}")).unwrap();
+    let renderer = renderer_for(&templates, "030-smart-local-governance");
+    let digital = committee();
+    let other = Committee {
+        slug: "other".into(),
+        ..digital.clone()
+    };
+    let ana = member(Some(Language::En));
+    let text_for = |committee: &Committee, role: &str| {
+        let to = Recipient {
+            member_id: 7,
+            member: &ana,
+            committee,
+            role,
+        };
+        renderer.render(to, None).unwrap().text
+    };
+    for _ in 0..2 {
+        let chair = text_for(&digital, "chair");
+        assert!(chair.contains("As chair, you open the meeting."), "{chair}");
+        assert!(chair.contains("Digital cities only."));
+        let plain = text_for(&digital, "member");
+        assert!(!plain.contains("As chair"), "{plain}");
+        assert!(plain.contains("Digital cities only."));
+        assert!(!text_for(&other, "chair").contains("Digital cities only."));
+    }
 }
 
 pub fn copy_dir(from: &Path, to: &Path) {

@@ -4,7 +4,9 @@ mod common;
 
 use circulars::members::EmailAddress;
 use circulars::tokens::{Purpose, Signer};
-use common::{BACKENDS, TestDb, circulars, copy_recipients, stderr, stdout};
+use common::{
+    BACKENDS, TestDb, circulars, circulars_with, copy_recipients, project_dir, stderr, stdout,
+};
 use mail_parser::MessageParser;
 
 #[test]
@@ -123,4 +125,60 @@ fn circulars_are_listed_with_the_fields_scripts_rely_on() {
     assert_eq!(first["send_at"], "2014-09-04T10:00:00");
     assert_eq!(first["deadline"], "2014-10-24");
     assert_eq!(first["capacity"], 60);
+}
+
+/// A copy of the shipped templates whose French text has a line for chairs and one for
+/// vice-chairs.
+fn templates_with_role_branches(dir: &std::path::Path) -> std::path::PathBuf {
+    let templates = dir.join("templates");
+    for sub in ["layout", "circulars/030-smart-local-governance"] {
+        std::fs::create_dir_all(templates.join(sub)).unwrap();
+        for entry in std::fs::read_dir(project_dir().join("templates").join(sub)).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), templates.join(sub).join(entry.file_name())).unwrap();
+        }
+    }
+    let fr = templates.join("circulars/030-smart-local-governance/fr.md");
+    let text = std::fs::read_to_string(&fr).unwrap();
+    let branches = "{% if member.role == \"chair\" %}BRANCHE-PRÉSIDENCE{% endif %}\n\
+                    {% if member.role == \"vice-chair\" %}BRANCHE-VICE-PRÉSIDENCE{% endif %}\n";
+    std::fs::write(&fr, format!("{text}{branches}")).unwrap();
+    templates
+}
+
+#[test]
+fn a_preview_takes_the_role_the_member_has_in_the_circulars_committee() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    copy_recipients(cwd);
+    let templates = templates_with_role_branches(cwd);
+    let env = [("CIRCULARS_TEMPLATES_DIR", templates.to_str().unwrap())];
+    let db = format!("sqlite://{}/db.sqlite", cwd.display());
+    let run = |args: &[&str]| circulars_with(cwd, &db, args, &env);
+    assert!(run(&["recipients", "sync"]).status.success());
+
+    // Vice-chair of digital-cities, the committee of circular 30.
+    let out = run(&[
+        "render",
+        "30",
+        "--member",
+        "francoise.lefevre@bordeaux.example.net",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("BRANCHE-VICE-PRÉSIDENCE"));
+    assert!(!stdout(&out).contains("BRANCHE-PRÉSIDENCE"));
+    // Vice-chair of another committee, a plain member of this one.
+    let out = run(&["render", "30", "--member", "amina.diallo@dakar.example.net"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("BRANCHE"), "{}", stdout(&out));
+
+    let out = run(&["render", "30", "--lang", "fr", "--role", "chair"]);
+    assert!(stdout(&out).contains("BRANCHE-PRÉSIDENCE"));
+    let out = run(&["render", "30", "--role", "chiar"]);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(
+        stderr(&out).contains("unknown role `chiar`"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -1,12 +1,15 @@
-//! `circulars check`: every circular and template read, parsed and rendered for sample
-//! members, with each fault named by file and line. Nothing is sent or stored.
+//! `circulars check`: every circular and template read, parsed, checked for logic on member
+//! values and rendered for sample members of every role, with each fault named by file and
+//! line. Nothing is sent or stored.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use super::definition::{self, Circular};
 use super::layout::Layout;
-use super::render::{Recipient, Renderer, Settings};
+use super::logic::ROLES;
+use super::render::{Recipient, Renderer};
+use super::settings::Settings;
 use crate::faults::Fault;
 use crate::locale::Language;
 use crate::members::{Committee, CommitteeNames, EmailAddress, Member};
@@ -108,40 +111,59 @@ fn check_one(
             return;
         }
     };
-    let committee = used
-        .first()
-        .cloned()
-        .unwrap_or_else(|| sample_committee(&circular));
-    for &lang in &circular.languages {
-        for member in sample_members() {
+    if used.is_empty() {
+        used.push(sample_committee(&circular));
+    }
+    for committee in &used {
+        render_samples(&renderer, committee, report);
+    }
+    let [_, sample] = sample_members();
+    for &lang in supported {
+        if circular.languages.contains(&lang) {
+            continue;
+        }
+        if let Some(committee) = used.first() {
             let to = Recipient {
                 member_id: 1,
-                member: &member,
-                committee: &committee,
+                member: &sample,
+                committee,
+                role: ROLES[0],
             };
-            if let Err(err) = renderer.check_against_direct(to, lang) {
-                for fault in err.0 {
-                    if !report.faults.contains(&fault) {
-                        report.faults.push(fault);
-                    }
-                }
-            }
-        }
-    }
-    for &lang in supported {
-        if !circular.languages.contains(&lang) {
-            let (used, _) =
-                renderer.pick_language(&[lang, committee.language, settings.default_language]);
+            let read = renderer.language_for(to.wanted_language(Some(lang)), committee);
             report.notices.push(format!(
                 "{}: no {lang}.md: members who read {} get the {} text",
                 circular.folder_name(),
                 Language::En.name_of(lang),
-                Language::En.name_of(used),
+                Language::En.name_of(read),
             ));
         }
     }
     if report.faults.len() == before {
         report.circulars.push(circular);
+    }
+}
+
+/// Renders the circular for sample members of every role in each of its languages, so
+/// that a fault in any branch shows.
+fn render_samples(renderer: &Renderer, committee: &Committee, report: &mut Report) {
+    for &lang in &renderer.circular().languages {
+        for member in sample_members() {
+            for role in ROLES {
+                let to = Recipient {
+                    member_id: 1,
+                    member: &member,
+                    committee,
+                    role,
+                };
+                if let Err(err) = renderer.render(to, Some(lang)) {
+                    for fault in err.0 {
+                        if !report.faults.contains(&fault) {
+                            report.faults.push(fault);
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -156,7 +178,7 @@ fn line_containing(file: &Path, needle: &str) -> usize {
 fn sample_committee(circular: &Circular) -> Committee {
     let slug = circular.committees.first().cloned().unwrap_or_default();
     Committee {
-        language: circular.languages[0],
+        language: circular.languages.first().copied().unwrap_or(Language::En),
         name: CommitteeNames {
             en: slug.clone(),
             fr: slug.clone(),

@@ -6,18 +6,17 @@ use serde::Serialize;
 use tera::Context;
 
 use super::definition::Localized;
-use super::render::Renderer;
+use super::render::{Renderer, Shape};
 use crate::locale::Language;
-use crate::members::Committee;
 
 impl Renderer {
-    /// The Tera context of a circular in one language for one committee.
-    pub(super) fn context(
-        &self,
-        committee: &Committee,
-        lang: Language,
-        slot: &dyn Fn(usize) -> String,
-    ) -> Context {
+    /// The Tera context of a circular in one shape: `slot(i)` stands for each member value.
+    pub(super) fn context(&self, shape: Shape<'_>, slot: &dyn Fn(usize) -> String) -> Context {
+        let Shape {
+            committee,
+            language: lang,
+            role,
+        } = shape;
         let c = &self.circular;
         let pick = |l: &Localized| pick(l, lang, &c.languages);
         let mut context = Context::new();
@@ -31,6 +30,7 @@ impl Renderer {
                 ("organisation", slot(3)),
                 ("city", slot(4)),
                 ("country", slot(5)),
+                ("role", role.to_string()),
             ]),
         );
         context.insert(
@@ -86,7 +86,7 @@ impl Renderer {
                     .iter()
                     .map(|(&version, file)| VersionContext {
                         language: version.code(),
-                        language_name: lang.name_of(version),
+                        language_name: in_sentence(lang, lang.name_of(version)),
                         filename: file.clone(),
                         url: if d.attach {
                             String::new()
@@ -138,9 +138,19 @@ struct DocumentContext {
 #[derive(Serialize)]
 struct VersionContext {
     language: &'static str,
-    language_name: &'static str,
+    /// As written inside a sentence: "anglais", "inglés", "English".
+    language_name: String,
     filename: String,
     url: String,
+}
+
+/// A language's name as `lang` writes it inside a sentence: French and Spanish write
+/// language names in lower case, English with a capital.
+fn in_sentence(lang: Language, name: &str) -> String {
+    match lang {
+        Language::En => name.to_string(),
+        Language::Fr | Language::Es => name.to_lowercase(),
+    }
 }
 
 /// A localised text in `lang`, else in the circular's first language that has it.

@@ -235,9 +235,9 @@ fn build(
     faults: &mut Collector<'_>,
 ) -> Option<Circular> {
     let folder = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    let (prefix, slug) = folder.split_once('-').unwrap_or((folder, ""));
+    let (prefix, slug) = split_folder(folder).unwrap_or((0, ""));
     let number = *raw.number.get_ref();
-    if prefix.parse::<u32>().ok() != Some(number) || slug.is_empty() {
+    if prefix != number || slug.is_empty() {
         faults.at(
             raw.number.span().start,
             format!("number {number} does not match the folder `{folder}` (expected `{number:03}-<slug>`)"),
@@ -480,6 +480,25 @@ fn parse_text(file: &Path, source: &str) -> Result<Text, Fault> {
         body: body.to_string(),
         body_line: front_lines + 3,
     })
+}
+
+/// A folder name's number and slug: `030-smart-local-governance` → (30, `smart-local-governance`).
+pub fn split_folder(name: &str) -> Option<(u32, &str)> {
+    let (number, slug) = name.split_once('-').unwrap_or((name, ""));
+    Some((number.parse().ok()?, slug))
+}
+
+/// The folder of circular `number` under `dir`, if there is one.
+///
+/// # Errors
+/// `dir` cannot be read.
+pub fn folder_of(dir: &Path, number: u32) -> std::io::Result<Option<PathBuf>> {
+    Ok(folders(dir)?.into_iter().find(|f| {
+        f.file_name()
+            .and_then(|n| n.to_str())
+            .and_then(split_folder)
+            .is_some_and(|(n, _)| n == number)
+    }))
 }
 
 /// Every circular folder under `dir` (`NNN-slug`), in order.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::faults::{Fault, Faults, line_of};
 use crate::locale::Language;
 
-use super::template::tera_faults;
+use super::template::{add_checked, tera_faults};
 
 /// The compiled layouts and their words.
 #[derive(Debug)]
@@ -34,9 +34,7 @@ impl Layout {
             let file = dir.join(name);
             match std::fs::read_to_string(&file) {
                 Ok(source) => {
-                    if let Err(err) = tera.add_raw_template(name, &source) {
-                        faults.extend(tera_faults(&err, &file, 1, &source));
-                    }
+                    faults.extend(add_checked(&mut tera, name, &source, &file, 1));
                     sources.insert(name, (file, source));
                 }
                 Err(err) => faults.push(Fault::new(&file, 0, format!("cannot read: {err}"))),
@@ -60,8 +58,11 @@ impl Layout {
     /// The fault, named by the layout's file and line.
     pub fn render(&self, name: &'static str, context: &tera::Context) -> Result<String, Faults> {
         self.tera.render(name, context).map_err(|err| {
-            let (file, source) = &self.sources[name];
-            Faults(tera_faults(&err, file, 1, source))
+            let faults = match self.sources.get(name) {
+                Some((file, source)) => tera_faults(&err, file, 1, source),
+                None => vec![Fault::new(Path::new(name), 0, "no such layout")],
+            };
+            Faults(faults)
         })
     }
 

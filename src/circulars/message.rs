@@ -8,6 +8,7 @@ use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 
 use super::definition::Circular;
+use super::pieces::one_line;
 use super::render::Rendered;
 use crate::members::{Committee, EmailAddress};
 
@@ -118,11 +119,11 @@ pub fn build(
             .map_err(|e| MessageError::Address(address.to_string(), e))?;
         let name = name.trim();
         Ok(Mailbox::new(
-            (!name.is_empty()).then(|| clean(name)),
+            (!name.is_empty()).then(|| one_line(name)),
             parsed,
         ))
     };
-    let list_name = clean(envelope.committee.name.get(rendered.language));
+    let list_name = one_line(envelope.committee.name.get(rendered.language));
     let alternative = MultiPart::alternative()
         .singlepart(SinglePart::plain(rendered.text.clone()))
         .singlepart(SinglePart::html(rendered.html.clone()));
@@ -198,11 +199,4 @@ fn encoded_words(text: &str) -> String {
         .map(|w| format!("=?utf-8?b?{}?=", data_encoding::BASE64.encode(w.as_bytes())))
         .collect::<Vec<_>>()
         .join("\r\n ")
-}
-
-/// A display name without control characters (lettre quotes the rest).
-fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
 }

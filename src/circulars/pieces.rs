@@ -87,7 +87,8 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-/// A value for a header: control characters (line breaks above all) become spaces.
+/// A value for a header or display name: control characters and line breaks (those
+/// `members::check_text` refuses in member fields) become spaces.
 pub(super) fn one_line(text: &str) -> String {
     text.chars()
         .map(|c| {

@@ -1,7 +1,8 @@
 //! Rendering a circular for a member, in their language.
 //!
-//! Tera and Markdown run once per circular, language, committee and *shape* (which member
-//! fields are empty, since a template may test them), with each member value replaced by
+//! Tera and Markdown run once per circular and *shape* (committee, language, the member's
+//! role, and which member fields are empty, since a template may test them: see
+//! [`logic`](super::logic)), with each member value replaced by
 //! a placeholder. The result is kept as literal pieces and slots; a member's mail is then
 //! only their values put in the slots, HTML-escaped in the HTML. So rendering never limits
 //! sending, and member data can neither inject HTML nor be read as Markdown.
@@ -15,21 +16,12 @@ use super::markdown;
 use super::pieces::{
     MEMBER_FIELDS, Pieces, REPLY, UNSUBSCRIBE, escape_html, one_line, placeholder,
 };
-use super::template::{tera_faults, tera_for};
+use super::settings::Settings;
+use super::template::{add_checked, tera_faults, tera_for, typography};
 use crate::faults::{Fault, Faults};
 use crate::locale::Language;
 use crate::members::{Committee, Member};
 use crate::tokens::{Purpose, Signer};
-
-/// What rendering needs from the configuration.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub reply_local: String,
-    pub reply_domain: String,
-    /// Base of the one-click unsubscribe and document links.
-    pub public_url: String,
-    pub default_language: Language,
-}
 
 /// Who a mail is for.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +29,25 @@ pub struct Recipient<'a> {
     pub member_id: i64,
     pub member: &'a Member,
     pub committee: &'a Committee,
+    /// The member's role in that committee, as `Role::as_str()` writes it (`chair`).
+    pub role: &'a str,
+}
+
+impl Recipient<'_> {
+    /// The language asked for: `lang` if given, else the member's own, else their
+    /// committee's.
+    pub fn wanted_language(&self, lang: Option<Language>) -> Language {
+        lang.or(self.member.language)
+            .unwrap_or(self.committee.language)
+    }
+}
+
+/// What a compiled text depends on besides the member's values.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Shape<'a> {
+    pub committee: &'a Committee,
+    pub language: Language,
+    pub role: &'a str,
 }
 
 /// A rendered mail body, ready to be put in a message.
@@ -52,6 +63,8 @@ pub struct Rendered {
     pub unsubscribe_url: String,
     pub unsubscribe_mailto: String,
 }
+
+type ShapeKey = (String, Language, String, u8);
 
 /// One compiled shape.
 #[derive(Debug)]
@@ -69,8 +82,8 @@ pub struct Renderer {
     signer: Signer,
     /// Subject and body templates of each language.
     templates: HashMap<Language, tera::Tera>,
-    /// (committee, language, empty-field mask) → compiled shape.
-    cache: Mutex<HashMap<(String, Language, u8), Arc<Compiled>>>,
+    /// (committee, language, role, empty-field mask) → compiled shape.
+    cache: Mutex<HashMap<ShapeKey, Arc<Compiled>>>,
     /// Languages already logged as missing: one warning each, not one per member.
     fallbacks: Mutex<HashSet<Language>>,
 }
@@ -98,17 +111,21 @@ impl Renderer {
         let mut faults = Vec::new();
         for (&lang, text) in &circular.texts {
             let mut tera = tera_for(lang);
-            if let Err(err) = tera.add_raw_template("subject", &text.subject) {
-                faults.extend(tera_faults(
-                    &err,
-                    &text.file,
-                    text.subject_line,
-                    &text.subject,
-                ));
-            }
-            if let Err(err) = tera.add_raw_template("body", &text.body) {
-                faults.extend(tera_faults(&err, &text.file, text.body_line, &text.body));
-            }
+            let file = &text.file;
+            faults.extend(add_checked(
+                &mut tera,
+                "subject",
+                &text.subject,
+                file,
+                text.subject_line,
+            ));
+            faults.extend(add_checked(
+                &mut tera,
+                "body",
+                &text.body,
+                file,
+                text.body_line,
+            ));
             templates.insert(lang, tera);
         }
         if !faults.is_empty() {
@@ -129,22 +146,15 @@ impl Renderer {
         &self.circular
     }
 
-    /// The language a member reads this circular in: theirs, else their committee's, else
-    /// the default, else the circular's first; and whether that is a fallback.
-    pub fn language_for(&self, member: &Member, committee: &Committee) -> (Language, bool) {
-        let wanted = member.language.unwrap_or(committee.language);
-        self.pick_language(&[wanted, committee.language, self.settings.default_language])
-    }
-
-    /// The first of `wanted` the circular is written in; `true` when it is not the first.
-    pub fn pick_language(&self, wanted: &[Language]) -> (Language, bool) {
+    /// The language read by who wants `wanted`: that one if the circular is written in it,
+    /// else their committee's, else the default, else the circular's first.
+    pub fn language_for(&self, wanted: Language, committee: &Committee) -> Language {
         let available = &self.circular.languages;
-        let chosen = wanted
-            .iter()
-            .copied()
+        [wanted, committee.language, self.settings.default_language]
+            .into_iter()
             .find(|l| available.contains(l))
-            .unwrap_or(available[0]);
-        (chosen, Some(&chosen) != wanted.first())
+            .or(available.first().copied())
+            .unwrap_or(wanted)
     }
 
     /// Renders the circular for `to`, in `lang` (or their language).
@@ -152,14 +162,10 @@ impl Renderer {
     /// # Errors
     /// A template refers to something the circular does not define.
     pub fn render(&self, to: Recipient<'_>, lang: Option<Language>) -> Result<Rendered, Faults> {
-        let (language, fallback) = match lang {
-            Some(lang) => {
-                self.pick_language(&[lang, to.committee.language, self.settings.default_language])
-            }
-            None => self.language_for(to.member, to.committee),
-        };
+        let wanted = to.wanted_language(lang);
+        let language = self.language_for(wanted, to.committee);
+        let fallback = language != wanted;
         if fallback {
-            let wanted = lang.unwrap_or(to.member.language.unwrap_or(to.committee.language));
             let first_time = self.fallbacks.lock().expect("fallbacks").insert(wanted);
             if first_time {
                 tracing::warn!(
@@ -175,7 +181,12 @@ impl Renderer {
         let mask = (0..MEMBER_FIELDS)
             .filter(|&i| values[i].is_empty())
             .fold(0u8, |mask, i| mask | (1 << i));
-        let compiled = self.compiled(to.committee, language, mask)?;
+        let shape = Shape {
+            committee: to.committee,
+            language,
+            role: to.role,
+        };
+        let compiled = self.compiled(shape, mask)?;
         let escaped: Vec<String> = values.iter().map(|v| escape_html(v)).collect();
         let header_safe: Vec<String> = values.iter().map(|v| one_line(v)).collect();
         Ok(Rendered {
@@ -228,17 +239,17 @@ impl Renderer {
         ]
     }
 
-    fn compiled(
-        &self,
-        committee: &Committee,
-        lang: Language,
-        mask: u8,
-    ) -> Result<Arc<Compiled>, Faults> {
-        let key = (committee.slug.clone(), lang, mask);
+    fn compiled(&self, shape: Shape<'_>, mask: u8) -> Result<Arc<Compiled>, Faults> {
+        let key = (
+            shape.committee.slug.clone(),
+            shape.language,
+            shape.role.to_string(),
+            mask,
+        );
         if let Some(found) = self.cache.lock().expect("render cache").get(&key) {
             return Ok(found.clone());
         }
-        let compiled = Arc::new(self.compile(committee, lang, mask)?);
+        let compiled = Arc::new(self.compile(shape, mask)?);
         self.cache
             .lock()
             .expect("render cache")
@@ -247,7 +258,7 @@ impl Renderer {
     }
 
     /// Runs Tera, Markdown and the layout with placeholders for the member's values.
-    fn compile(&self, committee: &Committee, lang: Language, mask: u8) -> Result<Compiled, Faults> {
+    fn compile(&self, shape: Shape<'_>, mask: u8) -> Result<Compiled, Faults> {
         let slot = |i: usize| {
             if i < MEMBER_FIELDS && mask & (1 << i) != 0 {
                 String::new()
@@ -255,15 +266,7 @@ impl Renderer {
                 placeholder(i)
             }
         };
-        let (subject, text, html) = self.compose(committee, lang, &slot)?;
-        // A filter or comparison on a member value sees the placeholder, not the value:
-        // what it leaves cannot be filled in, so refuse rather than send it.
-        let mangled = [&subject, &text, &html].iter().any(|out| {
-            out.to_ascii_lowercase().matches("qqv").count() != out.matches("QQV").count()
-        });
-        if mangled {
-            return Err(self.member_logic_fault(lang));
-        }
+        let (subject, text, html) = self.compose(shape, &slot)?;
         Ok(Compiled {
             subject: Pieces::split(&subject),
             text: Pieces::split(&text),
@@ -271,55 +274,35 @@ impl Renderer {
         })
     }
 
-    /// The fault of a template that does more with member values than insert them or
-    /// test whether they are empty, at the first line that looks like it.
-    fn member_logic_fault(&self, lang: Language) -> Faults {
-        let text = &self.circular.texts[&lang];
-        let suspicious = |line: &str| {
-            line.split("{{")
-                .chain(line.split("{%"))
-                .skip(1)
-                .any(|expr| {
-                    let expr = expr.split(['}', '%']).next().unwrap_or_default();
-                    (expr.contains("member.") || expr.contains("links."))
-                        && ["|", "==", "!=", " in ", "<", ">"]
-                            .iter()
-                            .any(|op| expr.contains(op))
-                })
-        };
-        let line = text
-            .body
-            .lines()
-            .position(suspicious)
-            .map_or(text.subject_line, |i| text.body_line + i);
-        Faults(vec![Fault::new(
-            &text.file,
-            line,
-            "a member value is filtered or compared: member values can only be inserted as they are, \
-             or tested for being empty (`{% if member.name %}`)",
-        )])
-    }
-
     /// The subject, plain text and HTML of the circular with `slot(i)` for each member
     /// value.
     fn compose(
         &self,
-        committee: &Committee,
-        lang: Language,
+        shape: Shape<'_>,
         slot: &dyn Fn(usize) -> String,
     ) -> Result<(String, String, String), Faults> {
-        let text = &self.circular.texts[&lang];
-        let tera = &self.templates[&lang];
-        let context = self.context(committee, lang, slot);
+        let lang = shape.language;
+        let (Some(text), Some(tera)) = (self.circular.texts.get(&lang), self.templates.get(&lang))
+        else {
+            let file = self.circular.dir.join(format!("{lang}.md"));
+            return Err(Faults(vec![Fault::new(
+                &file,
+                0,
+                "no text in this language",
+            )]));
+        };
+        let context = self.context(shape, slot);
         let fault = |err: tera::Error, first_line: usize, source: &str| {
             Faults(tera_faults(&err, &text.file, first_line, source))
         };
         let subject = tera
             .render("subject", &context)
             .map_err(|e| fault(e, text.subject_line, &text.subject))?;
+        let subject = typography(lang, &subject);
         let body = tera
             .render("body", &context)
             .map_err(|e| fault(e, text.body_line, &text.body))?;
+        let body = typography(lang, &body);
 
         let mut outer = context.clone();
         outer.insert("subject", &subject);
@@ -332,23 +315,6 @@ impl Renderer {
         );
         let text = self.layout.render(layout::TEXT, &outer)?;
         Ok((subject, text, html))
-    }
-
-    /// Checks that rendering once per shape gives what rendering with `to`'s own values
-    /// gives (subject and plain text). A template whose logic depends on member values
-    /// beyond their emptiness fails here.
-    ///
-    /// # Errors
-    /// The fault, at the template line that looks responsible.
-    pub fn check_against_direct(&self, to: Recipient<'_>, lang: Language) -> Result<(), Faults> {
-        let fast = self.render(to, Some(lang))?;
-        let values = self.values(to, lang);
-        let (subject, text, _) = self.compose(to.committee, lang, &|i| values[i].clone())?;
-        if fast.subject == one_line(&subject) && fast.text == text {
-            Ok(())
-        } else {
-            Err(self.member_logic_fault(lang))
-        }
     }
 
     /// Where `serve` publishes a linked document.

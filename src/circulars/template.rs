@@ -8,6 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use tera::{Tera, Value};
 
+use super::{logic, tags};
 use crate::faults::Fault;
 use crate::locale::Language;
 
@@ -73,6 +74,21 @@ fn date_filter(
     Ok(Value::String(shown))
 }
 
+/// The spacing `lang` puts around punctuation: in French, the space before `:` and inside
+/// `« »` becomes a no-break space, the one before `;`, `?` and `!` a narrow no-break space,
+/// so that a line never starts with them. Authors type ordinary spaces.
+pub fn typography(lang: Language, text: &str) -> String {
+    if lang != Language::Fr {
+        return text.to_string();
+    }
+    text.replace(" :", "\u{a0}:")
+        .replace(" ;", "\u{202f};")
+        .replace(" ?", "\u{202f}?")
+        .replace(" !", "\u{202f}!")
+        .replace("« ", "«\u{a0}")
+        .replace(" »", "\u{a0}»")
+}
+
 /// Tera's error with its causes, on one line.
 pub fn describe(err: &tera::Error) -> String {
     let mut parts = vec![err.to_string()];
@@ -84,10 +100,43 @@ pub fn describe(err: &tera::Error) -> String {
     parts.join(": ")
 }
 
+/// Adds the template `name` to `tera` and checks its use of member values (see
+/// [`logic`](super::logic)). `source` is read from `file`, from its line `first_line`.
+///
+/// The faults, by file and line: syntax errors and member values used in logic.
+pub fn add_checked(
+    tera: &mut Tera,
+    name: &str,
+    source: &str,
+    file: &Path,
+    first_line: usize,
+) -> Vec<Fault> {
+    if let Err(err) = tera.add_raw_template(name, source) {
+        return tera_faults(&err, file, first_line, source);
+    }
+    let Ok(template) = tera.get_template(name) else {
+        return Vec::new();
+    };
+    logic::misuses(&template.ast, source)
+        .into_iter()
+        .map(|m| Fault::new(file, first_line + m.line - 1, m.reason))
+        .collect()
+}
+
 /// Faults for a Tera error in a template read from `file`, whose first line is
 /// `first_line` of the file.
 pub fn tera_faults(err: &tera::Error, file: &Path, first_line: usize, source: &str) -> Vec<Fault> {
     let full = describe(err);
+    // A block never closed: Tera names the end of the text, the author wants its start.
+    if full.contains("--> ")
+        && let Some((keyword, line)) = tags::unclosed(source)
+    {
+        return vec![Fault::new(
+            file,
+            first_line + line - 1,
+            format!("`{{% {keyword} %}}` is never closed: add `{{% end{keyword} %}}`"),
+        )];
+    }
     // Parse errors carry ` --> LINE:COLUMN`.
     if let Some(at) = full.find("--> ") {
         let line: usize = full[at + 4..]
@@ -170,6 +219,18 @@ mod tests {
             "2014-11-06T09:30:00+01:00",
         );
         assert_eq!(shown, "6 noviembre 03:30");
+    }
+
+    #[test]
+    fn french_punctuation_is_held_to_its_word_by_a_no_break_space() {
+        assert_eq!(
+            typography(
+                Language::Fr,
+                "« Smart City » : six axes ; pourquoi ? Voilà !"
+            ),
+            "«\u{a0}Smart City\u{a0}»\u{a0}: six axes\u{202f}; pourquoi\u{202f}? Voilà\u{202f}!"
+        );
+        assert_eq!(typography(Language::En, "Note : yes"), "Note : yes");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::{BadData, Format, UsageError};
 use crate::circulars::check::{self, sample_members};
 use crate::circulars::definition;
+use crate::circulars::logic::ROLES;
 use crate::circulars::message::{self, Envelope};
 use crate::circulars::{Circular, Layout, Recipient, Renderer, Settings};
 use crate::config::{Config, Secrets};
@@ -47,18 +48,12 @@ pub struct RenderArgs {
     /// Render exactly what this member would receive (from the database).
     #[arg(long)]
     member: Option<String>,
+    /// Render for a sample member with this role (member, chair, vice-chair, observer,
+    /// secretariat) [default: member].
+    #[arg(long, conflicts_with = "member")]
+    role: Option<String>,
     #[arg(long, value_enum, default_value_t)]
     format: RenderFormat,
-}
-
-/// The rendering settings of a configuration.
-pub fn settings(config: &Config) -> Settings {
-    Settings {
-        reply_local: config.sender.reply_local.clone(),
-        reply_domain: config.sender.reply_domain.clone(),
-        public_url: config.http.public_url.clone(),
-        default_language: config.locale.default,
-    }
 }
 
 /// The committees of `committees.toml`; a missing or faulty file is an error, not an
@@ -76,7 +71,7 @@ pub fn check(config: &Config) -> anyhow::Result<()> {
         &config.templates.dir,
         &committees_from_files(config)?,
         &config.locale.supported,
-        &settings(config),
+        &Settings::from_config(config),
     );
     for notice in &report.notices {
         eprintln!("note: {notice}");
@@ -91,17 +86,8 @@ pub fn check(config: &Config) -> anyhow::Result<()> {
 /// Loads one circular by number.
 fn load_circular(config: &Config, number: u32) -> anyhow::Result<Circular> {
     let dir = config.templates.dir.join("circulars");
-    let folders =
-        definition::folders(&dir).with_context(|| format!("cannot read {}", dir.display()))?;
-    let folder = folders
-        .into_iter()
-        .find(|f| {
-            f.file_name()
-                .and_then(|n| n.to_str())
-                .and_then(|n| n.split('-').next())
-                .and_then(|n| n.parse::<u32>().ok())
-                == Some(number)
-        })
+    let folder = definition::folder_of(&dir, number)
+        .with_context(|| format!("cannot read {}", dir.display()))?
         .ok_or_else(|| BadData(format!("no circular {number} in {}", dir.display())))?;
     definition::load(&folder, &config.locale.supported).map_err(|faults| Faults(faults).into())
 }
@@ -208,24 +194,25 @@ pub async fn render(args: RenderArgs, config: &Config) -> anyhow::Result<()> {
     let renderer = Renderer::new(
         circular.clone(),
         Arc::new(layout),
-        settings(config),
+        Settings::from_config(config),
         Signer::new(&secrets.signing_key),
     )?;
 
-    let (member_id, member, committee) =
-        preview_recipient(config, &circular, args.member.as_deref()).await?;
+    let preview = preview_recipient(config, &circular, &args).await?;
+    let (member, committee) = (&preview.member, &preview.committee);
     let lang = lang.or((args.member.is_none()).then_some(config.locale.default));
     let to = Recipient {
-        member_id,
-        member: &member,
-        committee: &committee,
+        member_id: preview.id,
+        member,
+        committee,
+        role: &preview.role,
     };
     let rendered = renderer.render(to, lang)?;
     if rendered.fallback {
         eprintln!(
             "note: circular {} has no {} text: rendered in {}",
             circular.number,
-            lang.or(member.language).unwrap_or(committee.language),
+            to.wanted_language(lang),
             rendered.language
         );
     }
@@ -242,11 +229,11 @@ pub async fn render(args: RenderArgs, config: &Config) -> anyhow::Result<()> {
                 to: &member.email,
                 message_id: message::message_id(
                     circular.number,
-                    member_id,
+                    preview.id,
                     &config.sender.reply_domain,
                 ),
                 date: std::time::SystemTime::now(),
-                committee: &committee,
+                committee,
                 list_domain: &config.sender.reply_domain,
             };
             let message = message::build(&rendered, &attachments, &envelope)?;
@@ -256,57 +243,88 @@ pub async fn render(args: RenderArgs, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Who a preview is for: the member named (their id, record and first committee of the
-/// circular they are in), else a sample member of the circular's first committee.
+/// Who a preview is for.
+struct Preview {
+    id: i64,
+    member: Member,
+    committee: Committee,
+    /// Their role in that committee, as `Role::as_str()` writes it.
+    role: String,
+}
+
+/// The member named by `--member` (their id, record, and first committee of the circular
+/// they are in, with their role there), else a sample member of the circular's first
+/// committee with the `--role` asked for.
 async fn preview_recipient(
     config: &Config,
     circular: &Circular,
-    email: Option<&str>,
-) -> anyhow::Result<(i64, Member, Committee)> {
-    Ok(match email {
-        Some(email) => {
-            let email = EmailAddress::parse(email.trim())
-                .map_err(|e| UsageError(format!("address `{email}` {e}")))?;
-            let store = super::open_store(config).await?;
-            let stored = store
-                .member(&email)
-                .await?
-                .ok_or_else(|| crate::store::StoreError::UnknownMember(email.to_string()))?;
-            let listed = store.listed_members(None).await?;
-            let theirs: Vec<String> = listed
-                .iter()
-                .find(|m| m.member.email == email)
-                .map(|m| m.committees.iter().map(|(slug, _)| slug.clone()).collect())
-                .unwrap_or_default();
-            let slug = circular
-                .committees
-                .iter()
-                .find(|c| theirs.contains(c))
-                .ok_or_else(|| {
-                    BadData(format!(
-                        "{email} is in none of the committees of circular {}",
-                        circular.number
-                    ))
-                })?;
-            let committee = store
-                .committees()
-                .await?
-                .into_iter()
-                .map(|(_, c)| c)
-                .find(|c| &c.slug == slug)
-                .ok_or_else(|| crate::store::StoreError::UnknownCommittee(slug.clone()))?;
-            (stored.id, stored.member, committee)
-        }
-        None => {
-            let slug = circular.committees.first().cloned().unwrap_or_default();
-            let committee = committees_from_files(config)?
-                .into_iter()
-                .find(|c| c.slug == slug)
-                .ok_or_else(|| {
-                    BadData(format!("committee `{slug}` is not in the recipients files"))
-                })?;
-            let [_, generic] = sample_members();
-            (0, generic, committee)
-        }
+    args: &RenderArgs,
+) -> anyhow::Result<Preview> {
+    if let Some(email) = &args.member {
+        return stored_recipient(config, circular, email).await;
+    }
+    let role = args.role.clone().unwrap_or_else(|| ROLES[0].to_string());
+    if !ROLES.contains(&role.as_str()) {
+        return Err(UsageError(format!(
+            "unknown role `{role}` (roles: {})",
+            ROLES.join(", ")
+        ))
+        .into());
+    }
+    let slug = circular.committees.first().cloned().unwrap_or_default();
+    let committee = committees_from_files(config)?
+        .into_iter()
+        .find(|c| c.slug == slug)
+        .ok_or_else(|| BadData(format!("committee `{slug}` is not in the recipients files")))?;
+    let [_, member] = sample_members();
+    Ok(Preview {
+        id: 0,
+        member,
+        committee,
+        role,
+    })
+}
+
+/// A member of the database, in the first of the circular's committees they are in.
+async fn stored_recipient(
+    config: &Config,
+    circular: &Circular,
+    email: &str,
+) -> anyhow::Result<Preview> {
+    let email = EmailAddress::parse(email.trim())
+        .map_err(|e| UsageError(format!("address `{email}` {e}")))?;
+    let store = super::open_store(config).await?;
+    let stored = store
+        .member(&email)
+        .await?
+        .ok_or_else(|| crate::store::StoreError::UnknownMember(email.to_string()))?;
+    let listed = store.listed_members(None).await?;
+    let theirs = listed
+        .iter()
+        .find(|m| m.member.email == email)
+        .map(|m| m.committees.as_slice())
+        .unwrap_or_default();
+    let (slug, role) = circular
+        .committees
+        .iter()
+        .find_map(|c| theirs.iter().find(|(slug, _)| slug == c))
+        .ok_or_else(|| {
+            BadData(format!(
+                "{email} is in none of the committees of circular {}",
+                circular.number
+            ))
+        })?;
+    let committee = store
+        .committees()
+        .await?
+        .into_iter()
+        .map(|(_, c)| c)
+        .find(|c| &c.slug == slug)
+        .ok_or_else(|| crate::store::StoreError::UnknownCommittee(slug.clone()))?;
+    Ok(Preview {
+        id: stored.id,
+        member: stored.member,
+        committee,
+        role: role.as_str().to_string(),
     })
 }

@@ -5,7 +5,7 @@ use tokio_util::sync::CancellationToken;
 
 use std::sync::Arc;
 
-use crate::circulars::{Circular, check};
+use crate::circulars::{Circular, Settings, check};
 use crate::config::{Config, Secrets};
 use crate::http::{self, AppState};
 use crate::members::{Committee, recipients, sync};
@@ -119,7 +119,7 @@ fn load_circulars(config: &Config, committees: &[Committee]) -> Vec<Arc<Circular
         &config.templates.dir,
         committees,
         &config.locale.supported,
-        &super::circulars::settings(config),
+        &Settings::from_config(config),
     );
     for fault in &report.faults {
         tracing::error!(%fault, "circular refused");

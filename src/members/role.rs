@@ -37,6 +37,17 @@ impl Role {
         Role::Secretariat,
     ];
 
+    /// The canonical spellings of [`Role::ALL`], in that order.
+    pub const NAMES: [&'static str; Role::ALL.len()] = {
+        let mut names = [""; Role::ALL.len()];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = Role::ALL[i].as_str();
+            i += 1;
+        }
+        names
+    };
+
     /// Parses a role in any of its spellings; empty means `member`.
     ///
     /// # Errors
@@ -64,7 +75,7 @@ impl Role {
     }
 
     /// The canonical English spelling, as stored in the database.
-    pub fn as_str(&self) -> &'static str {
+    pub const fn as_str(&self) -> &'static str {
         match self {
             Role::Member => "member",
             Role::Chair => "chair",
