@@ -12,6 +12,7 @@ pub mod message;
 mod pieces;
 pub mod render;
 mod settings;
+mod status;
 mod tags;
 mod template;
 
@@ -19,3 +20,4 @@ pub use definition::{Circular, When};
 pub use layout::Layout;
 pub use render::{Recipient, Rendered, Renderer};
 pub use settings::Settings;
+pub use status::CircularStatus;

@@ -12,7 +12,7 @@ use crate::circulars::check::{self, sample_members};
 use crate::circulars::definition;
 use crate::circulars::logic::ROLES;
 use crate::circulars::message::{self, Envelope};
-use crate::circulars::{Circular, Layout, Recipient, Renderer, Settings};
+use crate::circulars::{Circular, CircularStatus, Layout, Recipient, Renderer, Settings};
 use crate::config::{Config, Secrets};
 use crate::faults::Faults;
 use crate::locale::Language;
@@ -98,7 +98,7 @@ struct ListedCircular {
     slug: String,
     languages: Vec<Language>,
     committees: Vec<String>,
-    status: String,
+    status: CircularStatus,
     send_at: Option<String>,
     deadline: Option<String>,
     capacity: Option<u32>,
@@ -119,7 +119,7 @@ pub async fn run(command: CircularsCommand, config: &Config) -> anyhow::Result<(
                 status: statuses
                     .iter()
                     .find(|(n, _)| *n == i64::from(c.number))
-                    .map_or("draft".to_string(), |(_, s)| s.clone()),
+                    .map_or(CircularStatus::Draft, |(_, s)| *s),
                 number: c.number,
                 languages: c.languages.clone(),
                 committees: c.committees.clone(),
@@ -158,7 +158,7 @@ pub async fn run(command: CircularsCommand, config: &Config) -> anyhow::Result<(
                         format!("{:03}", c.number),
                         c.slug.clone(),
                         languages.join(" "),
-                        c.status.clone(),
+                        c.status.to_string(),
                         c.send_at.clone().unwrap_or_default(),
                         c.deadline.clone().unwrap_or_default(),
                         c.capacity.map(|n| n.to_string()).unwrap_or_default(),
