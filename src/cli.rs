@@ -165,7 +165,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
                 StoreError::UnknownCommittee(_)
                 | StoreError::UnknownMember(_)
                 | StoreError::NotListed(_)
-                | StoreError::MemberExists(_) => exit::DATA,
+                | StoreError::MemberExists(_)
+                | StoreError::MemberDiffers { .. }
+                | StoreError::CaseTwin { .. } => exit::DATA,
                 _ => exit::OTHER,
             };
         }

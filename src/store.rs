@@ -50,6 +50,11 @@ pub enum StoreError {
     NotListed(String),
     #[error("a member with address `{0}` already exists")]
     MemberExists(String),
+    #[error(
+        "`{email}` differs from the member `{existing}` only in the case of the part before `@`: \
+         it is almost certainly the same mailbox; use `{existing}`"
+    )]
+    CaseTwin { email: String, existing: String },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error("a member with address `{email}` already exists with other values: {}", differences_text(.differences))]

@@ -323,6 +323,21 @@ fn logic_on_member_values_is_refused_at_its_line_whatever_the_sample_values() {
         ),
         ("{{ member.name ~ \"!\" }}", 7, "joined with `~`"),
         (
+            "{% for s in event.sessions %}{% set_global cc = member.country %}{% endfor %}\n{% if cc == \"FR\" %}FR{% endif %}",
+            8,
+            "`cc` is compared with `==`",
+        ),
+        (
+            "{% if __tera_context is containing(\"Bordeaux\") %}X{% endif %}",
+            7,
+            "`__tera_context` is tested",
+        ),
+        (
+            "{{ __tera_context }}",
+            7,
+            "`__tera_context` is used in an expression",
+        ),
+        (
             "{% filter upper %}\n{{ member.name }}\n{% endfilter %}",
             8,
             "filtered by `{% filter %}`",

@@ -406,3 +406,23 @@ async fn serve_keeps_command_line_edits_at_start_and_logs_the_members_that_confl
         );
     }
 }
+
+#[tokio::test]
+async fn members_add_of_an_address_that_differs_only_in_case_is_refused_naming_the_member() {
+    for kind in BACKENDS {
+        let db = TestDb::new(kind).await;
+        let cwd = db.dir.path();
+        copy_recipients(cwd);
+        ok(&sync(cwd, &db.url, &[]));
+        let twin = "JR.Etxebarria@BILBAO.example.org";
+        let args = ["members", "add", twin, "--committee", "decentralisation"];
+        let refused = circulars(cwd, &db.url, &args);
+        assert_eq!(refused.status.code(), Some(65), "{kind:?}");
+        let message = stderr(&refused);
+        assert!(
+            message.contains(&format!("differs from the member `{JR}` only in the case")),
+            "{message}"
+        );
+        assert!(shown(cwd, &db.url, "JR.Etxebarria@bilbao.example.org").is_none());
+    }
+}

@@ -26,7 +26,9 @@ pub(super) fn misuses(ast: &[Node], source: &str) -> Vec<Misuse> {
     let mut walker = Walker {
         tags: tags::scan(source),
         next: 0,
-        per_member: vec!["member".into(), "links".into()],
+        // `__tera_context` is Tera's whole context, the member values with it.
+        per_member: vec!["member".into(), "links".into(), "__tera_context".into()],
+        global_aliases: Vec::new(),
         filtered: false,
         found: Vec::new(),
     };
@@ -40,6 +42,8 @@ struct Walker {
     next: usize,
     /// Variables holding member values: `member`, `links`, and their aliases.
     per_member: Vec<String>,
+    /// Aliases made with `set_global`: they outlive the loop that sets them.
+    global_aliases: Vec<String>,
     /// Inside `{% filter %}`: even an inserted value is filtered.
     filtered: bool,
     found: Vec<Misuse>,
@@ -74,7 +78,7 @@ impl Walker {
             Node::Forloop(_, forloop, _) => self.forloop(forloop),
             Node::Set(_, set) => {
                 let line = self.tag();
-                self.set(line, &set.key, &set.value);
+                self.set(line, &set.key, &set.value, set.global);
             }
             Node::FilterSection(_, section, _) => self.filter_section(section),
             Node::Block(_, block, _) => self.body(&block.body),
@@ -124,6 +128,7 @@ impl Walker {
             .retain(|v| Some(v) != forloop.key.as_ref() && *v != forloop.value);
         self.nodes(&forloop.body);
         self.per_member = saved;
+        self.per_member.extend(self.global_aliases.iter().cloned());
         if let Some(body) = &forloop.empty_body {
             self.tag();
             self.nodes(body);
@@ -156,7 +161,8 @@ impl Walker {
 
     /// `{{ expr }}`: a member value may only be inserted as it is.
     fn insert(&mut self, line: usize, expr: &Expr) {
-        let plain = matches!(&expr.val, ExprVal::Ident(name) if self.is_per_member(name))
+        let plain = matches!(&expr.val, ExprVal::Ident(name)
+                if self.is_per_member(name) && !name.starts_with("__tera_context"))
             && expr.filters.is_empty()
             && !expr.negated;
         if plain && self.filtered {
@@ -188,13 +194,17 @@ impl Walker {
     }
 
     /// `{% set key = value %}`: a plain member value makes `key` one too.
-    fn set(&mut self, line: usize, key: &str, value: &Expr) {
+    /// With `set_global` the alias outlives the loop it is set in.
+    fn set(&mut self, line: usize, key: &str, value: &Expr, global: bool) {
         self.per_member.retain(|v| v != key);
         match &value.val {
             ExprVal::Ident(name)
                 if self.is_per_member(name) && value.filters.is_empty() && !value.negated =>
             {
                 self.per_member.push(key.to_string());
+                if global {
+                    self.global_aliases.push(key.to_string());
+                }
             }
             _ => self.other(line, value, "assigned with `set`"),
         }

@@ -77,6 +77,14 @@ impl EmailAddress {
         &self.domain
     }
 
+    /// Whether `other` is this address with another case in the part before `@`: by the
+    /// standard two mailboxes, in practice one person.
+    pub fn is_case_twin(&self, other: &EmailAddress) -> bool {
+        self != other
+            && self.domain == other.domain
+            && self.local().to_lowercase() == other.local().to_lowercase()
+    }
+
     /// The address with its domain in ASCII (punycode), for SMTP without SMTPUTF8.
     pub fn to_ascii(&self) -> String {
         let domain = idna::domain_to_ascii(&self.domain).unwrap_or_else(|_| self.domain.clone());

@@ -69,6 +69,12 @@ impl Store {
                 stored.id
             }
             None => {
+                if let Some(twin) = case_twin(&mut tx, &member.email).await? {
+                    return Err(StoreError::CaseTwin {
+                        email: member.email.to_string(),
+                        existing: twin.to_string(),
+                    });
+                }
                 insert_members(&mut tx, self.backend, &[member]).await?;
                 audits.push(member_created(member)?);
                 sqlx::query_scalar("SELECT id FROM members WHERE email = $1")
@@ -173,4 +179,21 @@ impl Store {
         tx.commit().await?;
         Ok(removed)
     }
+}
+
+/// A member whose address differs from `email` only in the case of its local part.
+async fn case_twin(
+    tx: &mut ListsTx,
+    email: &EmailAddress,
+) -> Result<Option<EmailAddress>, StoreError> {
+    // LIKE only narrows the candidates to the same domain; the comparison is made here.
+    let candidates: Vec<String> =
+        sqlx::query_scalar("SELECT email FROM members WHERE email LIKE $1")
+            .bind(format!("%@{}", email.domain()))
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok(candidates
+        .iter()
+        .filter_map(|c| EmailAddress::parse(c).ok())
+        .find(|c| c.is_case_twin(email)))
 }
