@@ -289,6 +289,10 @@ async fn when_both_the_files_and_the_database_changed_the_sync_names_the_conflic
             "{message}"
         );
         assert!(
+            message.contains("city: `Getxo` in the database, `Bilbao` in the files"),
+            "{message}"
+        );
+        assert!(
             !message.contains(FRANCOISE),
             "only the edited member conflicts: {message}"
         );

@@ -144,6 +144,9 @@ fn print_sync(
         )?;
         for c in kept {
             writeln!(out, "  = {} (edited by {})", c.email, c.actors.join(", "))?;
+            for change in &c.changes {
+                writeln!(out, "      {change}")?;
+            }
         }
         return Ok(());
     }

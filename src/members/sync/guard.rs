@@ -52,6 +52,8 @@ pub struct Conflict {
     pub email: EmailAddress,
     /// Who edited them, in order.
     pub actors: Vec<String>,
+    /// What the files would change, each with the database's and the files' value.
+    pub changes: Vec<String>,
 }
 
 /// A committee that would lose more than a third of its members.
@@ -138,10 +140,44 @@ pub fn conflicts(plan: &Plan, edits: &[DbEdit]) -> Vec<Conflict> {
             None => conflicts.push(Conflict {
                 email: edit.email.clone(),
                 actors: vec![edit.actor.clone()],
+                changes: changes_of(plan, &edit.email),
             }),
         }
     }
     conflicts
+}
+
+/// What `plan` changes of `email`, told as the database's value against the files'.
+fn changes_of(plan: &Plan, email: &EmailAddress) -> Vec<String> {
+    let shown = |v: &str| {
+        if v.is_empty() {
+            "empty".to_string()
+        } else {
+            format!("`{v}`")
+        }
+    };
+    let fields = plan
+        .changed_members
+        .iter()
+        .filter(|(_, before, _)| &before.email == email)
+        .flat_map(|(_, before, after)| before.differences(after))
+        .map(|d| {
+            let (db, files) = (shown(&d.stored), shown(&d.given));
+            format!("{}: {db} in the database, {files} in the files", d.field)
+        });
+    let lists = plan
+        .memberships
+        .iter()
+        .filter(|c| &c.email == email)
+        .map(|c| match (&c.before, &c.after) {
+            (None, _) => format!("the files add them to {}", c.committee),
+            (_, None) => format!("the files take them off {}", c.committee),
+            (Some(db), Some(files)) => format!(
+                "role in {}: `{db}` in the database, `{files}` in the files",
+                c.committee
+            ),
+        });
+    fields.chain(lists).collect()
 }
 
 /// The committees that `plan` would take more than a third of the members from, in the
@@ -225,6 +261,9 @@ impl fmt::Display for Refusal {
             )?;
             for c in &self.conflicts {
                 writeln!(f, "  ! {} (edited by {})", c.email, c.actors.join(", "))?;
+                for change in &c.changes {
+                    writeln!(f, "      {change}")?;
+                }
             }
             writeln!(
                 f,
