@@ -1,8 +1,10 @@
 //! Configuration that parses but could never work is refused at start, by every command,
 //! with exit status 65 and the key (or variable) that set it.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// Every command: each must refuse a broken configuration before doing anything.
@@ -22,12 +24,7 @@ const SECRET: &str = "0123456789abcdef0123456789abcdef";
 /// Runs the real binary in `cwd` with a clean `CIRCULARS_*` environment plus `env`; a
 /// command still running after 30 s (a `serve` that accepted the fault) fails the test.
 fn run(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_circulars"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("CIRCULARS_") {
-            command.env_remove(key);
-        }
-    }
+    let mut command = common::binary();
     let mut child = command
         .current_dir(cwd)
         .args(args)

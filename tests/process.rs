@@ -14,12 +14,7 @@ const SECRET: &str = "0123456789abcdef0123456789abcdef";
 const SIGPIPE: i32 = 13;
 
 fn command(cwd: &std::path::Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_circulars"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("CIRCULARS_") {
-            command.env_remove(key);
-        }
-    }
+    let mut command = common::binary();
     command
         .current_dir(cwd)
         .args(args)

@@ -39,12 +39,7 @@ struct Daemon {
 impl Daemon {
     fn start(cwd: &Path, port: u16) -> Daemon {
         let log = cwd.join("serve.log");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_circulars"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("CIRCULARS_") {
-                command.env_remove(key);
-            }
-        }
+        let mut command = common::binary();
         let child = command
             .current_dir(cwd)
             .arg("serve")

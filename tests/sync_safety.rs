@@ -6,7 +6,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{BACKENDS, TestDb, circulars, copy_recipients, project_dir, stderr, stdout};
@@ -322,12 +322,7 @@ fn serve_once(cwd: &Path, db: &str) -> String {
         .local_addr()
         .unwrap()
         .port();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_circulars"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("CIRCULARS_") {
-            command.env_remove(key);
-        }
-    }
+    let mut command = common::binary();
     let mut child = command
         .current_dir(cwd)
         .arg("serve")

@@ -7,12 +7,11 @@ use std::sync::Arc;
 
 use super::definition::{self, Circular};
 use super::layout::Layout;
-use super::logic::ROLES;
 use super::render::{Recipient, Renderer};
 use super::settings::Settings;
 use crate::faults::Fault;
 use crate::locale::Language;
-use crate::members::{Committee, CommitteeNames, EmailAddress, Member};
+use crate::members::{Committee, CommitteeNames, EmailAddress, Member, Role};
 use crate::tokens::Signer;
 
 /// What `check` found.
@@ -127,7 +126,7 @@ fn check_one(
                 member_id: 1,
                 member: &sample,
                 committee,
-                role: ROLES[0],
+                role: Role::member().as_str(),
             };
             let read = renderer.language_for(to.wanted_language(Some(lang)), committee);
             report.notices.push(format!(
@@ -148,7 +147,7 @@ fn check_one(
 fn render_samples(renderer: &Renderer, committee: &Committee, report: &mut Report) {
     for &lang in &renderer.circular().languages {
         for member in sample_members() {
-            for role in ROLES {
+            for role in Role::NAMES {
                 let to = Recipient {
                     member_id: 1,
                     member: &member,

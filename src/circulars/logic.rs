@@ -10,9 +10,7 @@
 use tera::ast::{Expr, ExprVal, FilterSection, Forloop, If, LogicOperator, Node};
 
 use super::tags::{self, Tag};
-
-/// The roles a template can compare `member.role` with (`Role::as_str()` of each).
-pub const ROLES: [&str; crate::members::Role::ALL.len()] = crate::members::Role::NAMES;
+use crate::members::Role;
 
 /// A use of a member value that rendering cannot honour, at a line of the template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,7 +220,7 @@ impl Walker {
                 line,
                 reason: format!(
                     "`member.role` is compared with `{role}`, which is not a role (roles: {})",
-                    ROLES.join(", ")
+                    Role::NAMES.join(", ")
                 ),
             });
         }
@@ -326,7 +324,7 @@ fn unknown_roles(expr: &Expr, out: &mut Vec<String>) {
     out.extend(
         compared
             .into_iter()
-            .filter(|r| !ROLES.contains(&r.as_str())),
+            .filter(|r| !Role::NAMES.contains(&r.as_str())),
     );
     for child in children(expr) {
         unknown_roles(child, out);

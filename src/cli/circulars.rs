@@ -10,14 +10,13 @@ use serde::Serialize;
 use super::{BadData, Format, UsageError};
 use crate::circulars::check::{self, sample_members};
 use crate::circulars::definition;
-use crate::circulars::logic::ROLES;
 use crate::circulars::message::{self, Envelope};
 use crate::circulars::{Circular, CircularStatus, Layout, Recipient, Renderer, Settings};
 use crate::config::{Config, Secrets};
 use crate::faults::Faults;
 use crate::locale::Language;
 use crate::members::recipients::read_committees;
-use crate::members::{Committee, EmailAddress, Member};
+use crate::members::{Committee, EmailAddress, Member, Role};
 use crate::tokens::Signer;
 
 #[derive(Debug, Subcommand)]
@@ -263,14 +262,10 @@ async fn preview_recipient(
     if let Some(email) = &args.member {
         return stored_recipient(config, circular, email).await;
     }
-    let role = args.role.clone().unwrap_or_else(|| ROLES[0].to_string());
-    if !ROLES.contains(&role.as_str()) {
-        return Err(UsageError(format!(
-            "unknown role `{role}` (roles: {})",
-            ROLES.join(", ")
-        ))
-        .into());
-    }
+    let role = Role::parse(args.role.as_deref().unwrap_or_default())
+        .map_err(UsageError)?
+        .as_str()
+        .to_string();
     let slug = circular.committees.first().cloned().unwrap_or_default();
     let committee = committees_from_files(config)?
         .into_iter()

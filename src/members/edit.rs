@@ -49,15 +49,17 @@ pub struct FieldDifference {
     pub given: String,
 }
 
+/// A value as messages show it: in backquotes, or `empty`.
+pub fn shown(value: &str) -> String {
+    if value.is_empty() {
+        "empty".to_string()
+    } else {
+        format!("`{value}`")
+    }
+}
+
 impl fmt::Display for FieldDifference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shown = |v: &str| {
-            if v.is_empty() {
-                "empty".to_string()
-            } else {
-                format!("`{v}`")
-            }
-        };
         write!(
             f,
             "{} is {}, not {}",

@@ -103,18 +103,24 @@ pub fn project_dir() -> PathBuf {
 }
 
 /// Runs the real binary in `cwd` against `db`, with a clean `CIRCULARS_*` environment.
-pub fn circulars(cwd: &Path, db: &str, args: &[&str]) -> Output {
-    circulars_with(cwd, db, args, &[])
-}
-
-pub fn circulars_with(cwd: &Path, db: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+/// The real binary, with none of the caller's `CIRCULARS_*` variables.
+pub fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_circulars"));
-    command.current_dir(cwd).args(args);
     for (key, _) in std::env::vars() {
         if key.starts_with("CIRCULARS_") {
             command.env_remove(key);
         }
     }
+    command
+}
+
+pub fn circulars(cwd: &Path, db: &str, args: &[&str]) -> Output {
+    circulars_with(cwd, db, args, &[])
+}
+
+pub fn circulars_with(cwd: &Path, db: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = binary();
+    command.current_dir(cwd).args(args);
     command
         .env("CIRCULARS_DATABASE_URL", db)
         .env("CIRCULARS_SECRET", "test-secret-test-secret-test-secret")

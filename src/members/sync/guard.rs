@@ -149,13 +149,7 @@ pub fn conflicts(plan: &Plan, edits: &[DbEdit]) -> Vec<Conflict> {
 
 /// What `plan` changes of `email`, told as the database's value against the files'.
 fn changes_of(plan: &Plan, email: &EmailAddress) -> Vec<String> {
-    let shown = |v: &str| {
-        if v.is_empty() {
-            "empty".to_string()
-        } else {
-            format!("`{v}`")
-        }
-    };
+    use crate::members::edit::shown;
     let fields = plan
         .changed_members
         .iter()
