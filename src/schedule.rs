@@ -1,6 +1,8 @@
 //! Reminder schedules: crontab(5) expressions, as users write them, turned into the `cron`
 //! crate's form (which wants a seconds field and numbers Sunday 1 to Saturday 7).
 
+pub mod plan;
+
 use std::str::FromStr;
 
 /// A reminder schedule: the expression as written and its parsed form.
