@@ -78,8 +78,8 @@ pub fn due(timing: &Timing<'_>, progress: &Progress, now: DateTime<Utc>) -> Opti
             .filter(|at| *at <= now)
             .map(|_| Due::Circular);
     };
-    let deadline = timing.deadline.filter(|d| now <= *d)?;
-    let slot = last_slot(timing.reminders, timing.tz, now.min(deadline))?;
+    timing.deadline.filter(|deadline| now <= *deadline)?;
+    let slot = last_slot(timing.reminders, timing.tz, now)?;
     (slot > floor(started, progress)).then_some(Due::Reminder { slot })
 }
 
