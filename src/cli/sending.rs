@@ -59,7 +59,7 @@ pub struct StatusArgs {
 pub async fn schedule(args: ScheduleArgs, config: &Config) -> anyhow::Result<()> {
     let tz = config.locale.timezone;
     let at = match &args.at {
-        Some(text) => crate::schedule::plan::parse_at(text, tz)
+        Some(text) => crate::schedule::parse_at(text, tz)
             .map_err(|e| UsageError(format!("--at `{text}`: {e}")))?,
         None => chrono::Utc::now(),
     };

@@ -87,7 +87,7 @@ pub async fn load(
 ) -> Result<(StoredCircular, bool), RoundError> {
     let files = Files::read(&place.templates, &circular.dir)?;
     let digest = files.digest();
-    let to_utc = |when, end| stored_time(crate::schedule::plan::to_utc(when, end, place.tz));
+    let to_utc = |when, end| stored_time(crate::schedule::to_utc(when, end, place.tz));
     let stored = store
         .load_circular(&LoadedCircular {
             number: circular.number,

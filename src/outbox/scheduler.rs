@@ -12,7 +12,7 @@ use tracing::Instrument;
 use super::Purpose;
 use super::rounds::{self, Place, RoundError, read_time};
 use crate::circulars::CircularStatus;
-use crate::schedule::plan::{self, Due, Progress, Timing};
+use crate::schedule::{self as plan, Due, Progress, Timing};
 use crate::store::{Store, StoredCircular};
 
 /// How often the scheduler looks at the circulars.
