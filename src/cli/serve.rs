@@ -65,6 +65,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         id: daemon,
         store: store.clone(),
         place,
+        clock: crate::outbox::scheduler::system_clock(),
     };
     let scheduling = tokio::spawn(scheduler.run(shutdown.clone()));
 
