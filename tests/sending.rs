@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::daemon::{Daemon, free_port, wait_until};
-use common::{circulars, copy_recipients, project_dir, stderr, stdout};
+use common::{circulars, copy_dir, copy_recipients, project_dir, stderr, stdout};
 use mail_parser::MessageParser;
 
 /// Members of circular 30's committee in the sample lists.
@@ -340,17 +340,4 @@ fn a_suppressed_address_gets_nothing_and_is_counted_as_suppressed() {
         .into_iter()
         .any(|f| std::fs::read_to_string(f).unwrap().contains(JR));
     assert!(!to_jr);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
