@@ -9,6 +9,7 @@
 //! - [`circulars`]: circular definitions and their rendering into mail, per member and language.
 //! - [`schedule`]: crontab expressions for reminders.
 //! - [`tokens`]: signed reply and unsubscribe tokens.
+//! - [`mail`]: the transports (file outbox, pooled SMTP) and DKIM signing.
 //! - [`http`]: the HTTP server (health check, documents).
 //! - [`cli`]: one file per command of the `circulars` binary.
 
@@ -18,6 +19,7 @@ pub mod config;
 pub mod faults;
 pub mod http;
 pub mod locale;
+pub mod mail;
 pub mod members;
 pub mod schedule;
 pub mod store;
