@@ -84,7 +84,10 @@ pub enum MailError {
 
 /// The transport the configuration chose.
 #[derive(Debug)]
-#[expect(clippy::large_enum_variant, reason = "one transport per process, never moved")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one transport per process, never moved"
+)]
 pub enum Transport {
     File(FileTransport),
     Smtp(SmtpTransport),

@@ -12,7 +12,8 @@ What it keeps: for each accepted message, `DIR/<n>.eml` holds the message exactl
 received (after SMTP dot-unstuffing), and `DIR/<n>.json` its envelope:
 `{"mail_from", "rcpt_tos", "peer", "received_at", "tls", "auth"}`. The JSON file is
 written first and the `.eml` renamed into place last, so a `.eml` always has its envelope.
-`<n>` is a counter of zero-padded digits: names sort in the order of acceptance.
+`<n>` is `<nanoseconds since 1970, 20 digits>-<pid>-<counter>`: names sort in the order
+of acceptance, also across restarts of the server on the same folder.
 
 How it fails: by the local part of the recipient. A local part starting with
 `451-`, `550-`, `421-` or `drop-` is answered at RCPT with 451, 550, or 421 followed by
@@ -102,7 +103,8 @@ class Keeper:
                 server.transport.abort()
                 return "451 dropped"
         self.counter += 1
-        name = f"{self.counter:08d}"
+        # Unique across restarts of the server on the same folder, and sorted by time.
+        name = f"{time.time_ns():020d}-{os.getpid()}-{self.counter:06d}"
         meta = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
