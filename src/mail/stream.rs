@@ -28,7 +28,7 @@ use tokio::net::TcpStream;
 use super::SendError;
 
 /// How long any one exchange with the server may take: connecting, the TLS handshake,
-/// each command and its reply, and the message with its reply.
+/// each command and its reply, and the message with its reply (plus time for its size).
 pub(super) const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How the connection is secured.

@@ -2,6 +2,7 @@
 //! each exchange within the timeout, and each failure mapped to a [`SendError`].
 
 use std::fmt::Display;
+use std::time::Duration;
 
 use lettre::Address;
 use lettre::transport::smtp::client::AsyncSmtpConnection;
@@ -10,6 +11,9 @@ use lettre::transport::smtp::extension::{Extension, MailBodyParameter, MailParam
 
 use super::SendError;
 use super::stream::EXCHANGE_TIMEOUT;
+
+/// Extra time for sending a large message: one second per 64 KiB (at least 512 kbit/s).
+const BYTES_PER_EXTRA_SECOND: usize = 64 * 1024;
 
 /// The step of the transaction that failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,21 +69,17 @@ pub(super) async fn send(
     raw: &[u8],
 ) -> Result<(), Failure> {
     let parameters = mail_parameters(connection, from, to, raw)?;
-    exchange(
-        Stage::MailFrom,
-        connection.command(Mail::new(Some(from.clone()), parameters)),
-    )
-    .await?;
-    exchange(
-        Stage::RcptTo,
-        connection.command(Rcpt::new(to.clone(), vec![])),
-    )
-    .await?;
-    exchange(Stage::Data, connection.command(Data)).await?;
+    let mail = Mail::new(Some(from.clone()), parameters);
+    exchange(Stage::MailFrom, EXCHANGE_TIMEOUT, connection.command(mail)).await?;
+    let rcpt = Rcpt::new(to.clone(), vec![]);
+    exchange(Stage::RcptTo, EXCHANGE_TIMEOUT, connection.command(rcpt)).await?;
+    exchange(Stage::Data, EXCHANGE_TIMEOUT, connection.command(Data)).await?;
     // lettre ends the data with CRLF . CRLF; a message's own final CRLF is the first half
     // of that, so the server keeps the message byte for byte.
     let body = raw.strip_suffix(b"\r\n").unwrap_or(raw);
-    exchange(Stage::Message, connection.message(body)).await
+    let extra = u64::try_from(body.len() / BYTES_PER_EXTRA_SECOND).unwrap_or(u64::MAX);
+    let limit = EXCHANGE_TIMEOUT.saturating_add(Duration::from_secs(extra));
+    exchange(Stage::Message, limit, connection.message(body)).await
 }
 
 /// `BODY=8BITMIME` and `SMTPUTF8` when the message needs them, or a permanent failure
@@ -112,13 +112,14 @@ fn mail_parameters(
     Ok(parameters)
 }
 
-/// One command and its reply within the timeout, a failure mapped by its reply code.
+/// One command and its reply within `limit`, a failure mapped by its reply code.
 async fn exchange<T>(
     stage: Stage,
+    limit: Duration,
     command: impl Future<Output = Result<T, lettre::transport::smtp::Error>>,
 ) -> Result<(), Failure> {
     let failure = |code, error| Failure { stage, code, error };
-    let err = match tokio::time::timeout(EXCHANGE_TIMEOUT, command).await {
+    let err = match tokio::time::timeout(limit, command).await {
         Ok(Ok(_)) => return Ok(()),
         Ok(Err(err)) => err,
         Err(_) => {
@@ -127,7 +128,7 @@ async fn exchange<T>(
                 SendError::Transient(format!(
                     "no answer to {} within {} s",
                     stage.name(),
-                    EXCHANGE_TIMEOUT.as_secs()
+                    limit.as_secs()
                 )),
             ));
         }
