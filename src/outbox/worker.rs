@@ -3,7 +3,7 @@
 //! batches. No database transaction is open while a message is on the wire.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{Mutex, mpsc};
@@ -105,6 +105,8 @@ struct Shared {
     workers: Workers,
     /// The mail server is unreachable: logged once when it goes, once when it is back.
     outage: AtomicBool,
+    /// Deliveries sent by these workers, logged when they stop.
+    sent: AtomicU64,
 }
 
 impl Workers {
@@ -116,6 +118,7 @@ impl Workers {
         let shared = Arc::new(Shared {
             workers: self,
             outage: AtomicBool::new(false),
+            sent: AtomicU64::new(0),
         });
         let (work_tx, work_rx) = mpsc::channel::<Claimed>(batch as usize);
         let work_rx = Arc::new(Mutex::new(work_rx));
@@ -144,6 +147,12 @@ impl Workers {
         if let Err(err) = w.store.release(&w.id, &untried).await {
             tracing::error!(error = %err, "cannot give back unsent deliveries: their lease runs out instead");
         }
+        tracing::info!(
+            daemon = %w.id,
+            sent = shared.sent.load(Ordering::Relaxed),
+            given_back = untried.len(),
+            "workers stopped"
+        );
     }
 }
 
@@ -260,6 +269,9 @@ async fn attempt(shared: &Shared, delivery: &Claimed) -> Outcome {
         .await;
     let outcome = w.retry.judge(result, delivery.attempt);
     watch_outage(shared, &outcome);
+    if outcome == Outcome::Sent {
+        shared.sent.fetch_add(1, Ordering::Relaxed);
+    }
     match &outcome {
         Outcome::Sent => tracing::debug!("sent"),
         Outcome::Deferred { reply, wait } => {
