@@ -145,9 +145,17 @@ async fn follow(store: &Store, stored: &StoredCircular) -> anyhow::Result<()> {
             }
             None => {}
         }
-        if counts.pending() == 0 {
+        let cancelled = store.circular_status(stored.id).await? == CircularStatus::Cancelled;
+        if counts.pending() == 0 || cancelled {
             if let Some(bar) = bar {
                 bar.finish();
+            }
+            if cancelled {
+                eprintln!(
+                    "circular {:03} was cancelled: {} not sent",
+                    stored.number,
+                    counts.pending()
+                );
             }
             return Ok(());
         }

@@ -243,7 +243,8 @@ async fn attempt(shared: &Shared, delivery: &Claimed) -> Outcome {
         return Outcome::Suppressed;
     }
     let built = match build(w, delivery).await {
-        Ok(built) => built,
+        Ok(Some(built)) => built,
+        Ok(None) => return Outcome::Withdrawn,
         // The database went away: not the delivery's fault, try it again soon.
         Err(PrepareError::Store(err)) => {
             return Outcome::Unreachable {
@@ -278,16 +279,25 @@ async fn attempt(shared: &Shared, delivery: &Claimed) -> Outcome {
             tracing::info!(%reply, wait_s = wait.as_secs(), "deferred");
         }
         Outcome::Failed { reply, .. } => tracing::warn!(%reply, "failed"),
-        Outcome::Unreachable { .. } | Outcome::Suppressed => {}
+        Outcome::Unreachable { .. } | Outcome::Suppressed | Outcome::Withdrawn => {}
     }
     outcome
 }
 
-async fn build(w: &Workers, delivery: &Claimed) -> Result<super::prepare::Built, PrepareError> {
+/// The message of a delivery; `None` when its circular was cancelled since the claim.
+async fn build(
+    w: &Workers,
+    delivery: &Claimed,
+) -> Result<Option<super::prepare::Built>, PrepareError> {
+    if w.library.is_cancelled(delivery.circular_id).await? {
+        return Ok(None);
+    }
     let purpose = Purpose::parse(&delivery.purpose).map_err(PrepareError::Purpose)?;
     let prepared = w.library.prepared(delivery.circular_id, &purpose).await?;
     let committee = w.library.committee(delivery.committee_id).await?;
-    w.library.build(delivery, &purpose, &prepared, &committee)
+    w.library
+        .build(delivery, &purpose, &prepared, &committee)
+        .map(Some)
 }
 
 /// Logs the mail server going away and coming back, once each.
@@ -303,7 +313,7 @@ fn watch_outage(shared: &Shared, outcome: &Outcome) {
                 tracing::info!("mail server reachable again: sending resumes");
             }
         }
-        Outcome::Suppressed => {}
+        Outcome::Suppressed | Outcome::Withdrawn => {}
     }
 }
 

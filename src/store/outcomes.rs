@@ -82,6 +82,7 @@ impl Store {
                     true,
                 ),
                 Outcome::Suppressed => (State::Suppressed, None, None, true),
+                Outcome::Withdrawn => (State::Queued, None, None, true),
             };
             State::Sending
                 .to(state)
