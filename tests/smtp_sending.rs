@@ -167,11 +167,23 @@ fn every_member_gets_their_own_copy_with_their_language_name_reply_address_and_m
         let theirs = &stored.iter().find(|(e, _)| e == email).unwrap().1;
         assert_eq!(id, theirs, "the Message-ID stored for {email}");
     }
-    // Every copy was made for its member: no two share a reply address.
+    // Every copy was made for its member: no two share a reply address or unsubscribe link.
     let mut senders: Vec<_> = kept.iter().map(|k| k.mail_from.clone()).collect();
     senders.sort();
     senders.dedup();
     assert_eq!(senders.len(), members.len());
+    let mut links: Vec<String> = kept
+        .iter()
+        .map(|k| {
+            k.parsed()
+                .header_raw("List-Unsubscribe")
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    links.sort();
+    links.dedup();
+    assert_eq!(links.len(), members.len());
 }
 
 #[test]

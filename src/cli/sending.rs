@@ -75,23 +75,28 @@ pub async fn schedule(args: ScheduleArgs, config: &Config) -> anyhow::Result<()>
 pub async fn send(args: SendArgs, config: &Config) -> anyhow::Result<()> {
     let store = super::open_store(config).await?;
     let stored = load_from_files(&store, config, args.number).await?;
+    // A transport or DKIM key that cannot work is refused before anything is scheduled.
+    let workers = if args.wait {
+        Some(Workers::from_config(config, &store, Some(stored.id))?)
+    } else {
+        None
+    };
     store
         .schedule_circular(stored.id, &stored_time(chrono::Utc::now()))
         .await?;
-    if !args.wait {
+    let Some(workers) = workers else {
         println!(
             "circular {:03} is due now: `circulars serve` sends it within seconds; `circulars status {}` follows it",
             args.number, args.number
         );
         return Ok(());
-    }
+    };
     let place = Place::from_config(config);
     let stored = stored_or_unknown(&store, args.number).await?;
     if stored.status == CircularStatus::Scheduled {
         rounds::start(&store, &place, &stored).await?;
     }
     let stop = CancellationToken::new();
-    let workers = Workers::from_config(config, &store, Some(stored.id))?;
     let running = tokio::spawn(workers.run(stop.clone()));
     let result = follow(&store, &stored).await;
     stop.cancel();

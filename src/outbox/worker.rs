@@ -212,6 +212,7 @@ async fn send_loop(
         };
         let Some(delivery) = next else { break };
         let span = tracing::info_span!(
+            parent: &shared.workers.library.circular_span(delivery.circular_id),
             "delivery",
             delivery = delivery.id,
             circular = delivery.circular_id,
