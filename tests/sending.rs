@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::daemon::{Daemon, free_port, wait_until};
-use common::{circulars, copy_dir, copy_recipients, project_dir, stderr, stdout};
+use common::{address_of, circulars, copy_dir, copy_recipients, project_dir, stderr, stdout};
 use mail_parser::MessageParser;
 
 /// Members of circular 30's committee in the sample lists.
@@ -103,21 +103,8 @@ fn serve_on_a_fresh_folder_puts_circular_30_for_every_sample_member_into_data_ou
             file.file_name().unwrap().to_string_lossy(),
             format!("{id}.eml")
         );
-        let to = message
-            .to()
-            .unwrap()
-            .first()
-            .unwrap()
-            .address()
-            .unwrap()
-            .to_string();
-        let reply_to = message
-            .reply_to()
-            .unwrap()
-            .first()
-            .unwrap()
-            .address()
-            .unwrap();
+        let to = address_of(message.to());
+        let reply_to = address_of(message.reply_to());
         assert!(reply_to.starts_with("circulars+c030."), "{reply_to}");
         let language = message
             .header_raw("Content-Language")

@@ -164,3 +164,12 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The first address of an address header (`To`, `Reply-To` …) of a parsed message.
+pub fn address_of(header: Option<&mail_parser::Address<'_>>) -> String {
+    header
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .expect("an address")
+        .to_string()
+}
