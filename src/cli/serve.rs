@@ -63,12 +63,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     let daemon = workers.id.clone();
     let sending = tokio::spawn(workers.run(shutdown.clone()));
-    let scheduler = Scheduler {
-        id: daemon,
-        store: store.clone(),
+    let scheduler = Scheduler::new(
+        daemon,
+        store.clone(),
         place,
-        clock: crate::outbox::scheduler::system_clock(),
-    };
+        crate::outbox::scheduler::system_clock(),
+    );
     let scheduling = tokio::spawn(scheduler.run(shutdown.clone()));
 
     let listener = tokio::net::TcpListener::bind(&config.http.bind)

@@ -5,7 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
@@ -13,7 +14,7 @@ use tracing::Instrument;
 
 use super::Purpose;
 use super::rounds::{self, Place, RoundError, read_time};
-use crate::circulars::CircularStatus;
+use crate::circulars::{Circular, CircularStatus};
 use crate::schedule::{self as plan, Due, Progress, Timing};
 use crate::store::{Store, StoredCircular};
 
@@ -37,13 +38,44 @@ pub fn system_clock() -> Clock {
 /// The scheduler of one daemon.
 pub struct Scheduler {
     /// Who holds the lease.
-    pub id: String,
-    pub store: Store,
-    pub place: Place,
-    pub clock: Clock,
+    id: String,
+    store: Store,
+    place: Place,
+    clock: Clock,
+    /// Each circular's definition, by id and the digest of its files: read once, not at
+    /// every tick.
+    definitions: Mutex<HashMap<(i64, String), Arc<Circular>>>,
 }
 
 impl Scheduler {
+    /// The scheduler of the daemon `id` (as in its leases).
+    pub fn new(id: String, store: Store, place: Place, clock: Clock) -> Scheduler {
+        Scheduler {
+            id,
+            store,
+            place,
+            clock,
+            definitions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The circular as its members receive it (see [`rounds::definition`]), cached.
+    async fn definition(&self, stored: &StoredCircular) -> Result<Arc<Circular>, RoundError> {
+        let digest = stored
+            .snapshot_digest
+            .clone()
+            .unwrap_or_else(|| stored.digest.clone());
+        let key = (stored.id, digest);
+        if let Some(found) = self.definitions.lock().expect("definitions").get(&key) {
+            return Ok(found.clone());
+        }
+        let circular = Arc::new(rounds::definition(&self.store, &self.place, stored).await?);
+        self.definitions
+            .lock()
+            .expect("definitions")
+            .insert(key, circular.clone());
+        Ok(circular)
+    }
     /// Runs until `stop`, leading while it holds the lease.
     pub async fn run(self, stop: CancellationToken) {
         let lease_ms = i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
@@ -103,7 +135,7 @@ impl Scheduler {
         if matches!(stored.status, Draft | Cancelled) {
             return Ok(());
         }
-        let circular = rounds::definition(&self.store, &self.place, stored).await?;
+        let circular = self.definition(stored).await?;
         let deadline = circular
             .deadline
             .map(|w| plan::to_utc(w, true, self.place.tz));
