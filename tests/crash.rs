@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::daemon::{Daemon, free_port};
-use common::lists::{big_list, kept_count, workers_stopped};
+use common::lists::{big_list, kept_count, language_of, workers_stopped};
 use common::smtp::SmtpServer;
 use common::{circulars, stderr};
 
@@ -37,6 +37,7 @@ struct Copy {
     rcpt: String,
     to: String,
     message_id: String,
+    language: String,
 }
 
 impl Sending {
@@ -157,15 +158,23 @@ impl Sending {
                     rcpt: kept.rcpt_tos[0].clone(),
                     to: to.unwrap_or_default().to_string(),
                     message_id: headers.message_id().unwrap_or_default().to_string(),
+                    language: headers
+                        .header_raw("Content-Language")
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string(),
                 }
             })
             .collect()
     }
 
-    /// Checks that every member got the circular under the Message-ID stored for them, and
-    /// nobody else got anything.
+    /// Checks that every member got the circular in their language under the Message-ID
+    /// stored for them, and nobody else got anything.
     fn check_everyone_got_theirs(&self, copies: &[Copy]) {
         let stored = self.stored();
+        let languages: BTreeMap<&str, &str> = (self.addresses.iter().enumerate())
+            .map(|(i, a)| (a.as_str(), language_of(i + 1)))
+            .collect();
         assert_eq!(
             stored.len(),
             self.addresses.len(),
@@ -182,6 +191,12 @@ impl Sending {
                 &format!("circular-030.member-{id}@uclg.example.org")
             );
             assert_eq!(&copy.message_id, message_id, "{}", copy.rcpt);
+            assert_eq!(
+                copy.language,
+                languages[copy.rcpt.as_str()],
+                "{}",
+                copy.rcpt
+            );
             seen.insert(copy.rcpt.as_str());
         }
         let missing: Vec<&String> = self

@@ -16,6 +16,15 @@ pub fn address(n: usize) -> String {
     format!("delegate-{n:05}@example.org")
 }
 
+/// The language the `n`th generated member reads circulars in: their own, or for those
+/// with none the committee's (English).
+pub fn language_of(n: usize) -> &'static str {
+    match LANGUAGES[n % LANGUAGES.len()] {
+        "" => "en",
+        own => own,
+    }
+}
+
 /// Writes `dir`/recipients: the project's `committees.toml` and `decentralisation.csv`, and
 /// a `digital-cities.csv` of `count` generated members. The same `count` always gives the
 /// same files. Returns the members' addresses, in list order.
