@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod daemon;
+pub mod lists;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
