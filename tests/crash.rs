@@ -19,9 +19,9 @@ const CONCURRENCY: usize = 4;
 /// The most messages one kill can leave sent but not recorded, and so sent again after the
 /// restart (see `src/outbox/worker.rs`): the recorder's batch, filling or being written
 /// (`RECORD_BATCH` = 64); the outcomes queued for the recorder meanwhile (its channel holds
-/// 4 × 64); and the messages on the wire, accepted by the server before their reply was
-/// read (one per connection). The queue is only full when the database falls behind.
-const IN_FLIGHT_BOUND: usize = 64 + 4 * 64 + CONCURRENCY;
+/// one batch more); and the messages on the wire, accepted by the server before their reply
+/// was read (one per connection). The queue is only full when the database falls behind.
+const IN_FLIGHT_BOUND: usize = 64 + 64 + CONCURRENCY;
 const SECRET: &str = "test-secret-test-secret-test-secret";
 
 /// A folder with a generated list of members, its SQLite database, and a test SMTP server.

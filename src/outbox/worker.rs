@@ -22,8 +22,10 @@ use crate::store::{Claimed, Recorded, Store, precise_now};
 pub const LEASE: Duration = Duration::from_secs(15);
 /// How often to look for due deliveries when there were none.
 const IDLE: Duration = Duration::from_millis(500);
-/// Outcomes written per statement batch, and the longest they wait to be written: what a
-/// crash may send twice is at most this many plus the messages on the wire.
+/// Outcomes written per batch, and the longest they wait to be written. What a crash may
+/// send twice is what was sent and not yet recorded: the batch being written, the outcomes
+/// waiting behind it (the recorder's channel holds one batch more), and the messages on
+/// the wire: at most 2 × 64 + `concurrency`.
 const RECORD_BATCH: usize = 64;
 const RECORD_WAIT: Duration = Duration::from_millis(50);
 
@@ -64,7 +66,7 @@ impl Workers {
         });
         let (work_tx, work_rx) = mpsc::channel::<Claimed>(batch as usize);
         let work_rx = Arc::new(Mutex::new(work_rx));
-        let (done_tx, done_rx) = mpsc::channel::<Recorded>(RECORD_BATCH * 4);
+        let (done_tx, done_rx) = mpsc::channel::<Recorded>(RECORD_BATCH);
         let untried = Arc::new(std::sync::Mutex::new(Vec::new()));
         let tracker = TaskTracker::new();
         for _ in 0..concurrency {
