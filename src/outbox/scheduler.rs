@@ -136,23 +136,7 @@ impl Scheduler {
             return Ok(());
         }
         let circular = self.definition(stored).await?;
-        let deadline = circular
-            .deadline
-            .map(|w| plan::to_utc(w, true, self.place.tz));
-        let timing = Timing {
-            send_at: stored.due_at().and_then(read_time),
-            deadline,
-            reminders: &circular.reminders,
-            tz: self.place.tz,
-        };
-        let progress = Progress {
-            // Scheduled again after it went out: it is due as a circular again.
-            started: (stored.status != Scheduled)
-                .then(|| stored.started_at.as_deref().and_then(read_time))
-                .flatten(),
-            last_round: stored.last_round.as_deref().and_then(read_time),
-            cancelled: false,
-        };
+        let (timing, progress) = plan_of(stored, &circular, self.place.tz);
         match plan::due(&timing, &progress, (self.clock)()) {
             Some(Due::Circular) if stored.status == Scheduled => {
                 if let Some(created) = rounds::start(&self.store, &self.place, stored).await? {
@@ -203,6 +187,31 @@ impl Scheduler {
         }
         Ok(())
     }
+}
+
+/// What the plan of a circular needs: its timing (the stored `send_at`, which `schedule`
+/// may have set, and the definition's deadline and reminders) and what the database says
+/// happened already.
+pub fn plan_of<'a>(
+    stored: &StoredCircular,
+    circular: &'a Circular,
+    tz: chrono_tz::Tz,
+) -> (Timing<'a>, Progress) {
+    let timing = Timing {
+        send_at: stored.due_at().and_then(read_time),
+        deadline: circular.deadline.map(|w| plan::to_utc(w, true, tz)),
+        reminders: &circular.reminders,
+        tz,
+    };
+    let progress = Progress {
+        // Scheduled again after it went out: it is due as a circular again.
+        started: (stored.status != CircularStatus::Scheduled)
+            .then(|| stored.started_at.as_deref().and_then(read_time))
+            .flatten(),
+        last_round: stored.last_round.as_deref().and_then(read_time),
+        cancelled: stored.status == CircularStatus::Cancelled,
+    };
+    (timing, progress)
 }
 
 /// The line that says a circular's run ended: counts, duration, rate.
