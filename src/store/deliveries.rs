@@ -181,7 +181,7 @@ impl Store {
     ///
     /// # Errors
     /// The database fails.
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self))]
     pub async fn claim(
         &self,
         worker: &str,
