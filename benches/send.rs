@@ -1,0 +1,227 @@
+//! Sending Circular 30, personalised and with its documents attached, to 60,000 members
+//! through postfix's `smtp-sink` on loopback, against postfix's own `smtp-source` sending as
+//! many messages of the same size over as many sessions; then the daemon's peak memory with
+//! 100,000 deliveries queued. Prints the figures beside the goals; never fails on them.
+//!
+//! `cargo bench --bench send`. Environment: `BENCH_MEMBERS` (60000), `BENCH_CONCURRENCY`
+//! (16: `[smtp] concurrency` and smtp-source's sessions), `BENCH_QUEUED` (100000; 0 skips
+//! that run), `BENCH_PERF=FILE` (records the first daemon run with `perf record -g`).
+
+#[path = "send/child.rs"]
+mod child;
+#[path = "send/cli.rs"]
+mod cli;
+#[path = "send/postfix.rs"]
+mod postfix;
+#[path = "send/seed.rs"]
+mod seed;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use child::Finished;
+use cli::Status;
+use seed::Setup;
+
+/// A run of 100,000 that has not finished by then is stopped with `SIGTERM`.
+const QUEUED_LIMIT: Duration = Duration::from_secs(90);
+/// Goals of issue 7: the daemon's rate over smtp-source's, and its peak memory.
+const RATIO_GOAL: f64 = 0.70;
+const RATIO_AIM: f64 = 0.80;
+const RSS_GOAL_MB: f64 = 100.0;
+
+/// What the environment asks for.
+struct Options {
+    members: usize,
+    concurrency: usize,
+    queued: usize,
+    perf: Option<PathBuf>,
+}
+
+impl Options {
+    fn from_env() -> Options {
+        Options {
+            members: number("BENCH_MEMBERS", 60_000),
+            concurrency: number("BENCH_CONCURRENCY", 16),
+            queued: number("BENCH_QUEUED", 100_000),
+            perf: std::env::var_os("BENCH_PERF").map(PathBuf::from),
+        }
+    }
+}
+
+fn number(name: &str, default: usize) -> usize {
+    match std::env::var(name) {
+        Ok(text) => text
+            .parse()
+            .unwrap_or_else(|_| panic!("{name} must be a number, not {text:?}")),
+        Err(_) => default,
+    }
+}
+
+fn main() {
+    // `cargo test --benches` and `cargo bench -- --list` ask for a listing: there is none.
+    if std::env::args().any(|arg| arg == "--list") {
+        return;
+    }
+    let options = Options::from_env();
+    let work = tempfile::tempdir().expect("a scratch folder");
+    let sink = postfix::Sink::start();
+    let n = options.members;
+
+    let setup = prepare(work.path(), "send", n, sink.port, options.concurrency);
+    let size = message_size(&setup.config, n);
+    println!(
+        "Circular 30 to {n} members over {} connections, {:.1} KB a message, smtp-sink on 127.0.0.1:{}",
+        options.concurrency,
+        size as f64 / 1024.0,
+        sink.port
+    );
+    let source = postfix::smtp_source(sink.port, options.concurrency, n, size);
+    let source_rate = n as f64 / source.as_secs_f64();
+    println!(
+        "smtp-source:  {n} messages in {:.2} s = {source_rate:.0} msg/s",
+        source.as_secs_f64()
+    );
+
+    let (daemon, status) = send(&setup, None, options.perf.as_deref());
+    report_send(&daemon, &status, source_rate);
+
+    if options.queued > 0 {
+        let q = options.queued;
+        let setup = prepare(work.path(), "queued", q, sink.port, options.concurrency);
+        let (daemon, status) = send(&setup, Some(QUEUED_LIMIT), None);
+        report_queued(q, &daemon, &status);
+    }
+}
+
+/// Writes the members and the configuration of a run, and syncs the list into its database.
+fn prepare(dir: &Path, name: &str, members: usize, port: u16, concurrency: usize) -> Setup {
+    let setup = seed::write_config(dir, name, port, concurrency);
+    seed::write_recipients(&setup.recipients, members);
+    let mut sync = cli::command(&setup.config, &["recipients", "sync"]);
+    sync.stdout(Stdio::null());
+    let synced = child::run(&mut sync, None, |_| {}).expect("recipients sync runs");
+    assert_eq!(synced.code, Some(0), "recipients sync failed");
+    println!(
+        "[{name}] recipients sync of {members} members: {:.1} s, peak RSS {:.1} MB",
+        synced.wall.as_secs_f64(),
+        synced.peak_mb
+    );
+    setup
+}
+
+/// The mean size of the message the daemon sends, over the first ten members (they cover
+/// the languages in the proportions of the whole list), as `render --format eml` gives it.
+fn message_size(config: &Path, members: usize) -> usize {
+    let sample = members.min(10);
+    let total: usize = (0..sample)
+        .map(|i| {
+            let email = seed::email(i);
+            cli::run_ok(
+                config,
+                &["render", "30", "--member", &email, "--format", "eml"],
+            )
+            .len()
+        })
+        .sum();
+    total / sample.max(1)
+}
+
+/// `send 30 --now --wait` as a measured child, then the circular's status.
+fn send(setup: &Setup, limit: Option<Duration>, perf: Option<&Path>) -> (Finished, Status) {
+    let log = |suffix: &str| {
+        let path = setup.config.with_extension(suffix);
+        File::create(path).expect("a log file")
+    };
+    let mut command = cli::command(&setup.config, &["send", "30", "--now", "--wait"]);
+    command.stdout(log("out")).stderr(log("err"));
+    let mut profiler = None;
+    let finished = child::run(&mut command, limit, |pid| {
+        profiler = perf.map(|file| record(pid, file));
+    })
+    .expect("send runs");
+    if let Some(mut perf) = profiler {
+        let _ = perf.wait();
+    }
+    if finished.code != Some(0) && !finished.stopped {
+        let errors = std::fs::read_to_string(setup.config.with_extension("err"));
+        panic!("send failed: {}", errors.unwrap_or_default());
+    }
+    (finished, Status::read(&setup.config))
+}
+
+/// `perf record -g` attached to `pid`; it ends when that process does.
+fn record(pid: u32, file: &Path) -> std::process::Child {
+    Command::new("perf")
+        .args([
+            "record",
+            "-e",
+            "cpu-clock",
+            "-g",
+            "-p",
+            &pid.to_string(),
+            "-o",
+        ])
+        .arg(file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("perf (Debian's linux-perf)")
+}
+
+fn report_send(daemon: &Finished, status: &Status, source_rate: f64) {
+    let sent = status.states.sent;
+    let seconds = status.sending_seconds().unwrap_or(f64::NAN);
+    let rate = sent as f64 / seconds;
+    println!(
+        "daemon:       {sent} of {} sent in {seconds:.2} s (first to last) = {rate:.0} msg/s; \
+         wall {:.2} s with start and queueing",
+        status.total,
+        daemon.wall.as_secs_f64()
+    );
+    print_unsent(status);
+    let ratio = rate / source_rate;
+    println!(
+        "ratio daemon / smtp-source: {ratio:.2}   (goal >= {RATIO_GOAL:.2}, aim {RATIO_AIM:.2}: {})",
+        verdict(ratio >= RATIO_GOAL)
+    );
+    println!(
+        "daemon peak RSS: {:.1} MB   (goal < {RSS_GOAL_MB:.0} MB: {})",
+        daemon.peak_mb,
+        verdict(daemon.peak_mb < RSS_GOAL_MB)
+    );
+}
+
+fn report_queued(queued: usize, daemon: &Finished, status: &Status) {
+    let how = if daemon.stopped {
+        format!("stopped with SIGTERM after {} s", QUEUED_LIMIT.as_secs())
+    } else {
+        "ran to the end".to_owned()
+    };
+    println!(
+        "{queued} queued: {} of {} sent, {how}, wall {:.2} s; peak RSS {:.1} MB   (goal < {RSS_GOAL_MB:.0} MB: {})",
+        status.states.sent,
+        status.total,
+        daemon.wall.as_secs_f64(),
+        daemon.peak_mb,
+        verdict(daemon.peak_mb < RSS_GOAL_MB)
+    );
+    print_unsent(status);
+}
+
+/// Names deliveries that did not end sent, if any.
+fn print_unsent(status: &Status) {
+    let s = &status.states;
+    if s.queued + s.sending + s.deferred + s.failed + s.suppressed > 0 {
+        println!(
+            "  not sent: queued {}, sending {}, deferred {}, failed {}, suppressed {}",
+            s.queued, s.sending, s.deferred, s.failed, s.suppressed
+        );
+    }
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "NOT met" }
+}
