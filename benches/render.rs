@@ -108,6 +108,7 @@ fn main() {
             date: SystemTime::now(),
             committee: &committee,
             list_domain: "uclg.example.org",
+            in_reply_to: None,
         };
         bytes += message::build(&rendered, &attachments, &envelope)
             .unwrap()

@@ -10,6 +10,7 @@ pub mod logic;
 mod markdown;
 pub mod message;
 mod pieces;
+pub mod reminder;
 pub mod render;
 mod settings;
 mod status;

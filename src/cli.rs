@@ -3,6 +3,7 @@
 pub(crate) mod circulars;
 mod members;
 mod recipients;
+mod sending;
 mod serve;
 
 use std::path::PathBuf;
@@ -50,6 +51,14 @@ pub enum Command {
     Render(circulars::RenderArgs),
     /// Check every circular and template; name file and line of each fault.
     Check,
+    /// Schedule a circular: at `--at TIME`, or now.
+    Schedule(sending::ScheduleArgs),
+    /// Send a circular now; `--wait` sends from here and shows progress.
+    Send(sending::SendArgs),
+    /// Cancel a circular: what is queued is not sent, what was sent stays sent.
+    Cancel(sending::NumberArg),
+    /// A circular's deliveries: counts per state and per language.
+    Status(sending::StatusArgs),
 }
 
 /// Output formats of listing commands.
@@ -86,7 +95,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Members(command) => members::run(command, &config).await,
         Command::Circulars(command) => circulars::run(command, &config).await,
         Command::Render(args) => circulars::render(args, &config).await,
-        Command::Check => circulars::check(&config),
+        Command::Check => circulars::check(&config).await,
+        Command::Schedule(args) => sending::schedule(args, &config).await,
+        Command::Send(args) => sending::send(args, &config).await,
+        Command::Cancel(args) => sending::cancel(args, &config).await,
+        Command::Status(args) => sending::status(args, &config).await,
     }
 }
 
@@ -150,7 +163,10 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         if cause.is::<UsageError>() {
             return exit::USAGE;
         }
-        if cause.is::<Faults>() || cause.is::<BadData>() {
+        if cause.is::<Faults>() || cause.is::<BadData>() || cause.is::<crate::mail::MailError>() {
+            return exit::DATA;
+        }
+        if let Some(crate::outbox::rounds::RoundError::NoFolder(..)) = cause.downcast_ref() {
             return exit::DATA;
         }
         if let Some(config) = cause.downcast_ref::<ConfigError>() {

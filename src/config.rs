@@ -122,6 +122,10 @@ pub struct SmtpConfig {
     pub max_per_second: u32,
     pub concurrency: u32,
     pub max_attempts: u32,
+    /// Seconds before the first retry of a temporary failure; doubled at each attempt.
+    pub retry_seconds: u64,
+    /// Permanent failures after which an address is suppressed.
+    pub bounce_threshold: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -215,6 +219,8 @@ impl Default for SmtpConfig {
             max_per_second: 50,
             concurrency: 4,
             max_attempts: 5,
+            retry_seconds: 60,
+            bounce_threshold: 3,
         }
     }
 }

@@ -7,7 +7,8 @@
 //! - [`faults`]: faults in input files, named by file and line.
 //! - [`locale`]: the supported languages and their local forms of dates and numbers.
 //! - [`circulars`]: circular definitions and their rendering into mail, per member and language.
-//! - [`schedule`]: crontab expressions for reminders.
+//! - [`schedule`]: what is due when: reminders, local times, the sending plan.
+//! - [`outbox`]: the deliveries, their state machine, the sending workers and the scheduler.
 //! - [`tokens`]: signed reply and unsubscribe tokens.
 //! - [`http`]: the HTTP server (health check, documents).
 //! - [`cli`]: one file per command of the `circulars` binary.
@@ -18,7 +19,9 @@ pub mod config;
 pub mod faults;
 pub mod http;
 pub mod locale;
+pub mod mail;
 pub mod members;
+pub mod outbox;
 pub mod schedule;
 pub mod store;
 pub mod tokens;

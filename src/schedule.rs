@@ -1,7 +1,15 @@
-//! Reminder schedules: crontab(5) expressions, as users write them, turned into the `cron`
-//! crate's form (which wants a seconds field and numbers Sunday 1 to Saturday 7).
+//! What is due when: reminder schedules (crontab(5) expressions, as users write them, turned
+//! into the `cron` crate's form, which wants a seconds field and numbers Sunday 1 to
+//! Saturday 7), local times turned into instants, and the plan of a circular's sending and
+//! reminder rounds. Pure: the clock is a parameter.
 
 use std::str::FromStr;
+
+pub mod plan;
+pub mod time;
+
+pub use plan::{Due, Progress, Timing, due, next_wakeup};
+pub use time::{parse_at, to_utc};
 
 /// A reminder schedule: the expression as written and its parsed form.
 #[derive(Debug, Clone)]
@@ -62,6 +70,20 @@ impl Reminder {
             .iter()
             .filter_map(|s| s.after(after).next())
             .min()
+    }
+
+    /// The last time at or before `until` at which the reminder fires, in `until`'s time
+    /// zone.
+    pub fn last_until<Z: chrono::TimeZone>(
+        &self,
+        until: &chrono::DateTime<Z>,
+    ) -> Option<chrono::DateTime<Z>> {
+        // `cron` looks strictly before its start: start just after `until`.
+        let just_after = until.clone() + chrono::TimeDelta::nanoseconds(1);
+        self.schedules
+            .iter()
+            .filter_map(|s| s.after(&just_after).next_back())
+            .max()
     }
 }
 

@@ -5,8 +5,10 @@
 mod audit;
 mod batch;
 mod circulars;
+mod deliveries;
 mod edits;
 mod members;
+mod outcomes;
 mod rows;
 mod sync;
 
@@ -17,6 +19,8 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
 pub use audit::AuditAction;
+pub use circulars::{LoadedCircular, StoredCircular};
+pub use deliveries::{Claimed, NewRound, Recorded, RoundCounts, precise_now};
 pub use edits::ListsTx;
 pub use members::MemberInLists;
 pub use sync::{SyncOutcome, load_lists, sync_state};

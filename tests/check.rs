@@ -46,6 +46,12 @@ fn templates_with_layout(dir: &Path) -> std::path::PathBuf {
         )
         .unwrap();
     }
+    let mail = templates.join("mail");
+    std::fs::create_dir_all(&mail).unwrap();
+    for entry in std::fs::read_dir(project_dir().join("templates/mail")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), mail.join(entry.file_name())).unwrap();
+    }
     templates
 }
 
@@ -409,4 +415,124 @@ fn logic_on_member_values_in_a_layout_is_refused_at_its_line() {
         "missing {expected} in:\n{}",
         stderr(&out)
     );
+}
+
+/// Replaces `from` with `to` in `file` and returns the 1-based line where `to` now stands.
+fn edit(file: &Path, from: &str, to: &str) -> usize {
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.contains(from), "{from} not in {}", file.display());
+    let text = text.replacen(from, to, 1);
+    std::fs::write(file, &text).unwrap();
+    text.lines().position(|l| l.contains(to)).unwrap() + 1
+}
+
+/// Checks a circular in three languages whose reminder texts `break_texts` edits; returns
+/// stderr, after asserting the check failed.
+fn check_reminders(break_texts: impl FnOnce(&Path)) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let t = templates_with_layout(dir.path());
+    let body_fr = BODY.replace("Dear", "Chère, cher");
+    circular(
+        &t,
+        "040-reminded",
+        &TOML.replace("[\"en\"]", "[\"en\", \"fr\", \"es\"]"),
+        &[("en.md", BODY), ("fr.md", &body_fr), ("es.md", &body_fr)],
+    );
+    break_texts(&t.join("mail"));
+    let out = check(dir.path(), &t);
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    stderr(&out)
+}
+
+fn assert_fault(err: &str, file: &Path, line: usize, about: &str) {
+    let expected = format!("{}:{line}:", file.display());
+    let found = err.lines().find(|l| l.starts_with(&expected));
+    assert!(
+        found.is_some_and(|l| l.contains(about)),
+        "missing {expected} … {about} in:\n{err}"
+    );
+}
+
+#[test]
+fn a_fault_in_a_reminder_text_is_named_by_its_file_and_line() {
+    let mut expected = Vec::new();
+    let err = check_reminders(|mail| {
+        let fr = mail.join("reminder.fr.md");
+        let line = edit(
+            &fr,
+            "au nom de la {{ committee.name }}",
+            "au nom de la {{ committee.name }",
+        );
+        expected.push((fr, line, "template syntax"));
+        let es = mail.join("reminder.es.md");
+        let line = edit(
+            &es,
+            "Estimado/a {{ member.name }}:",
+            "Estimado/a {{ member.name | upper }}:",
+        );
+        expected.push((es, line, "`member.name` is filtered with `| upper`"));
+    });
+    for (file, line, about) in expected {
+        assert_fault(&err, &file, line, about);
+    }
+}
+
+#[test]
+fn an_unknown_variable_in_a_reminder_text_is_named_by_its_file_and_line() {
+    let mut expected = None;
+    let err = check_reminders(|mail| {
+        let en = mail.join("reminder.en.md");
+        let line = edit(&en, "invites you to", "invites you to {{ event.titel }}");
+        expected = Some((en, line));
+    });
+    let (file, line) = expected.unwrap();
+    assert_fault(&err, &file, line, "unknown variable `event.titel`");
+}
+
+#[test]
+fn a_circular_with_reminders_needs_its_reminder_texts_and_a_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = templates_with_layout(dir.path());
+    std::fs::remove_file(t.join("mail/reminder.en.md")).unwrap();
+    circular(&t, "040-no-text", TOML, &[("en.md", BODY)]);
+    circular(
+        &t,
+        "041-no-deadline",
+        &TOML
+            .replace("deadline = 2014-10-24\n", "")
+            .replace("[\"en\"]", "[\"fr\"]"),
+        &[("fr.md", BODY)],
+    );
+
+    let out = check(dir.path(), &t);
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    let err = stderr(&out);
+    let missing = format!("{}:0:", t.join("mail/reminder.en.md").display());
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with(&missing) && l.contains("circular 40")),
+        "missing {missing} in:\n{err}"
+    );
+    let toml = t.join("circulars/041-no-deadline/circular.toml");
+    let no_deadline = format!("{}:6:", toml.display());
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with(&no_deadline) && l.contains("set `deadline`")),
+        "missing {no_deadline} in:\n{err}"
+    );
+}
+
+#[test]
+fn a_circular_without_reminders_needs_no_reminder_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = templates_with_layout(dir.path());
+    std::fs::remove_dir_all(t.join("mail")).unwrap();
+    circular(
+        &t,
+        "040-no-reminders",
+        &TOML.replace("reminders = [\"0 9 * * MON\"]\n", ""),
+        &[("en.md", BODY)],
+    );
+    let out = check(dir.path(), &t);
+    assert!(out.status.success(), "{}", stderr(&out));
 }

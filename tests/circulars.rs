@@ -196,6 +196,7 @@ fn eml(renderer: &Renderer, member: &Member, committee: &Committee) -> Vec<u8> {
         date: std::time::SystemTime::now(),
         committee,
         list_domain: "uclg.example.org",
+        in_reply_to: None,
     };
     message::build(&rendered, &attachments, &envelope)
         .unwrap()

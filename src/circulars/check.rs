@@ -1,12 +1,14 @@
 //! `circulars check`: every circular and template read, parsed, checked for logic on member
 //! values and rendered for sample members of every role, with each fault named by file and
-//! line. Nothing is sent or stored.
+//! line; so is the reminder (`templates/mail/reminder.<lang>.md`) of every circular that has
+//! reminders. Nothing is sent or stored.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use super::definition::{self, Circular};
 use super::layout::Layout;
+use super::reminder::reminder_of;
 use super::render::{Recipient, Renderer};
 use super::settings::Settings;
 use crate::faults::Fault;
@@ -25,7 +27,8 @@ pub struct Report {
     pub notices: Vec<String>,
 }
 
-/// Checks the layouts and every circular under `templates/circulars/`.
+/// Checks the layouts, every circular under `templates/circulars/` and the reminders of
+/// `templates/mail/`.
 pub fn check(
     templates: &Path,
     committees: &[Committee],
@@ -55,6 +58,7 @@ pub fn check(
             Ok(circular) => check_one(
                 Arc::new(circular),
                 &layout,
+                &templates.join("mail"),
                 committees,
                 supported,
                 settings,
@@ -80,6 +84,7 @@ pub fn check(
 fn check_one(
     circular: Arc<Circular>,
     layout: &Arc<Layout>,
+    mail_dir: &Path,
     committees: &[Committee],
     supported: &[Language],
     settings: &Settings,
@@ -116,6 +121,7 @@ fn check_one(
     for committee in &used {
         render_samples(&renderer, committee, report);
     }
+    check_reminder(&circular, layout, mail_dir, &used, settings, report);
     let [_, sample] = sample_members();
     for &lang in supported {
         if circular.languages.contains(&lang) {
@@ -142,6 +148,55 @@ fn check_one(
     }
 }
 
+/// A circular with reminders needs a deadline (they stop there), and its reminder texts
+/// must read and render like the circular's own.
+fn check_reminder(
+    circular: &Circular,
+    layout: &Arc<Layout>,
+    mail_dir: &Path,
+    committees: &[Committee],
+    settings: &Settings,
+    report: &mut Report,
+) {
+    if circular.reminders.is_empty() {
+        return;
+    }
+    if circular.deadline.is_none() {
+        let toml = circular.dir.join("circular.toml");
+        report.faults.push(Fault::new(
+            &toml,
+            line_containing(&toml, "reminders"),
+            "reminders are sent until the deadline: set `deadline`, or leave reminders out",
+        ));
+    }
+    let renderer = reminder_of(circular, mail_dir).and_then(|reminder| {
+        Renderer::new(
+            Arc::new(reminder),
+            layout.clone(),
+            settings.clone(),
+            Signer::new(b"check"),
+        )
+        .map_err(|err| err.0)
+    });
+    match renderer {
+        Ok(renderer) => {
+            for committee in committees {
+                render_samples(&renderer, committee, report);
+            }
+        }
+        Err(faults) => add_new(report, faults),
+    }
+}
+
+/// Adds the faults not reported yet: circulars share their reminder texts.
+fn add_new(report: &mut Report, faults: Vec<Fault>) {
+    for fault in faults {
+        if !report.faults.contains(&fault) {
+            report.faults.push(fault);
+        }
+    }
+}
+
 /// Renders the circular for sample members of every role in each of its languages, so
 /// that a fault in any branch shows.
 fn render_samples(renderer: &Renderer, committee: &Committee, report: &mut Report) {
@@ -155,11 +210,7 @@ fn render_samples(renderer: &Renderer, committee: &Committee, report: &mut Repor
                     role,
                 };
                 if let Err(err) = renderer.render(to, Some(lang)) {
-                    for fault in err.0 {
-                        if !report.faults.contains(&fault) {
-                            report.faults.push(fault);
-                        }
-                    }
+                    add_new(report, err.0);
                 }
             }
         }

@@ -449,8 +449,9 @@ fn read_texts(
     texts
 }
 
-/// Splits `+++` TOML front matter from the Markdown body.
-fn parse_text(file: &Path, source: &str) -> Result<Text, Fault> {
+/// Splits `+++` TOML front matter from the Markdown body of `source`, read from `file`.
+/// Also reads the automatic mails of `templates/mail/`.
+pub(crate) fn parse_text(file: &Path, source: &str) -> Result<Text, Fault> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let rest = source
         .strip_prefix("+++\n")

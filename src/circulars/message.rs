@@ -25,6 +25,9 @@ pub struct Envelope<'a> {
     pub committee: &'a Committee,
     /// The domain list ids are made under.
     pub list_domain: &'a str,
+    /// The Message-ID (without `<>`) this mail follows up, for a reminder: its
+    /// `In-Reply-To` and `References` thread it under the circular.
+    pub in_reply_to: Option<String>,
 }
 
 /// A file attached to the message.
@@ -133,7 +136,14 @@ pub fn build(
         .reply_to(mailbox("", &rendered.reply_to)?)
         .subject(rendered.subject.clone())
         .date(envelope.date)
-        .message_id(Some(format!("<{}>", envelope.message_id)))
+        .message_id(Some(format!("<{}>", envelope.message_id)));
+    let builder = match &envelope.in_reply_to {
+        Some(parent) => builder
+            .in_reply_to(format!("<{parent}>"))
+            .references(format!("<{parent}>")),
+        None => builder,
+    };
+    let builder = builder
         .raw_header(list_id(
             &list_name,
             &format!("{}.{}", envelope.committee.slug, envelope.list_domain),

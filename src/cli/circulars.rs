@@ -17,15 +17,21 @@ use crate::faults::Faults;
 use crate::locale::Language;
 use crate::members::recipients::read_committees;
 use crate::members::{Committee, EmailAddress, Member, Role};
+use crate::outbox::rounds::{self, Place};
+use crate::outbox::snapshot::Files;
+use crate::store::Store;
 use crate::tokens::Signer;
 
 #[derive(Debug, Subcommand)]
 pub enum CircularsCommand {
-    /// List the circulars defined in templates/circulars/.
+    /// List the circulars defined in templates/circulars/, with their status.
     List {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Load every circular of templates/circulars/ into the database (as `serve` does at
+    /// start): a `send_at` schedules it, one already past sends it at once.
+    Load,
 }
 
 /// Output of `render`.
@@ -65,7 +71,7 @@ fn committees_from_files(config: &Config) -> Result<Vec<Committee>, Faults> {
 }
 
 /// `circulars check`: exit 65 with every fault when anything is wrong.
-pub fn check(config: &Config) -> anyhow::Result<()> {
+pub async fn check(config: &Config) -> anyhow::Result<()> {
     let report = check::check(
         &config.templates.dir,
         &committees_from_files(config)?,
@@ -74,6 +80,16 @@ pub fn check(config: &Config) -> anyhow::Result<()> {
     );
     for notice in &report.notices {
         eprintln!("note: {notice}");
+    }
+    // A circular changed after its sending started is not a fault, but its author must
+    // know the change is not sent. Without a database there is nothing to compare with.
+    if let Ok(store) = super::open_store(config).await {
+        for number in changed_since_start(&store, config, &report.circulars).await? {
+            eprintln!(
+                "note: {}",
+                rounds::changed_notice(&Place::from_config(config), number)
+            );
+        }
     }
     if !report.faults.is_empty() {
         return Err(Faults(report.faults).into());
@@ -103,22 +119,48 @@ struct ListedCircular {
     capacity: Option<u32>,
 }
 
+/// The numbers of the circulars whose files differ from those frozen when they started.
+async fn changed_since_start(
+    store: &Store,
+    config: &Config,
+    circulars: &[Arc<Circular>],
+) -> anyhow::Result<Vec<u32>> {
+    let stored = store.stored_circulars().await?;
+    let mut changed = Vec::new();
+    for circular in circulars {
+        let frozen = stored
+            .iter()
+            .find(|s| s.number == circular.number)
+            .and_then(|s| s.snapshot_digest.clone());
+        if let Some(frozen) = frozen {
+            let files = Files::read(&config.templates.dir, &circular.dir)?;
+            if files.digest() != frozen {
+                changed.push(circular.number);
+            }
+        }
+    }
+    Ok(changed)
+}
+
 pub async fn run(command: CircularsCommand, config: &Config) -> anyhow::Result<()> {
-    let CircularsCommand::List { format } = command;
+    let format = match command {
+        CircularsCommand::List { format } => format,
+        CircularsCommand::Load => return load(config).await,
+    };
     let dir = config.templates.dir.join("circulars");
     let mut listed = Vec::new();
     let mut broken = Vec::new();
     let store = super::open_store(config).await?;
-    let statuses = store.circular_statuses().await?;
+    let stored = store.stored_circulars().await?;
     for folder in
         definition::folders(&dir).with_context(|| format!("cannot read {}", dir.display()))?
     {
         match definition::load(&folder, &config.locale.supported) {
             Ok(c) => listed.push(ListedCircular {
-                status: statuses
+                status: stored
                     .iter()
-                    .find(|(n, _)| *n == i64::from(c.number))
-                    .map_or(CircularStatus::Draft, |(_, s)| *s),
+                    .find(|s| s.number == c.number)
+                    .map_or(CircularStatus::Draft, |s| s.status),
                 number: c.number,
                 languages: c.languages.clone(),
                 committees: c.committees.clone(),
@@ -172,6 +214,31 @@ pub async fn run(command: CircularsCommand, config: &Config) -> anyhow::Result<(
         Ok(())
     } else {
         Err(Faults(broken).into())
+    }
+}
+
+/// `circulars circulars load`: every checked circular into the database; the faulty ones
+/// are named (exit 65) and the others loaded.
+async fn load(config: &Config) -> anyhow::Result<()> {
+    let report = check::check(
+        &config.templates.dir,
+        &committees_from_files(config)?,
+        &config.locale.supported,
+        &Settings::from_config(config),
+    );
+    let store = super::open_store(config).await?;
+    let place = Place::from_config(config);
+    for circular in &report.circulars {
+        let (stored, changed) = rounds::load(&store, &place, circular).await?;
+        if changed {
+            eprintln!("note: {}", rounds::changed_notice(&place, circular.number));
+        }
+        println!("circular {:03} loaded: {}", stored.number, stored.status);
+    }
+    if report.faults.is_empty() {
+        Ok(())
+    } else {
+        Err(Faults(report.faults).into())
     }
 }
 
@@ -234,6 +301,7 @@ pub async fn render(args: RenderArgs, config: &Config) -> anyhow::Result<()> {
                 date: std::time::SystemTime::now(),
                 committee,
                 list_domain: &config.sender.reply_domain,
+                in_reply_to: None,
             };
             let message = message::build(&rendered, &attachments, &envelope)?;
             out.write_all(&message.formatted())?;

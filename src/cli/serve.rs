@@ -9,6 +9,8 @@ use crate::circulars::{Circular, Settings, check};
 use crate::config::{Config, Secrets};
 use crate::http::{self, AppState};
 use crate::members::{Committee, recipients, sync};
+use crate::outbox::rounds::{self, Place};
+use crate::outbox::scheduler::Scheduler;
 use crate::store::redact;
 
 /// How long the database connections may take to close once HTTP has stopped.
@@ -44,6 +46,27 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         "member lists loaded"
     );
     let circulars = load_circulars(&config, &committees);
+    let place = Place::from_config(&config);
+    for circular in &circulars {
+        match rounds::load(&store, &place, circular).await {
+            Ok((_, true)) => {
+                tracing::warn!(circular = circular.number, notice = %rounds::changed_notice(&place, circular.number), "circular changed after its sending started");
+            }
+            Ok(_) => {}
+            Err(err) => {
+                tracing::error!(circular = circular.number, error = %err, "circular not loaded into the database")
+            }
+        }
+    }
+    let workers = super::sending::workers(&config, &store, None)?;
+    let daemon = workers.id.clone();
+    let sending = tokio::spawn(workers.run(shutdown.clone()));
+    let scheduler = Scheduler {
+        id: daemon,
+        store: store.clone(),
+        place,
+    };
+    let scheduling = tokio::spawn(scheduler.run(shutdown.clone()));
 
     let listener = tokio::net::TcpListener::bind(&config.http.bind)
         .await
@@ -53,7 +76,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         store: store.clone(),
         circulars: Arc::new(circulars),
     };
-    http::serve(listener, state, shutdown).await?;
+    http::serve(listener, state, shutdown.clone()).await?;
+    // HTTP has stopped; what is on the wire is finished and recorded before the exit.
+    shutdown.cancel();
+    let _ = scheduling.await;
+    let _ = sending.await;
     // A request cut off at the end of the grace period may still hold a connection.
     if tokio::time::timeout(CLOSE_GRACE, store.close())
         .await

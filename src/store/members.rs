@@ -17,7 +17,7 @@ pub struct MemberInLists {
 
 const MEMBER_COLUMNS: &str = "id, email, name, position, organisation, city, country, language";
 
-fn member_from_row(row: &AnyRow) -> Result<StoredMember, sqlx::Error> {
+pub(super) fn member_from_row(row: &AnyRow) -> Result<StoredMember, sqlx::Error> {
     let email: String = row.try_get("email")?;
     let language: Option<String> = row.try_get("language")?;
     let decode = |e: String| sqlx::Error::Decode(e.into());

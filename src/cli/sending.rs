@@ -1,0 +1,349 @@
+//! `circulars schedule`, `send`, `cancel`, `status`: sending a circular and following it.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use super::{BadData, Format, UsageError};
+use crate::circulars::{CircularStatus, definition};
+use crate::config::{Config, Secrets};
+use crate::faults::Faults;
+use crate::locale::Language;
+use crate::mail::{DkimSigner, Transport};
+use crate::outbox::prepare::Library;
+use crate::outbox::rounds::{self, Place, stored_time};
+use crate::outbox::scheduler::log_end;
+use crate::outbox::worker::Workers;
+use crate::outbox::{Retry, State};
+use crate::store::{RoundCounts, Store, StoredCircular};
+
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    /// The circular's number (30).
+    number: u32,
+    /// When: local time in `[locale] timezone` (`2026-12-03 09:00`), or RFC 3339 with an
+    /// offset (`2026-12-03T09:00:00+01:00`) [default: now].
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    number: u32,
+    /// Send now (required: sending is never implicit).
+    #[arg(long, required = true)]
+    now: bool,
+    /// Send from this process and return when every delivery is done, with progress.
+    #[arg(long)]
+    wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NumberArg {
+    number: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    number: u32,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+/// `schedule NNN [--at TIME]`.
+pub async fn schedule(args: ScheduleArgs, config: &Config) -> anyhow::Result<()> {
+    let tz = config.locale.timezone;
+    let at = match &args.at {
+        Some(text) => crate::schedule::parse_at(text, tz)
+            .map_err(|e| UsageError(format!("--at `{text}`: {e}")))?,
+        None => chrono::Utc::now(),
+    };
+    let store = super::open_store(config).await?;
+    let stored = load_from_files(&store, config, args.number).await?;
+    store.schedule_circular(stored.id, &stored_time(at)).await?;
+    println!(
+        "circular {:03} scheduled for {} ({tz}); `circulars serve` sends it then",
+        args.number,
+        at.with_timezone(&tz).format("%Y-%m-%d %H:%M")
+    );
+    Ok(())
+}
+
+/// `send NNN --now [--wait]`.
+pub async fn send(args: SendArgs, config: &Config) -> anyhow::Result<()> {
+    let store = super::open_store(config).await?;
+    let stored = load_from_files(&store, config, args.number).await?;
+    store
+        .schedule_circular(stored.id, &stored_time(chrono::Utc::now()))
+        .await?;
+    if !args.wait {
+        println!(
+            "circular {:03} is due now: `circulars serve` sends it within seconds; `circulars status {}` follows it",
+            args.number, args.number
+        );
+        return Ok(());
+    }
+    let place = Place::from_config(config);
+    let stored = stored_or_unknown(&store, args.number).await?;
+    if stored.status == CircularStatus::Scheduled {
+        rounds::start(&store, &place, &stored).await?;
+    }
+    let stop = CancellationToken::new();
+    let workers = workers(config, &store, Some(stored.id))?;
+    let running = tokio::spawn(workers.run(stop.clone()));
+    let result = follow(&store, &stored).await;
+    stop.cancel();
+    running.await.context("the workers stopped abnormally")?;
+    result?;
+    if store.finish_circular(stored.id).await? {
+        log_end(&store, &stored).await?;
+    }
+    let stored = stored_or_unknown(&store, args.number).await?;
+    print_status(&store, &stored, Format::Table).await
+}
+
+/// The workers of a daemon, or of `send --wait` (`only` that circular).
+///
+/// # Errors
+/// The transport or the DKIM key cannot be set up, or the secret cannot be read.
+pub(super) fn workers(
+    config: &Config,
+    store: &Store,
+    only: Option<i64>,
+) -> anyhow::Result<Workers> {
+    let secrets = Secrets::load(&config.data.dir)?;
+    let dkim = DkimSigner::from_config(config)?;
+    let transport = Transport::from_config(config)?;
+    let library = Library::new(store.clone(), config, secrets.signing_key.clone(), dkim);
+    let smtp = &config.smtp;
+    let concurrency = u32::try_from(transport.concurrency()).unwrap_or(u32::MAX);
+    let mut batch = (concurrency * 16).clamp(32, 500);
+    if smtp.max_per_second > 0 {
+        batch = batch.min((smtp.max_per_second * 2).max(concurrency));
+    }
+    Ok(Workers {
+        id: daemon_id(),
+        store: store.clone(),
+        library: Arc::new(library),
+        transport: Arc::new(transport),
+        retry: Retry {
+            max_attempts: smtp.max_attempts.max(1),
+            first_wait: Duration::from_secs(smtp.retry_seconds),
+        },
+        bounce_threshold: smtp.bounce_threshold.max(1),
+        only,
+        batch,
+    })
+}
+
+/// Who a daemon is, in the rows it claims and the leases it holds: host, process, and a
+/// random part (a process id comes back after a restart).
+pub(super) fn daemon_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "host".into());
+    let random: u32 = rand::random();
+    format!("{host}:{}:{random:08x}", std::process::id())
+}
+
+/// Waits until none of the circular's own deliveries is left to do, showing progress.
+async fn follow(store: &Store, stored: &StoredCircular) -> anyhow::Result<()> {
+    let terminal = std::io::stderr().is_terminal();
+    let bar = terminal.then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} {msg} {per_sec} time left {eta}",
+            )
+            .expect("template"),
+        );
+        bar
+    });
+    let mut last_line = std::time::Instant::now();
+    loop {
+        let counts = store.round_counts(stored.id, "circular").await?;
+        let done = counts.total() - counts.pending();
+        let n = |s| counts.states.get(&s).copied().unwrap_or(0);
+        let summary = format!(
+            "sent {} deferred {} failed {} suppressed {}",
+            n(State::Sent),
+            n(State::Deferred),
+            n(State::Failed),
+            n(State::Suppressed)
+        );
+        match &bar {
+            Some(bar) => {
+                bar.set_length(u64::try_from(counts.total()).unwrap_or(0));
+                bar.set_position(u64::try_from(done).unwrap_or(0));
+                bar.set_message(summary);
+            }
+            None if last_line.elapsed() >= Duration::from_secs(5) || counts.pending() == 0 => {
+                eprintln!(
+                    "circular {:03}: {done}/{} {summary}",
+                    stored.number,
+                    counts.total()
+                );
+                last_line = std::time::Instant::now();
+            }
+            None => {}
+        }
+        if counts.pending() == 0 {
+            if let Some(bar) = bar {
+                bar.finish();
+            }
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// `cancel NNN`.
+pub async fn cancel(args: NumberArg, config: &Config) -> anyhow::Result<()> {
+    let store = super::open_store(config).await?;
+    let stored = stored_or_unknown(&store, args.number).await?;
+    store.cancel_circular(stored.id).await?;
+    let counts = store.round_counts(stored.id, "circular").await?;
+    let sent = counts.states.get(&State::Sent).copied().unwrap_or(0);
+    println!(
+        "circular {:03} cancelled: {} not sent ({sent} sent before stay sent); `circulars schedule {}` resumes it",
+        args.number,
+        counts.pending(),
+        args.number
+    );
+    Ok(())
+}
+
+/// `status NNN [--format json]`.
+pub async fn status(args: StatusArgs, config: &Config) -> anyhow::Result<()> {
+    let store = super::open_store(config).await?;
+    let stored = match store.stored_circular(args.number).await? {
+        Some(stored) => stored,
+        None => load_from_files(&store, config, args.number).await?,
+    };
+    print_status(&store, &stored, args.format).await
+}
+
+#[derive(Serialize)]
+struct StatusOut {
+    number: u32,
+    status: CircularStatus,
+    total: i64,
+    states: std::collections::BTreeMap<State, i64>,
+    languages: std::collections::BTreeMap<Language, i64>,
+    first_sent_at: Option<String>,
+    last_sent_at: Option<String>,
+    reminders: Vec<RoundOut>,
+}
+
+#[derive(Serialize)]
+struct RoundOut {
+    slot: String,
+    total: i64,
+    states: std::collections::BTreeMap<State, i64>,
+}
+
+fn all_states(counts: &RoundCounts) -> std::collections::BTreeMap<State, i64> {
+    State::ALL
+        .into_iter()
+        .map(|s| (s, counts.states.get(&s).copied().unwrap_or(0)))
+        .collect()
+}
+
+async fn print_status(
+    store: &Store,
+    stored: &StoredCircular,
+    format: Format,
+) -> anyhow::Result<()> {
+    let counts = store.round_counts(stored.id, "circular").await?;
+    let mut reminders = Vec::new();
+    for purpose in store.rounds(stored.id).await? {
+        if let Some(slot) = purpose.strip_prefix("reminder:") {
+            let round = store.round_counts(stored.id, &purpose).await?;
+            reminders.push(RoundOut {
+                slot: slot.to_string(),
+                total: round.total(),
+                states: all_states(&round),
+            });
+        }
+    }
+    let out = StatusOut {
+        number: stored.number,
+        status: stored.status,
+        total: counts.total(),
+        states: all_states(&counts),
+        languages: counts.languages.clone(),
+        first_sent_at: counts.first_sent_at.clone(),
+        last_sent_at: counts.last_sent_at.clone(),
+        reminders,
+    };
+    let mut stdout = std::io::stdout().lock();
+    if format == Format::Json {
+        serde_json::to_writer_pretty(&mut stdout, &out)?;
+        writeln!(stdout)?;
+        return Ok(());
+    }
+    writeln!(
+        stdout,
+        "circular {:03} ({}): {}",
+        out.number, stored.slug, out.status
+    )?;
+    writeln!(stdout, "deliveries {}: {}", out.total, join(&out.states))?;
+    if !out.languages.is_empty() {
+        writeln!(stdout, "languages: {}", join(&out.languages))?;
+    }
+    for round in &out.reminders {
+        writeln!(
+            stdout,
+            "reminder {} {}: {}",
+            round.slot,
+            round.total,
+            join(&round.states)
+        )?;
+    }
+    Ok(())
+}
+
+/// `key n, key n, …`.
+fn join<K: std::fmt::Display>(map: &std::collections::BTreeMap<K, i64>) -> String {
+    map.iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn stored_or_unknown(store: &Store, number: u32) -> anyhow::Result<StoredCircular> {
+    store.stored_circular(number).await?.ok_or_else(|| {
+        BadData(format!(
+            "no circular {number}: `circulars circulars load` loads templates/circulars/"
+        ))
+        .into()
+    })
+}
+
+/// Loads circular `number` from its files into the database (a circular whose files
+/// changed since its sending started is named, and keeps sending the first version).
+///
+/// # Errors
+/// No such circular (65), or its files are faulty (65, each fault named).
+pub(super) async fn load_from_files(
+    store: &Store,
+    config: &Config,
+    number: u32,
+) -> anyhow::Result<StoredCircular> {
+    let place = Place::from_config(config);
+    let dir = config.templates.dir.join("circulars");
+    let folder = definition::folder_of(&dir, number)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .ok_or_else(|| BadData(format!("no circular {number} in {}", dir.display())))?;
+    let circular = definition::load(&folder, &config.locale.supported).map_err(Faults)?;
+    let (stored, changed) = rounds::load(store, &place, &circular).await?;
+    if changed {
+        eprintln!("note: {}", rounds::changed_notice(&place, number));
+    }
+    Ok(stored)
+}

@@ -1,0 +1,215 @@
+//! What workers need to turn a claimed delivery into a message: each circular's renderer and
+//! attachments, built once from the files frozen when its sending started, and the committees.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use super::Purpose;
+use super::snapshot::{Files, SnapshotError};
+use crate::circulars::message::{self, AttachedFile, Envelope, MessageError};
+use crate::circulars::{Circular, Layout, Recipient, Renderer, Settings, definition, reminder};
+use crate::config::{Config, SenderConfig};
+use crate::faults::Faults;
+use crate::locale::Language;
+use crate::mail::DkimSigner;
+use crate::members::Committee;
+use crate::store::{Claimed, Store, StoreError};
+use crate::tokens::Signer;
+
+/// Why a delivery's message cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+    #[error("circular {0} has no frozen files: it was never started")]
+    NotStarted(i64),
+    #[error("the circular's frozen files do not load:\n{0}")]
+    Faults(#[from] Faults),
+    #[error("committee {0} is not in the database")]
+    UnknownCommittee(i64),
+    #[error("cannot build the message: {0}")]
+    Message(#[from] MessageError),
+    #[error("unknown purpose `{0}`")]
+    Purpose(String),
+}
+
+/// A circular (or its reminder) ready to render for any member.
+pub struct Prepared {
+    pub number: u32,
+    renderer: Renderer,
+    /// Encoded once for the whole circular, not once per message.
+    attachments: Vec<AttachedFile>,
+}
+
+/// A message ready for a transport.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub raw: Vec<u8>,
+    pub envelope_from: String,
+    pub to: String,
+    pub language: Language,
+}
+
+/// The prepared circulars and committees, shared by every worker of a daemon.
+pub struct Library {
+    store: Store,
+    settings: Settings,
+    sender: SenderConfig,
+    supported: Vec<Language>,
+    signing_key: Vec<u8>,
+    /// Where frozen files are written back to be read (`data/snapshots/`).
+    snapshots: PathBuf,
+    dkim: Option<DkimSigner>,
+    prepared: Mutex<HashMap<(i64, bool), Arc<Prepared>>>,
+    committees: Mutex<HashMap<i64, Arc<Committee>>>,
+}
+
+impl Library {
+    /// A library for the configuration, signing with `signing_key` (and DKIM if set).
+    pub fn new(
+        store: Store,
+        config: &Config,
+        signing_key: Vec<u8>,
+        dkim: Option<DkimSigner>,
+    ) -> Library {
+        Library {
+            store,
+            settings: Settings::from_config(config),
+            sender: config.sender.clone(),
+            supported: config.locale.supported.clone(),
+            signing_key,
+            snapshots: config.data.dir.join("snapshots"),
+            dkim,
+            prepared: Mutex::new(HashMap::new()),
+            committees: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The circular `circular_id` as frozen when it started, for `purpose`.
+    ///
+    /// # Errors
+    /// It was never started, or its frozen files do not load.
+    pub async fn prepared(
+        &self,
+        circular_id: i64,
+        purpose: &Purpose,
+    ) -> Result<Arc<Prepared>, PrepareError> {
+        let reminder = matches!(purpose, Purpose::Reminder(_));
+        let key = (circular_id, reminder);
+        if let Some(found) = self.prepared.lock().expect("prepared").get(&key) {
+            return Ok(found.clone());
+        }
+        let (digest, json) = self
+            .store
+            .snapshot(circular_id)
+            .await?
+            .ok_or(PrepareError::NotStarted(circular_id))?;
+        let files = Files::from_json(&json)?;
+        let root = self.snapshots.join(&digest);
+        files.write_out(&root)?;
+        let folder = files
+            .circular_folder(&root)
+            .ok_or(PrepareError::NotStarted(circular_id))?;
+        let prepared = Arc::new(self.load(&root, &folder, reminder)?);
+        self.prepared
+            .lock()
+            .expect("prepared")
+            .insert(key, prepared.clone());
+        Ok(prepared)
+    }
+
+    fn load(&self, root: &Path, folder: &Path, reminder: bool) -> Result<Prepared, PrepareError> {
+        let mut circular: Circular = definition::load(folder, &self.supported).map_err(Faults)?;
+        if reminder {
+            circular = reminder::reminder_of(&circular, &root.join("mail"))
+                .map_err(Faults)?;
+        }
+        let attachments = message::attachments(&circular)
+            .map_err(|e| Faults(vec![crate::faults::Fault::new(folder, 0, e.to_string())]))?;
+        let layout = Layout::load(&root.join("layout")).map_err(Faults)?;
+        let number = circular.number;
+        let renderer = Renderer::new(
+            Arc::new(circular),
+            Arc::new(layout),
+            self.settings.clone(),
+            Signer::new(&self.signing_key),
+        )?;
+        Ok(Prepared {
+            number,
+            renderer,
+            attachments,
+        })
+    }
+
+    /// The committee `id`.
+    ///
+    /// # Errors
+    /// The database fails, or has no such committee.
+    pub async fn committee(&self, id: i64) -> Result<Arc<Committee>, PrepareError> {
+        if let Some(found) = self.committees.lock().expect("committees").get(&id) {
+            return Ok(found.clone());
+        }
+        let all = self.store.committees().await?;
+        let mut cache = self.committees.lock().expect("committees");
+        for (cid, committee) in all {
+            cache.insert(cid, Arc::new(committee));
+        }
+        cache
+            .get(&id)
+            .cloned()
+            .ok_or(PrepareError::UnknownCommittee(id))
+    }
+
+    /// Renders and builds the message of a claimed delivery, signed if DKIM is set.
+    ///
+    /// # Errors
+    /// A template or an address that cannot be rendered or built.
+    pub fn build(
+        &self,
+        claimed: &Claimed,
+        purpose: &Purpose,
+        prepared: &Prepared,
+        committee: &Committee,
+    ) -> Result<Built, PrepareError> {
+        let member = &claimed.member.member;
+        let to = Recipient {
+            member_id: claimed.member.id,
+            member,
+            committee,
+            role: &claimed.role,
+        };
+        let rendered = prepared.renderer.render(to, Some(claimed.language))?;
+        let in_reply_to = matches!(purpose, Purpose::Reminder(_)).then(|| {
+            message::message_id(
+                prepared.number,
+                claimed.member.id,
+                &self.sender.reply_domain,
+            )
+        });
+        let envelope = Envelope {
+            from_name: &self.sender.from_name,
+            from_address: &self.sender.from_address,
+            to_name: &member.name,
+            to: &member.email,
+            message_id: claimed.message_id.clone(),
+            date: SystemTime::now(),
+            committee,
+            list_domain: &self.sender.reply_domain,
+            in_reply_to,
+        };
+        let mut built = message::build(&rendered, &prepared.attachments, &envelope)?;
+        if let Some(dkim) = &self.dkim {
+            dkim.sign(&mut built);
+        }
+        Ok(Built {
+            raw: built.formatted(),
+            envelope_from: rendered.reply_to,
+            to: member.email.to_ascii(),
+            language: rendered.language,
+        })
+    }
+}

@@ -1,0 +1,189 @@
+//! The scheduler of `serve`: starts circulars whose time has come, creates reminder rounds,
+//! gives members added to a list while a circular is sending their copy, and marks
+//! circulars sent. With several daemons on one database only the holder of the
+//! `scheduler` lease runs it; when it dies another takes the lease over.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use super::Purpose;
+use super::rounds::{self, Place, RoundError, read_time};
+use crate::circulars::CircularStatus;
+use crate::schedule::{self as plan, Due, Progress, Timing};
+use crate::store::{Store, StoredCircular};
+
+/// How often the scheduler looks at the circulars.
+pub const TICK: Duration = Duration::from_secs(2);
+/// How long the scheduler's lease lasts without renewal: the most another daemon waits to
+/// take over from one that died is this plus one tick.
+pub const LEASE: Duration = Duration::from_secs(10);
+/// How often a sending circular's lists are looked at again for members added since.
+const NEW_MEMBERS: Duration = Duration::from_secs(20);
+const LEASE_NAME: &str = "scheduler";
+
+/// The scheduler of one daemon.
+pub struct Scheduler {
+    /// Who holds the lease.
+    pub id: String,
+    pub store: Store,
+    pub place: Place,
+}
+
+impl Scheduler {
+    /// Runs until `stop`, leading while it holds the lease.
+    pub async fn run(self, stop: CancellationToken) {
+        let lease_ms = i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
+        let mut leading = false;
+        let mut looked_for_members = Instant::now();
+        loop {
+            match self.store.hold_lease(LEASE_NAME, &self.id, lease_ms).await {
+                Ok(true) => {
+                    if !leading {
+                        tracing::info!(daemon = %self.id, "this daemon runs the scheduler");
+                    }
+                    leading = true;
+                    let members = looked_for_members.elapsed() >= NEW_MEMBERS;
+                    if members {
+                        looked_for_members = Instant::now();
+                    }
+                    if let Err(err) = self.tick(members).await {
+                        tracing::error!(error = %err, "scheduler: trying again at the next tick");
+                    }
+                }
+                Ok(false) => {
+                    if leading {
+                        tracing::warn!("another daemon took the scheduler over");
+                    }
+                    leading = false;
+                }
+                Err(err) => tracing::warn!(error = %err, "cannot hold the scheduler lease"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(TICK) => {}
+                () = stop.cancelled() => break,
+            }
+        }
+        if leading && let Err(err) = self.store.drop_lease(LEASE_NAME, &self.id).await {
+            tracing::warn!(error = %err, "cannot give the scheduler lease up");
+        }
+    }
+
+    /// One look at every circular.
+    async fn tick(&self, new_members: bool) -> Result<(), RoundError> {
+        for stored in self.store.stored_circulars().await? {
+            let span = tracing::info_span!("circular", circular = stored.number);
+            if let Err(err) = self.look_at(&stored, new_members).instrument(span).await {
+                tracing::error!(circular = stored.number, error = %err, "cannot schedule the circular");
+            }
+        }
+        Ok(())
+    }
+
+    async fn look_at(&self, stored: &StoredCircular, new_members: bool) -> Result<(), RoundError> {
+        use CircularStatus::*;
+        if matches!(stored.status, Draft | Cancelled) {
+            return Ok(());
+        }
+        let circular = rounds::definition(&self.store, &self.place, stored).await?;
+        let deadline = circular
+            .deadline
+            .map(|w| plan::to_utc(w, true, self.place.tz));
+        let timing = Timing {
+            send_at: stored.due_at().and_then(read_time),
+            deadline,
+            reminders: &circular.reminders,
+            tz: self.place.tz,
+        };
+        let progress = Progress {
+            // Scheduled again after it went out: it is due as a circular again.
+            started: (stored.status != Scheduled)
+                .then(|| stored.started_at.as_deref().and_then(read_time))
+                .flatten(),
+            last_round: stored.last_round.as_deref().and_then(read_time),
+            cancelled: false,
+        };
+        match plan::due(&timing, &progress, Utc::now()) {
+            Some(Due::Circular) if stored.status == Scheduled => {
+                if let Some(created) = rounds::start(&self.store, &self.place, stored).await? {
+                    tracing::info!(
+                        circular = stored.number,
+                        deliveries = created,
+                        "circular started"
+                    );
+                }
+            }
+            Some(Due::Reminder { slot }) if matches!(stored.status, Sending | Sent) => {
+                let created = rounds::create(
+                    &self.store,
+                    &self.place,
+                    stored,
+                    &circular,
+                    Purpose::Reminder(slot),
+                )
+                .await?;
+                self.store
+                    .set_last_round(stored.id, &rounds::stored_time(slot))
+                    .await?;
+                tracing::info!(circular = stored.number, %slot, deliveries = created, "reminder round started");
+            }
+            _ => {}
+        }
+        if stored.status == Sending {
+            if new_members {
+                let added = rounds::create(
+                    &self.store,
+                    &self.place,
+                    stored,
+                    &circular,
+                    Purpose::Circular,
+                )
+                .await?;
+                if added > 0 {
+                    tracing::info!(
+                        circular = stored.number,
+                        added,
+                        "members added to the lists get the circular"
+                    );
+                }
+            }
+            if self.store.finish_circular(stored.id).await? {
+                log_end(&self.store, stored).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The line that says a circular's run ended: counts, duration, rate.
+///
+/// # Errors
+/// The database fails.
+pub async fn log_end(store: &Store, stored: &StoredCircular) -> Result<(), RoundError> {
+    let counts = store.round_counts(stored.id, "circular").await?;
+    let n = |s| counts.states.get(&s).copied().unwrap_or(0);
+    let first = counts.first_sent_at.as_deref().and_then(read_time);
+    let last = counts.last_sent_at.as_deref().and_then(read_time);
+    let seconds = match (first, last) {
+        (Some(first), Some(last)) => (last - first).num_milliseconds() as f64 / 1000.0,
+        _ => 0.0,
+    };
+    let sent = n(super::State::Sent);
+    let rate = if seconds > 0.0 {
+        sent as f64 / seconds
+    } else {
+        0.0
+    };
+    tracing::info!(
+        circular = stored.number,
+        sent,
+        failed = n(super::State::Failed),
+        suppressed = n(super::State::Suppressed),
+        seconds = format!("{seconds:.1}"),
+        per_second = format!("{rate:.0}"),
+        "circular sent"
+    );
+    Ok(())
+}

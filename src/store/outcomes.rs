@@ -1,0 +1,187 @@
+//! Recording what attempts gave, in one transaction per batch of outcomes, and giving back
+//! what a stopping worker claimed but did not try.
+
+use std::time::Duration;
+
+use sqlx::{AssertSqlSafe, Row};
+
+use super::deliveries::{Recorded, RoundCounts};
+use super::{Store, StoreError};
+use crate::outbox::{Outcome, State};
+
+/// A row of ours being written: only while we hold its lease, so that a row another daemon
+/// took over after our lease ran out is never overwritten.
+const OURS: &str = "claimed_by = $1 AND state = 'sending'";
+
+fn millis(wait: Duration) -> i64 {
+    i64::try_from(wait.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// Records a batch of outcomes of `worker`'s attempts; a refused address raises the
+    /// member's bounce score, and at `bounce_threshold` the address is suppressed.
+    ///
+    /// # Errors
+    /// The database fails; nothing of the batch is recorded then.
+    pub async fn record(
+        &self,
+        worker: &str,
+        outcomes: &[Recorded],
+        bounce_threshold: u32,
+    ) -> Result<(), StoreError> {
+        let now = self.now_ms_sql();
+        let mut tx = self.pool.begin().await?;
+        for recorded in outcomes {
+            let (state, reply, wait, undo_attempt) = match &recorded.outcome {
+                Outcome::Sent => (State::Sent, None, None, false),
+                Outcome::Deferred { reply, wait } => {
+                    (State::Deferred, Some(reply), Some(*wait), false)
+                }
+                Outcome::Failed { reply, .. } => (State::Failed, Some(reply), None, false),
+                Outcome::Unreachable { reply } => (
+                    State::Deferred,
+                    Some(reply),
+                    Some(super::super::outbox::OUTAGE_WAIT),
+                    true,
+                ),
+                Outcome::Suppressed => (State::Suppressed, None, None, true),
+            };
+            State::Sending
+                .to(state)
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+            let sql = format!(
+                "UPDATE deliveries SET state = CASE WHEN $6 = 1 AND attempts <= 1 AND $2 = 'deferred' THEN 'queued' ELSE $2 END,
+                     reply = COALESCE($3, reply),
+                     sent_at = CASE WHEN $2 = 'sent' THEN $4 ELSE sent_at END,
+                     due_at = CASE WHEN $5 >= 0 THEN {now} + $5 ELSE due_at END,
+                     attempts = attempts - $6,
+                     claimed_by = NULL, lease_until = NULL
+                 WHERE id = $7 AND {OURS}"
+            );
+            sqlx::query(AssertSqlSafe(sql))
+                .bind(worker.to_string())
+                .bind(state.as_str().to_string())
+                .bind(reply.cloned())
+                .bind(recorded.at.clone())
+                .bind(wait.map_or(-1, millis))
+                .bind(i64::from(undo_attempt))
+                .bind(recorded.delivery_id)
+                .execute(&mut *tx)
+                .await?;
+            if let Outcome::Failed { bounce: true, .. } = recorded.outcome {
+                self.bounced(&mut tx, recorded, bounce_threshold).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn bounced(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        recorded: &Recorded,
+        threshold: u32,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE members SET bounce_score = bounce_score + 1 WHERE id = $1")
+            .bind(recorded.member_id)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO suppressions (email, reason, at, source)
+             SELECT email, 'hard_bounce', $2, $3 FROM members WHERE id = $1 AND bounce_score >= $4
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(recorded.member_id)
+        .bind(super::now())
+        .bind(format!("delivery {}", recorded.delivery_id))
+        .bind(i64::from(threshold))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Gives back deliveries `worker` claimed but did not try (it is stopping): they are
+    /// due again at once, and the claim does not count as an attempt.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn release(&self, worker: &str, ids: &[i64]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        // Safe: the list holds integers only.
+        let sql = format!(
+            "UPDATE deliveries SET state = CASE WHEN attempts <= 1 THEN 'queued' ELSE 'deferred' END,
+                 attempts = attempts - 1, claimed_by = NULL, lease_until = NULL
+             WHERE {OURS} AND id IN ({})",
+            list.join(", ")
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(worker.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The counts of a circular's deliveries for `purpose`, per state and language.
+    ///
+    /// # Errors
+    /// The database fails, or holds a state this version does not know.
+    pub async fn round_counts(
+        &self,
+        circular_id: i64,
+        purpose: &str,
+    ) -> Result<RoundCounts, StoreError> {
+        let rows = sqlx::query(
+            "SELECT state, language, CAST(COUNT(*) AS BIGINT) AS n, MIN(sent_at) AS first, MAX(sent_at) AS last
+             FROM deliveries WHERE circular_id = $1 AND purpose = $2 GROUP BY state, language",
+        )
+        .bind(circular_id)
+        .bind(purpose.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut counts = RoundCounts::default();
+        let decode = |e: String| sqlx::Error::Decode(e.into());
+        for row in &rows {
+            let state: String = row.try_get("state")?;
+            let language: String = row.try_get("language")?;
+            let n: i64 = row.try_get("n")?;
+            *counts
+                .states
+                .entry(state.parse().map_err(decode)?)
+                .or_default() += n;
+            *counts
+                .languages
+                .entry(language.parse().map_err(|e| decode(format!("{e}")))?)
+                .or_default() += n;
+            let first: Option<String> = row.try_get("first")?;
+            let last: Option<String> = row.try_get("last")?;
+            counts.first_sent_at = [counts.first_sent_at.take(), first]
+                .into_iter()
+                .flatten()
+                .min();
+            counts.last_sent_at = [counts.last_sent_at.take(), last]
+                .into_iter()
+                .flatten()
+                .max();
+        }
+        Ok(counts)
+    }
+
+    /// The purposes of a circular's rounds, oldest first.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn rounds(&self, circular_id: i64) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT purpose FROM deliveries WHERE circular_id = $1 ORDER BY purpose",
+        )
+        .bind(circular_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| r.try_get(0).map_err(StoreError::from))
+            .collect()
+    }
+}
