@@ -67,7 +67,7 @@ fn main() {
     }
     let options = Options::from_env();
     let work = tempfile::tempdir().expect("a scratch folder");
-    let sink = postfix::Sink::start();
+    let sink = postfix::Sink::start(work.path());
     let n = options.members;
 
     let setup = prepare(work.path(), "send", n, sink.port, options.concurrency);
@@ -80,6 +80,11 @@ fn main() {
     );
     let source = postfix::smtp_source(sink.port, options.concurrency, n, size);
     let source_rate = n as f64 / source.as_secs_f64();
+    let mut received = sink.received();
+    assert_eq!(
+        received, n as u64,
+        "smtp-sink received what smtp-source sent"
+    );
     println!(
         "smtp-source:  {n} messages in {:.2} s = {source_rate:.0} msg/s",
         source.as_secs_f64()
@@ -87,12 +92,14 @@ fn main() {
 
     let (daemon, status) = send(&setup, None, options.perf.as_deref());
     report_send(&daemon, &status, source_rate);
+    received = report_received(&sink, received, &status);
 
     if options.queued > 0 {
         let q = options.queued;
         let setup = prepare(work.path(), "queued", q, sink.port, options.concurrency);
         let (daemon, status) = send(&setup, Some(QUEUED_LIMIT), None);
         report_queued(q, &daemon, &status);
+        report_received(&sink, received, &status);
     }
 }
 
@@ -209,6 +216,20 @@ fn report_queued(queued: usize, daemon: &Finished, status: &Status) {
         verdict(daemon.peak_mb < RSS_GOAL_MB)
     );
     print_unsent(status);
+}
+
+/// Warns when smtp-sink did not get what the daemon counts as sent (another transport?);
+/// gives the sink's new count.
+fn report_received(sink: &postfix::Sink, before: u64, status: &Status) -> u64 {
+    let now = sink.received();
+    if now - before != status.states.sent {
+        println!(
+            "  WARNING: smtp-sink received {} messages, the daemon says {} sent",
+            now - before,
+            status.states.sent
+        );
+    }
+    now
 }
 
 /// Names deliveries that did not end sent, if any.

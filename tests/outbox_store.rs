@@ -98,7 +98,13 @@ async fn claims_never_overlap_and_a_dead_daemons_rows_are_taken_up_when_its_leas
         assert_eq!(dead.len(), 30, "{kind:?}");
         assert_eq!(alive.len(), (MEMBERS - 30) as usize, "{kind:?}");
         assert!(dead.iter().all(|d| alive.iter().all(|a| a.id != d.id)));
-        assert!(store.claim("alive", 100, LONG, None).await.unwrap().is_empty());
+        assert!(
+            store
+                .claim("alive", 100, LONG, None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         tokio::time::sleep(Duration::from_millis(400)).await;
         let taken_up = store.claim("alive", 100, LONG, None).await.unwrap();
         assert_eq!(taken_up.len(), 30, "{kind:?}");
@@ -106,7 +112,10 @@ async fn claims_never_overlap_and_a_dead_daemons_rows_are_taken_up_when_its_leas
         // The dead daemon's late outcomes do not overwrite the live one's rows.
         let late: Vec<Recorded> = dead.iter().map(|d| sent(d.id, d.member.id)).collect();
         store.record("dead", &late, 3).await.unwrap();
-        let counts = store.round_counts(dead[0].circular_id, "circular").await.unwrap();
+        let counts = store
+            .round_counts(dead[0].circular_id, "circular")
+            .await
+            .unwrap();
         assert_eq!(count(&counts, State::Sending), MEMBERS, "{kind:?}");
     }
 }
@@ -188,8 +197,14 @@ async fn nothing_of_a_cancelled_circular_is_claimed_until_it_is_scheduled_again(
             .unwrap();
         let place = place(&db);
         let stored = store.stored_circular(30).await.unwrap().unwrap();
-        assert_eq!(rounds::start(&store, &place, &stored).await.unwrap(), Some(0));
-        assert_eq!(store.claim("me", 100, LONG, None).await.unwrap().len(), MEMBERS as usize);
+        assert_eq!(
+            rounds::start(&store, &place, &stored).await.unwrap(),
+            Some(0)
+        );
+        assert_eq!(
+            store.claim("me", 100, LONG, None).await.unwrap().len(),
+            MEMBERS as usize
+        );
     }
 }
 
@@ -200,7 +215,12 @@ async fn a_member_added_to_the_list_while_the_circular_is_sending_gets_it() {
         let (store, stored) = started(&db).await;
         let newcomer = Member::new(EmailAddress::parse("nueva.socia@getafe.example.org").unwrap());
         store
-            .add_member(&newcomer, "digital-cities", &Role::parse("member").unwrap(), "test")
+            .add_member(
+                &newcomer,
+                "digital-cities",
+                &Role::parse("member").unwrap(),
+                "test",
+            )
             .await
             .unwrap();
         let place = place(&db);
@@ -209,7 +229,10 @@ async fn a_member_added_to_the_list_while_the_circular_is_sending_gets_it() {
             .await
             .unwrap();
         assert_eq!(added, 1, "{kind:?}");
-        assert!(!store.finish_circular(stored.id).await.unwrap(), "still sending");
+        assert!(
+            !store.finish_circular(stored.id).await.unwrap(),
+            "still sending"
+        );
     }
 }
 
@@ -219,10 +242,16 @@ async fn the_scheduler_lease_passes_to_another_daemon_only_when_its_holder_stops
         let db = TestDb::new(kind).await;
         let store = db.store().await;
         assert!(store.hold_lease("scheduler", "a", 300).await.unwrap());
-        assert!(!store.hold_lease("scheduler", "b", 300).await.unwrap(), "{kind:?}");
+        assert!(
+            !store.hold_lease("scheduler", "b", 300).await.unwrap(),
+            "{kind:?}"
+        );
         assert!(store.hold_lease("scheduler", "a", 300).await.unwrap());
         tokio::time::sleep(Duration::from_millis(400)).await;
-        assert!(store.hold_lease("scheduler", "b", 300).await.unwrap(), "{kind:?}");
+        assert!(
+            store.hold_lease("scheduler", "b", 300).await.unwrap(),
+            "{kind:?}"
+        );
         assert!(!store.hold_lease("scheduler", "a", 300).await.unwrap());
         store.drop_lease("scheduler", "b").await.unwrap();
         assert!(store.hold_lease("scheduler", "a", 300).await.unwrap());

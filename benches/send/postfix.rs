@@ -1,8 +1,10 @@
 //! Postfix's test servers on loopback: `smtp-sink` receives (and discards) what the daemon
 //! and `smtp-source` send; `smtp-source` is the reference client the daemon is compared to.
 
+use std::fs::File;
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 /// A running `smtp-sink`, stopped (by its PID) when dropped.
@@ -10,21 +12,37 @@ pub struct Sink {
     child: Child,
     /// The loopback port it listens on.
     pub port: u16,
+    /// Its running counters (`-c`), to tell how many messages really arrived.
+    counters: PathBuf,
 }
 
 impl Sink {
-    /// Starts `smtp-sink` on a free loopback port and waits until it accepts connections.
-    pub fn start() -> Sink {
+    /// Starts `smtp-sink` on a free loopback port and waits until it accepts connections;
+    /// its counters go to a file in `dir`.
+    pub fn start(dir: &Path) -> Sink {
         let port = free_port();
+        let counters = dir.join("smtp-sink.counters");
         let child = Command::new("/usr/sbin/smtp-sink")
             // As root, `-u` is required: it drops to `nobody` once the socket is open.
-            .args(["-u", "nobody", &format!("127.0.0.1:{port}"), "1024"])
-            .stdout(Stdio::null())
+            .args(["-c", "-u", "nobody", &format!("127.0.0.1:{port}"), "1024"])
+            .stdout(File::create(&counters).expect("a counters file"))
             .spawn()
             .expect("postfix's smtp-sink in /usr/sbin (apt-get install postfix)");
-        let sink = Sink { child, port };
+        let sink = Sink {
+            child,
+            port,
+            counters,
+        };
         wait_listening(port);
         sink
+    }
+
+    /// Messages received so far (`mesg=N`, the last of the `\r`-separated counter lines).
+    pub fn received(&self) -> u64 {
+        let text = std::fs::read_to_string(&self.counters).unwrap_or_default();
+        text.rsplit('\r')
+            .find_map(|line| line.split_once("mesg=")?.1.trim().parse().ok())
+            .unwrap_or(0)
     }
 }
 

@@ -125,8 +125,7 @@ impl Library {
     fn load(&self, root: &Path, folder: &Path, reminder: bool) -> Result<Prepared, PrepareError> {
         let mut circular: Circular = definition::load(folder, &self.supported).map_err(Faults)?;
         if reminder {
-            circular = reminder::reminder_of(&circular, &root.join("mail"))
-                .map_err(Faults)?;
+            circular = reminder::reminder_of(&circular, &root.join("mail")).map_err(Faults)?;
         }
         let attachments = message::attachments(&circular)
             .map_err(|e| Faults(vec![crate::faults::Fault::new(folder, 0, e.to_string())]))?;
