@@ -5,7 +5,8 @@
 //!
 //! `cargo bench --bench send`. Environment: `BENCH_MEMBERS` (60000), `BENCH_CONCURRENCY`
 //! (16: `[smtp] concurrency` and smtp-source's sessions), `BENCH_QUEUED` (100000; 0 skips
-//! that run), `BENCH_PERF=FILE` (records the first daemon run with `perf record -g`).
+//! that run), `BENCH_PERF=FILE` (runs the first daemon under `perf record -g`, writing FILE;
+//! its peak RSS is then the larger of perf's and the daemon's).
 
 #[path = "send/child.rs"]
 mod child;
@@ -18,7 +19,7 @@ mod seed;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use child::Finished;
@@ -92,6 +93,12 @@ fn main() {
 
     let (daemon, status) = send(&setup, None, options.perf.as_deref());
     report_send(&daemon, &status, source_rate);
+    if let Some(file) = &options.perf {
+        println!(
+            "  (peak RSS with perf, which ran the daemon; profile in {})",
+            file.display()
+        );
+    }
     received = report_received(&sink, received, &status);
 
     if options.queued > 0 {
@@ -109,7 +116,7 @@ fn prepare(dir: &Path, name: &str, members: usize, port: u16, concurrency: usize
     seed::write_recipients(&setup.recipients, members);
     let mut sync = cli::command(&setup.config, &["recipients", "sync"]);
     sync.stdout(Stdio::null());
-    let synced = child::run(&mut sync, None, |_| {}).expect("recipients sync runs");
+    let synced = child::run(&mut sync, None).expect("recipients sync runs");
     assert_eq!(synced.code, Some(0), "recipients sync failed");
     println!(
         "[{name}] recipients sync of {members} members: {:.1} s, peak RSS {:.1} MB",
@@ -136,46 +143,25 @@ fn message_size(config: &Path, members: usize) -> usize {
     total / sample.max(1)
 }
 
-/// `send 30 --now --wait` as a measured child, then the circular's status.
+/// `send 30 --now --wait` as a measured child (under `perf record` when `perf` names a
+/// file), then the circular's status.
 fn send(setup: &Setup, limit: Option<Duration>, perf: Option<&Path>) -> (Finished, Status) {
     let log = |suffix: &str| {
         let path = setup.config.with_extension(suffix);
         File::create(path).expect("a log file")
     };
-    let mut command = cli::command(&setup.config, &["send", "30", "--now", "--wait"]);
+    let args = ["send", "30", "--now", "--wait"];
+    let mut command = match perf {
+        Some(file) => cli::profiled(file, &setup.config, &args),
+        None => cli::command(&setup.config, &args),
+    };
     command.stdout(log("out")).stderr(log("err"));
-    let mut profiler = None;
-    let finished = child::run(&mut command, limit, |pid| {
-        profiler = perf.map(|file| record(pid, file));
-    })
-    .expect("send runs");
-    if let Some(mut perf) = profiler {
-        let _ = perf.wait();
-    }
+    let finished = child::run(&mut command, limit).expect("send runs");
     if finished.code != Some(0) && !finished.stopped {
         let errors = std::fs::read_to_string(setup.config.with_extension("err"));
         panic!("send failed: {}", errors.unwrap_or_default());
     }
     (finished, Status::read(&setup.config))
-}
-
-/// `perf record -g` attached to `pid`; it ends when that process does.
-fn record(pid: u32, file: &Path) -> std::process::Child {
-    Command::new("perf")
-        .args([
-            "record",
-            "-e",
-            "cpu-clock",
-            "-g",
-            "-p",
-            &pid.to_string(),
-            "-o",
-        ])
-        .arg(file)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("perf (Debian's linux-perf)")
 }
 
 fn report_send(daemon: &Finished, status: &Status, source_rate: f64) {

@@ -18,16 +18,10 @@ pub struct Finished {
 }
 
 /// Runs `command` to its end; past `limit` it gets `SIGTERM` (once) and is waited for.
-/// `on_start` receives the child's PID as soon as it runs (to attach a profiler).
-pub fn run(
-    command: &mut Command,
-    limit: Option<Duration>,
-    on_start: impl FnOnce(u32),
-) -> io::Result<Finished> {
+pub fn run(command: &mut Command, limit: Option<Duration>) -> io::Result<Finished> {
     let started = Instant::now();
     let child = command.spawn()?;
     let pid = i32::try_from(child.id()).expect("PIDs fit in pid_t");
-    on_start(child.id());
     let mut stopped = false;
     loop {
         if let Some((status, usage)) = reap(pid)? {

@@ -10,10 +10,25 @@ use serde::Deserialize;
 /// The signing secret of every run (at least 32 bytes).
 const SECRET: &str = "bench-secret-bench-secret-bench-secret";
 
-/// The release binary (`cargo bench` builds it for benches) with `--config config`, run in
-/// the config's folder, with none of the caller's `CIRCULARS_*` variables.
+/// The release binary `cargo bench` builds for benches.
+const BINARY: &str = env!("CARGO_BIN_EXE_circulars");
+
+/// The binary with `--config config`, run in the config's folder, with none of the
+/// caller's `CIRCULARS_*` variables.
 pub fn command(config: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_circulars"));
+    prepared(Command::new(BINARY), config, args)
+}
+
+/// [`command`] under `perf record -g` (CPU clock samples of every thread) into `file`.
+pub fn profiled(file: &Path, config: &Path, args: &[&str]) -> Command {
+    let mut perf = Command::new("perf");
+    perf.args(["record", "-e", "cpu-clock", "-g", "-o"])
+        .arg(file)
+        .args(["--", BINARY]);
+    prepared(perf, config, args)
+}
+
+fn prepared(mut command: Command, config: &Path, args: &[&str]) -> Command {
     for (key, _) in std::env::vars() {
         if key.starts_with("CIRCULARS_") {
             command.env_remove(key);
