@@ -19,10 +19,13 @@ pub fn command(config: &Path, args: &[&str]) -> Command {
     prepared(Command::new(BINARY), config, args)
 }
 
-/// [`command`] under `perf record -g` (CPU clock samples of every thread) into `file`.
+/// [`command`] under `perf record` (CPU clock samples of every thread) into `file`.
+/// Call graphs come from DWARF: a release build keeps no frame pointers, so `-g` alone
+/// would name only the innermost function; 499 samples a second keep the file small.
 pub fn profiled(file: &Path, config: &Path, args: &[&str]) -> Command {
     let mut perf = Command::new("perf");
-    perf.args(["record", "-e", "cpu-clock", "-g", "-o"])
+    perf.args(["record", "-e", "cpu-clock", "-F", "499"])
+        .args(["--call-graph", "dwarf,16384", "-o"])
         .arg(file)
         .args(["--", BINARY]);
     prepared(perf, config, args)
