@@ -5,7 +5,7 @@
 //!
 //! `cargo bench --bench send`. Environment: `BENCH_MEMBERS` (60000), `BENCH_CONCURRENCY`
 //! (16: `[smtp] concurrency` and smtp-source's sessions), `BENCH_QUEUED` (100000; 0 skips
-//! that run), `BENCH_PERF=FILE` (runs the first daemon under `perf record -g`, writing FILE;
+//! that run), `BENCH_PERF=FILE` (runs the first daemon under `perf record`, writing FILE;
 //! its peak RSS is then the larger of perf's and the daemon's).
 
 #[path = "send/child.rs"]
@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use child::Finished;
 use cli::Status;
+use postfix::Sink;
 use seed::Setup;
 
 /// A run of 100,000 that has not finished by then is stopped with `SIGTERM`.
@@ -68,29 +69,40 @@ fn main() {
     }
     let options = Options::from_env();
     let work = tempfile::tempdir().expect("a scratch folder");
-    let sink = postfix::Sink::start(work.path());
-    let n = options.members;
+    let sink = Sink::start(work.path());
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "smtp-sink on 127.0.0.1:{}; load average before: {}",
+        sink.port,
+        load.split(' ').take(3).collect::<Vec<_>>().join(" ")
+    );
+    compare(&options, work.path(), &sink);
+    if options.queued > 0 {
+        queued(&options, work.path(), &sink);
+    }
+}
 
-    let setup = prepare(work.path(), "send", n, sink.port, options.concurrency);
+/// smtp-source, then the daemon, sending as many messages of the same size.
+fn compare(options: &Options, dir: &Path, sink: &Sink) {
+    let n = options.members;
+    let setup = prepare(dir, "send", n, sink.port, options.concurrency);
     let size = message_size(&setup.config, n);
     println!(
-        "Circular 30 to {n} members over {} connections, {:.1} KB a message, smtp-sink on 127.0.0.1:{}",
+        "Circular 30 to {n} members over {} connections, {:.1} KB a message",
         options.concurrency,
-        size as f64 / 1024.0,
-        sink.port
+        size as f64 / 1024.0
     );
+    let before = sink.received();
     let source = postfix::smtp_source(sink.port, options.concurrency, n, size);
-    let source_rate = n as f64 / source.as_secs_f64();
-    let mut received = sink.received();
-    assert_eq!(
-        received, n as u64,
-        "smtp-sink received what smtp-source sent"
-    );
+    let source_rate = n as f64 / source.wall.as_secs_f64();
     println!(
-        "smtp-source:  {n} messages in {:.2} s = {source_rate:.0} msg/s",
-        source.as_secs_f64()
+        "smtp-source:  {n} messages in {:.2} s = {source_rate:.0} msg/s; CPU {:.2} s",
+        source.wall.as_secs_f64(),
+        source.cpu.as_secs_f64()
     );
+    check_received(sink, before, n as u64);
 
+    let before = sink.received();
     let (daemon, status) = send(&setup, None, options.perf.as_deref());
     report_send(&daemon, &status, source_rate);
     if let Some(file) = &options.perf {
@@ -99,15 +111,31 @@ fn main() {
             file.display()
         );
     }
-    received = report_received(&sink, received, &status);
+    check_received(sink, before, status.states.sent);
+}
 
-    if options.queued > 0 {
-        let q = options.queued;
-        let setup = prepare(work.path(), "queued", q, sink.port, options.concurrency);
-        let (daemon, status) = send(&setup, Some(QUEUED_LIMIT), None);
-        report_queued(q, &daemon, &status);
-        report_received(&sink, received, &status);
-    }
+/// A second database with `options.queued` members: the daemon's peak RSS with them all
+/// queued, then sending.
+fn queued(options: &Options, dir: &Path, sink: &Sink) {
+    let q = options.queued;
+    let setup = prepare(dir, "queued", q, sink.port, options.concurrency);
+    let before = sink.received();
+    let (daemon, status) = send(&setup, Some(QUEUED_LIMIT), None);
+    let how = if daemon.stopped {
+        format!("stopped with SIGTERM after {} s", QUEUED_LIMIT.as_secs())
+    } else {
+        "ran to the end".to_owned()
+    };
+    println!(
+        "{q} queued:   {} of {} sent, {how}, wall {:.2} s; peak RSS {:.1} MB   (goal < {RSS_GOAL_MB:.0} MB: {})",
+        status.states.sent,
+        status.total,
+        daemon.wall.as_secs_f64(),
+        daemon.peak_mb,
+        verdict(daemon.peak_mb < RSS_GOAL_MB)
+    );
+    print_unsent(&status);
+    check_received(sink, before, status.states.sent);
 }
 
 /// Writes the members and the configuration of a run, and syncs the list into its database.
@@ -133,11 +161,8 @@ fn message_size(config: &Path, members: usize) -> usize {
     let total: usize = (0..sample)
         .map(|i| {
             let email = seed::email(i);
-            cli::run_ok(
-                config,
-                &["render", "30", "--member", &email, "--format", "eml"],
-            )
-            .len()
+            let args = ["render", "30", "--member", &email, "--format", "eml"];
+            cli::run_ok(config, &args).len()
         })
         .sum();
     total / sample.max(1)
@@ -170,9 +195,10 @@ fn report_send(daemon: &Finished, status: &Status, source_rate: f64) {
     let rate = sent as f64 / seconds;
     println!(
         "daemon:       {sent} of {} sent in {seconds:.2} s (first to last) = {rate:.0} msg/s; \
-         wall {:.2} s with start and queueing",
+         wall {:.2} s with start and queueing; CPU {:.2} s",
         status.total,
-        daemon.wall.as_secs_f64()
+        daemon.wall.as_secs_f64(),
+        daemon.cpu.as_secs_f64()
     );
     print_unsent(status);
     let ratio = rate / source_rate;
@@ -187,35 +213,13 @@ fn report_send(daemon: &Finished, status: &Status, source_rate: f64) {
     );
 }
 
-fn report_queued(queued: usize, daemon: &Finished, status: &Status) {
-    let how = if daemon.stopped {
-        format!("stopped with SIGTERM after {} s", QUEUED_LIMIT.as_secs())
-    } else {
-        "ran to the end".to_owned()
-    };
-    println!(
-        "{queued} queued: {} of {} sent, {how}, wall {:.2} s; peak RSS {:.1} MB   (goal < {RSS_GOAL_MB:.0} MB: {})",
-        status.states.sent,
-        status.total,
-        daemon.wall.as_secs_f64(),
-        daemon.peak_mb,
-        verdict(daemon.peak_mb < RSS_GOAL_MB)
-    );
-    print_unsent(status);
-}
-
-/// Warns when smtp-sink did not get what the daemon counts as sent (another transport?);
-/// gives the sink's new count.
-fn report_received(sink: &postfix::Sink, before: u64, status: &Status) -> u64 {
-    let now = sink.received();
-    if now - before != status.states.sent {
-        println!(
-            "  WARNING: smtp-sink received {} messages, the daemon says {} sent",
-            now - before,
-            status.states.sent
-        );
+/// Warns when smtp-sink did not get `expected` messages since it had counted `before`
+/// (a daemon configured with another transport, or messages lost).
+fn check_received(sink: &Sink, before: u64, expected: u64) {
+    let received = sink.received() - before;
+    if received != expected {
+        println!("  WARNING: smtp-sink received {received} messages, not {expected}");
     }
-    now
 }
 
 /// Names deliveries that did not end sent, if any.

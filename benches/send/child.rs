@@ -13,6 +13,8 @@ pub struct Finished {
     pub peak_mb: f64,
     /// From spawn to exit.
     pub wall: Duration,
+    /// CPU time, user and system, of the child and of the children it waited for.
+    pub cpu: Duration,
     /// Whether the time limit ran out and the child was sent `SIGTERM`.
     pub stopped: bool,
 }
@@ -29,6 +31,7 @@ pub fn run(command: &mut Command, limit: Option<Duration>) -> io::Result<Finishe
                 code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
                 peak_mb: usage.ru_maxrss as f64 / 1024.0,
                 wall: started.elapsed(),
+                cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime),
                 stopped,
             });
         }
@@ -53,4 +56,9 @@ fn reap(pid: i32) -> io::Result<Option<(i32, libc::rusage)>> {
         -1 => Err(io::Error::last_os_error()),
         _ => Ok(Some((status, usage))),
     }
+}
+
+fn seconds(time: libc::timeval) -> Duration {
+    let micros = time.tv_sec as f64 * 1e6 + time.tv_usec as f64;
+    Duration::from_secs_f64(micros.max(0.0) / 1e6)
 }

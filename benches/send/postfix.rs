@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
+use crate::child::Finished;
+
 /// A running `smtp-sink`, stopped (by its PID) when dropped.
 pub struct Sink {
     child: Child,
@@ -72,10 +74,10 @@ fn wait_listening(port: u16) {
 }
 
 /// Sends `messages` messages with a `size`-byte body over `sessions` parallel sessions
-/// (each kept open for the next message, `-d`) and gives the time it took.
-pub fn smtp_source(port: u16, sessions: usize, messages: usize, size: usize) -> Duration {
-    let started = Instant::now();
-    let status = Command::new("/usr/sbin/smtp-source")
+/// (each kept open for the next message, `-d`), measured like the daemon.
+pub fn smtp_source(port: u16, sessions: usize, messages: usize, size: usize) -> Finished {
+    let mut command = Command::new("/usr/sbin/smtp-source");
+    command
         .args([
             "-d",
             "-s",
@@ -85,10 +87,9 @@ pub fn smtp_source(port: u16, sessions: usize, messages: usize, size: usize) -> 
         ])
         .args(["-l", &size.to_string()])
         .args(["-f", "a@example.org", "-t", "b@example.org"])
-        .arg(format!("127.0.0.1:{port}"))
-        .status()
-        .expect("postfix's smtp-source in /usr/sbin");
-    let elapsed = started.elapsed();
-    assert!(status.success(), "smtp-source failed: {status}");
-    elapsed
+        .arg(format!("127.0.0.1:{port}"));
+    let finished =
+        crate::child::run(&mut command, None).expect("postfix's smtp-source in /usr/sbin");
+    assert_eq!(finished.code, Some(0), "smtp-source failed");
+    finished
 }
