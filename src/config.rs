@@ -118,7 +118,10 @@ pub struct SmtpConfig {
     pub host: String,
     pub port: u16,
     pub tls: Tls,
+    /// PEM file of extra CA certificates trusted for the server; empty: the built-in roots.
+    pub ca_file: String,
     pub username: String,
+    /// 0: no limit.
     pub max_per_second: u32,
     pub concurrency: u32,
     pub max_attempts: u32,
@@ -215,6 +218,7 @@ impl Default for SmtpConfig {
             host: "127.0.0.1".into(),
             port: 25,
             tls: Tls::None,
+            ca_file: String::new(),
             username: String::new(),
             max_per_second: 50,
             concurrency: 4,

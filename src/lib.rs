@@ -10,6 +10,7 @@
 //! - [`schedule`]: what is due when: reminders, local times, the sending plan.
 //! - [`outbox`]: the deliveries, their state machine, the sending workers and the scheduler.
 //! - [`tokens`]: signed reply and unsubscribe tokens.
+//! - [`mail`]: the transports (file outbox, pooled SMTP) and DKIM signing.
 //! - [`http`]: the HTTP server (health check, documents).
 //! - [`cli`]: one file per command of the `circulars` binary.
 

@@ -1,7 +1,6 @@
 //! `circulars schedule`, `send`, `cancel`, `status`: sending a circular and following it.
 
 use std::io::{IsTerminal, Write};
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -11,15 +10,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::{BadData, Format, UsageError};
 use crate::circulars::{CircularStatus, definition};
-use crate::config::{Config, Secrets};
+use crate::config::Config;
 use crate::faults::Faults;
 use crate::locale::Language;
-use crate::mail::{DkimSigner, Transport};
-use crate::outbox::prepare::Library;
+use crate::outbox::State;
 use crate::outbox::rounds::{self, Place, stored_time};
 use crate::outbox::scheduler::log_end;
 use crate::outbox::worker::Workers;
-use crate::outbox::{Retry, State};
 use crate::store::{RoundCounts, Store, StoredCircular};
 
 #[derive(Debug, Args)]
@@ -94,7 +91,7 @@ pub async fn send(args: SendArgs, config: &Config) -> anyhow::Result<()> {
         rounds::start(&store, &place, &stored).await?;
     }
     let stop = CancellationToken::new();
-    let workers = workers(config, &store, Some(stored.id))?;
+    let workers = Workers::from_config(config, &store, Some(stored.id))?;
     let running = tokio::spawn(workers.run(stop.clone()));
     let result = follow(&store, &stored).await;
     stop.cancel();
@@ -105,50 +102,6 @@ pub async fn send(args: SendArgs, config: &Config) -> anyhow::Result<()> {
     }
     let stored = stored_or_unknown(&store, args.number).await?;
     print_status(&store, &stored, Format::Table).await
-}
-
-/// The workers of a daemon, or of `send --wait` (`only` that circular).
-///
-/// # Errors
-/// The transport or the DKIM key cannot be set up, or the secret cannot be read.
-pub(super) fn workers(
-    config: &Config,
-    store: &Store,
-    only: Option<i64>,
-) -> anyhow::Result<Workers> {
-    let secrets = Secrets::load(&config.data.dir)?;
-    let dkim = DkimSigner::from_config(config)?;
-    let transport = Transport::from_config(config)?;
-    let library = Library::new(store.clone(), config, secrets.signing_key.clone(), dkim);
-    let smtp = &config.smtp;
-    let concurrency = u32::try_from(transport.concurrency()).unwrap_or(u32::MAX);
-    let mut batch = (concurrency * 16).clamp(32, 500);
-    if smtp.max_per_second > 0 {
-        batch = batch.min((smtp.max_per_second * 2).max(concurrency));
-    }
-    Ok(Workers {
-        id: daemon_id(),
-        store: store.clone(),
-        library: Arc::new(library),
-        transport: Arc::new(transport),
-        retry: Retry {
-            max_attempts: smtp.max_attempts.max(1),
-            first_wait: Duration::from_secs(smtp.retry_seconds),
-        },
-        bounce_threshold: smtp.bounce_threshold.max(1),
-        only,
-        batch,
-    })
-}
-
-/// Who a daemon is, in the rows it claims and the leases it holds: host, process, and a
-/// random part (a process id comes back after a restart).
-pub(super) fn daemon_id() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "host".into());
-    let random: u32 = rand::random();
-    format!("{host}:{}:{random:08x}", std::process::id())
 }
 
 /// Waits until none of the circular's own deliveries is left to do, showing progress.
@@ -192,9 +145,17 @@ async fn follow(store: &Store, stored: &StoredCircular) -> anyhow::Result<()> {
             }
             None => {}
         }
-        if counts.pending() == 0 {
+        let cancelled = store.circular_status(stored.id).await? == CircularStatus::Cancelled;
+        if counts.pending() == 0 || cancelled {
             if let Some(bar) = bar {
                 bar.finish();
+            }
+            if cancelled {
+                eprintln!(
+                    "circular {:03} was cancelled: {} not sent",
+                    stored.number,
+                    counts.pending()
+                );
             }
             return Ok(());
         }

@@ -11,6 +11,7 @@ use crate::http::{self, AppState};
 use crate::members::{Committee, recipients, sync};
 use crate::outbox::rounds::{self, Place};
 use crate::outbox::scheduler::Scheduler;
+use crate::outbox::worker::Workers;
 use crate::store::redact;
 
 /// How long the database connections may take to close once HTTP has stopped.
@@ -58,13 +59,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             }
         }
     }
-    let workers = super::sending::workers(&config, &store, None)?;
+    let workers = Workers::from_config(&config, &store, None)?;
     let daemon = workers.id.clone();
     let sending = tokio::spawn(workers.run(shutdown.clone()));
     let scheduler = Scheduler {
         id: daemon,
         store: store.clone(),
         place,
+        clock: crate::outbox::scheduler::system_clock(),
     };
     let scheduling = tokio::spawn(scheduler.run(shutdown.clone()));
 

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use super::{Config, ConfigError, Transport};
+use super::{Config, ConfigError, Tls, Transport};
 
 /// A refused value: the keys that set it (`(section, key)`) and why.
 #[derive(Debug)]
@@ -82,15 +82,23 @@ pub(super) fn check(config: &Config) -> Result<(), Refusal> {
     check_sender(config)?;
     check_dkim(config)?;
     check_servers(config)?;
+    check_smtp(config)
+}
+
+/// `max_per_second = 0` means no limit; the other counts must be at least 1.
+fn check_smtp(config: &Config) -> Result<(), Refusal> {
     let smtp = &config.smtp;
-    if smtp.concurrency == 0 || smtp.max_per_second == 0 || smtp.max_attempts == 0 {
+    if smtp.concurrency == 0 || smtp.max_attempts == 0 {
         return Err(Refusal::new(
-            &[
-                ("smtp", "concurrency"),
-                ("smtp", "max_per_second"),
-                ("smtp", "max_attempts"),
-            ],
-            "[smtp] concurrency, max_per_second and max_attempts must be at least 1".into(),
+            &[("smtp", "concurrency"), ("smtp", "max_attempts")],
+            "[smtp] concurrency and max_attempts must be at least 1".into(),
+        ));
+    }
+    // A CA file with no TLS would send in clear text while the operator thinks otherwise.
+    if !smtp.ca_file.is_empty() && smtp.tls == Tls::None {
+        return Err(Refusal::new(
+            &[("smtp", "ca_file"), ("smtp", "tls")],
+            "[smtp] ca_file is set but tls = \"none\": set tls = \"starttls\" or \"tls\", or empty ca_file".into(),
         ));
     }
     Ok(())
@@ -298,6 +306,20 @@ mod tests {
         let mut config = Config::default();
         config.sender.reply_domain = String::new();
         assert!(check(&config).unwrap_err().message.contains("reply_domain"));
+    }
+
+    #[test]
+    fn no_rate_limit_is_allowed_but_a_ca_file_without_tls_is_refused() {
+        let mut config = Config::default();
+        config.smtp.max_per_second = 0;
+        assert!(check(&config).is_ok());
+        config.smtp.concurrency = 0;
+        assert!(check(&config).unwrap_err().message.contains("concurrency"));
+        let mut config = Config::default();
+        config.smtp.ca_file = "ca.pem".into();
+        assert!(check(&config).unwrap_err().message.contains("ca_file"));
+        config.smtp.tls = Tls::Starttls;
+        assert!(check(&config).is_ok());
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub enum Outcome {
     },
     /// Not tried: the address is in `suppressions`.
     Suppressed,
+    /// Not tried: the circular was cancelled after the delivery was claimed. It is queued
+    /// again, and goes out if the circular is scheduled again.
+    Withdrawn,
 }
 
 impl Retry {

@@ -4,12 +4,14 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use super::Purpose;
 use super::snapshot::{Files, SnapshotError};
 use crate::circulars::message::{self, AttachedFile, Envelope, MessageError};
-use crate::circulars::{Circular, Layout, Recipient, Renderer, Settings, definition, reminder};
+use crate::circulars::{
+    Circular, CircularStatus, Layout, Recipient, Renderer, Settings, definition, reminder,
+};
 use crate::config::{Config, SenderConfig};
 use crate::faults::Faults;
 use crate::locale::Language;
@@ -66,7 +68,12 @@ pub struct Library {
     dkim: Option<DkimSigner>,
     prepared: Mutex<HashMap<(i64, bool), Arc<Prepared>>>,
     committees: Mutex<HashMap<i64, Arc<Committee>>>,
+    /// Whether each circular was cancelled, and when that was last read.
+    cancelled: Mutex<HashMap<i64, (Instant, bool)>>,
 }
+
+/// How long a circular's cancellation may go unseen by a worker.
+const CANCEL_SEEN: Duration = Duration::from_millis(500);
 
 impl Library {
     /// A library for the configuration, signing with `signing_key` (and DKIM if set).
@@ -86,6 +93,7 @@ impl Library {
             dkim,
             prepared: Mutex::new(HashMap::new()),
             committees: Mutex::new(HashMap::new()),
+            cancelled: Mutex::new(HashMap::new()),
         }
     }
 
@@ -142,6 +150,25 @@ impl Library {
             renderer,
             attachments,
         })
+    }
+
+    /// Whether the circular `id` was cancelled (read again every half second at most):
+    /// what was claimed before a cancel is not sent after it.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn is_cancelled(&self, id: i64) -> Result<bool, PrepareError> {
+        if let Some((read, cancelled)) = self.cancelled.lock().expect("cancelled").get(&id)
+            && read.elapsed() < CANCEL_SEEN
+        {
+            return Ok(*cancelled);
+        }
+        let cancelled = self.store.circular_status(id).await? == CircularStatus::Cancelled;
+        self.cancelled
+            .lock()
+            .expect("cancelled")
+            .insert(id, (Instant::now(), cancelled));
+        Ok(cancelled)
     }
 
     /// The committee `id`.

@@ -5,7 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -24,12 +26,21 @@ pub const LEASE: Duration = Duration::from_secs(10);
 const NEW_MEMBERS: Duration = Duration::from_secs(20);
 const LEASE_NAME: &str = "scheduler";
 
+/// What time it is: the system clock in the daemon, a chosen one in tests.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(Utc::now)
+}
+
 /// The scheduler of one daemon.
 pub struct Scheduler {
     /// Who holds the lease.
     pub id: String,
     pub store: Store,
     pub place: Place,
+    pub clock: Clock,
 }
 
 impl Scheduler {
@@ -71,8 +82,13 @@ impl Scheduler {
         }
     }
 
-    /// One look at every circular.
-    async fn tick(&self, new_members: bool) -> Result<(), RoundError> {
+    /// One look at every circular: starts what is due, creates a due reminder round,
+    /// with `new_members` gives members added to a list the circular still sending, and
+    /// marks circulars sent.
+    ///
+    /// # Errors
+    /// The database fails; a circular that cannot be looked at is logged and skipped.
+    pub async fn tick(&self, new_members: bool) -> Result<(), RoundError> {
         for stored in self.store.stored_circulars().await? {
             let span = tracing::info_span!("circular", circular = stored.number);
             if let Err(err) = self.look_at(&stored, new_members).instrument(span).await {
@@ -105,7 +121,7 @@ impl Scheduler {
             last_round: stored.last_round.as_deref().and_then(read_time),
             cancelled: false,
         };
-        match plan::due(&timing, &progress, Utc::now()) {
+        match plan::due(&timing, &progress, (self.clock)()) {
             Some(Due::Circular) if stored.status == Scheduled => {
                 if let Some(created) = rounds::start(&self.store, &self.place, stored).await? {
                     tracing::info!(

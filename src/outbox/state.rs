@@ -75,12 +75,12 @@ impl State {
     /// [`BadMove`] for any other move.
     pub fn to(self, next: State) -> Result<State, BadMove> {
         use State::*;
-        let allowed = match (self, next) {
-            (Queued | Deferred | Sending, Sending) => true,
-            (Sending, Sent | Deferred | Failed | Suppressed | Queued) => true,
-            (Queued | Deferred, Suppressed) => true,
-            _ => false,
-        };
+        let allowed = matches!(
+            (self, next),
+            (Queued | Deferred | Sending, Sending)
+                | (Sending, Sent | Deferred | Failed | Suppressed | Queued)
+                | (Queued | Deferred, Suppressed)
+        );
         if allowed {
             Ok(next)
         } else {

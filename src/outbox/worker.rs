@@ -3,7 +3,7 @@
 //! batches. No database transaction is open while a message is on the wire.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{Mutex, mpsc};
@@ -13,7 +13,8 @@ use tracing::Instrument;
 
 use super::prepare::{Library, PrepareError};
 use super::{OUTAGE_WAIT, Outcome, Purpose, Retry};
-use crate::mail::{Outgoing, Transport};
+use crate::config::{Config, ConfigError, Secrets};
+use crate::mail::{DkimSigner, MailError, Outgoing, Transport};
 use crate::store::{Claimed, Recorded, Store, precise_now};
 
 /// How long a claim holds; renewed every third of it while the daemon lives, so the rows of
@@ -41,11 +42,71 @@ pub struct Workers {
     pub batch: u32,
 }
 
+/// Why the workers cannot be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Secret(#[from] ConfigError),
+    #[error(transparent)]
+    Mail(#[from] MailError),
+}
+
+impl Workers {
+    /// The workers of a daemon, or of `send --wait` (`only` that circular), as the
+    /// configuration says: transport, DKIM, retries, batch size.
+    ///
+    /// # Errors
+    /// The transport or the DKIM key cannot be set up, or the secret cannot be read.
+    pub fn from_config(
+        config: &Config,
+        store: &Store,
+        only: Option<i64>,
+    ) -> Result<Workers, SetupError> {
+        let secrets = Secrets::load(&config.data.dir)?;
+        let dkim = DkimSigner::from_config(config)?;
+        let transport = Transport::from_config(config)?;
+        let library = Library::new(store.clone(), config, secrets.signing_key.clone(), dkim);
+        let smtp = &config.smtp;
+        let concurrency = u32::try_from(transport.concurrency()).unwrap_or(u32::MAX);
+        // Enough to keep every connection busy; with a rate limit, no more than two
+        // seconds' worth, so that claimed rows do not wait long under their lease.
+        let mut batch = (concurrency * 16).clamp(32, 500);
+        if smtp.max_per_second > 0 {
+            batch = batch.min((smtp.max_per_second * 2).max(concurrency));
+        }
+        Ok(Workers {
+            id: daemon_id(),
+            store: store.clone(),
+            library: Arc::new(library),
+            transport: Arc::new(transport),
+            retry: Retry {
+                max_attempts: smtp.max_attempts.max(1),
+                first_wait: Duration::from_secs(smtp.retry_seconds),
+            },
+            bounce_threshold: smtp.bounce_threshold.max(1),
+            only,
+            batch,
+        })
+    }
+}
+
+/// Who a daemon is, in the rows it claims and the leases it holds: host, process, and a
+/// random part (a process id comes back after a restart).
+pub fn daemon_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "host".into());
+    let random: u32 = rand::random();
+    format!("{host}:{}:{random:08x}", std::process::id())
+}
+
 /// State the senders share.
 struct Shared {
     workers: Workers,
     /// The mail server is unreachable: logged once when it goes, once when it is back.
     outage: AtomicBool,
+    /// Deliveries sent by these workers, logged when they stop.
+    sent: AtomicU64,
 }
 
 impl Workers {
@@ -57,6 +118,7 @@ impl Workers {
         let shared = Arc::new(Shared {
             workers: self,
             outage: AtomicBool::new(false),
+            sent: AtomicU64::new(0),
         });
         let (work_tx, work_rx) = mpsc::channel::<Claimed>(batch as usize);
         let work_rx = Arc::new(Mutex::new(work_rx));
@@ -85,6 +147,12 @@ impl Workers {
         if let Err(err) = w.store.release(&w.id, &untried).await {
             tracing::error!(error = %err, "cannot give back unsent deliveries: their lease runs out instead");
         }
+        tracing::info!(
+            daemon = %w.id,
+            sent = shared.sent.load(Ordering::Relaxed),
+            given_back = untried.len(),
+            "workers stopped"
+        );
     }
 }
 
@@ -175,7 +243,8 @@ async fn attempt(shared: &Shared, delivery: &Claimed) -> Outcome {
         return Outcome::Suppressed;
     }
     let built = match build(w, delivery).await {
-        Ok(built) => built,
+        Ok(Some(built)) => built,
+        Ok(None) => return Outcome::Withdrawn,
         // The database went away: not the delivery's fault, try it again soon.
         Err(PrepareError::Store(err)) => {
             return Outcome::Unreachable {
@@ -201,22 +270,34 @@ async fn attempt(shared: &Shared, delivery: &Claimed) -> Outcome {
         .await;
     let outcome = w.retry.judge(result, delivery.attempt);
     watch_outage(shared, &outcome);
+    if outcome == Outcome::Sent {
+        shared.sent.fetch_add(1, Ordering::Relaxed);
+    }
     match &outcome {
         Outcome::Sent => tracing::debug!("sent"),
         Outcome::Deferred { reply, wait } => {
             tracing::info!(%reply, wait_s = wait.as_secs(), "deferred");
         }
         Outcome::Failed { reply, .. } => tracing::warn!(%reply, "failed"),
-        Outcome::Unreachable { .. } | Outcome::Suppressed => {}
+        Outcome::Unreachable { .. } | Outcome::Suppressed | Outcome::Withdrawn => {}
     }
     outcome
 }
 
-async fn build(w: &Workers, delivery: &Claimed) -> Result<super::prepare::Built, PrepareError> {
+/// The message of a delivery; `None` when its circular was cancelled since the claim.
+async fn build(
+    w: &Workers,
+    delivery: &Claimed,
+) -> Result<Option<super::prepare::Built>, PrepareError> {
+    if w.library.is_cancelled(delivery.circular_id).await? {
+        return Ok(None);
+    }
     let purpose = Purpose::parse(&delivery.purpose).map_err(PrepareError::Purpose)?;
     let prepared = w.library.prepared(delivery.circular_id, &purpose).await?;
     let committee = w.library.committee(delivery.committee_id).await?;
-    w.library.build(delivery, &purpose, &prepared, &committee)
+    w.library
+        .build(delivery, &purpose, &prepared, &committee)
+        .map(Some)
 }
 
 /// Logs the mail server going away and coming back, once each.
@@ -232,7 +313,7 @@ fn watch_outage(shared: &Shared, outcome: &Outcome) {
                 tracing::info!("mail server reachable again: sending resumes");
             }
         }
-        Outcome::Suppressed => {}
+        Outcome::Suppressed | Outcome::Withdrawn => {}
     }
 }
 

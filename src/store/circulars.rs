@@ -95,6 +95,20 @@ impl Store {
         Ok(row.as_ref().map(from_row).transpose()?)
     }
 
+    /// The status of the circular `id`.
+    ///
+    /// # Errors
+    /// The database fails, or has no such circular.
+    pub async fn circular_status(&self, id: i64) -> Result<CircularStatus, StoreError> {
+        let status: String = sqlx::query_scalar("SELECT status FROM circulars WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(status
+            .parse()
+            .map_err(|e: String| sqlx::Error::Decode(e.into()))?)
+    }
+
     /// Stores what the files say of a circular. A new one is `scheduled` when it has a
     /// `send_at`, else `draft`; a draft that gains a `send_at` becomes scheduled, and a
     /// scheduled one that loses it (with no `schedule --at`) a draft again. Once sending

@@ -13,6 +13,37 @@ use crate::outbox::{Outcome, State};
 /// took over after our lease ran out is never overwritten.
 const OURS: &str = "claimed_by = $1 AND state = 'sending'";
 
+/// Marks `sent` rows sent, each with its time, in one statement.
+async fn record_sent(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    worker: &str,
+    sent: &[&Recorded],
+) -> Result<(), StoreError> {
+    if sent.is_empty() {
+        return Ok(());
+    }
+    State::Sending
+        .to(State::Sent)
+        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    let values: Vec<String> = (0..sent.len())
+        .map(|i| format!("(CAST(${} AS BIGINT), ${})", 2 * i + 2, 2 * i + 3))
+        .collect();
+    // Safe: the statement holds only generated placeholders.
+    let sql = format!(
+        "WITH v (id, at) AS (VALUES {})
+         UPDATE deliveries SET state = 'sent', sent_at = v.at, claimed_by = NULL, lease_until = NULL
+         FROM v
+         WHERE deliveries.id = v.id AND deliveries.claimed_by = $1 AND deliveries.state = 'sending'",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(worker.to_string());
+    for recorded in sent {
+        query = query.bind(recorded.delivery_id).bind(recorded.at.clone());
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
 fn millis(wait: Duration) -> i64 {
     i64::try_from(wait.as_millis()).unwrap_or(i64::MAX)
 }
@@ -31,9 +62,15 @@ impl Store {
     ) -> Result<(), StoreError> {
         let now = self.now_ms_sql();
         let mut tx = self.pool.begin().await?;
-        for recorded in outcomes {
+        // Most outcomes are `sent`: one statement for all of them; the others one by one.
+        let sent: Vec<&Recorded> = outcomes
+            .iter()
+            .filter(|r| r.outcome == Outcome::Sent)
+            .collect();
+        record_sent(&mut tx, worker, &sent).await?;
+        for recorded in outcomes.iter().filter(|r| r.outcome != Outcome::Sent) {
             let (state, reply, wait, undo_attempt) = match &recorded.outcome {
-                Outcome::Sent => (State::Sent, None, None, false),
+                Outcome::Sent => continue,
                 Outcome::Deferred { reply, wait } => {
                     (State::Deferred, Some(reply), Some(*wait), false)
                 }
@@ -45,6 +82,7 @@ impl Store {
                     true,
                 ),
                 Outcome::Suppressed => (State::Suppressed, None, None, true),
+                Outcome::Withdrawn => (State::Queued, None, None, true),
             };
             State::Sending
                 .to(state)
@@ -76,6 +114,7 @@ impl Store {
         Ok(())
     }
 
+    /// Raises the member's bounce score, and suppresses the address at `threshold`.
     async fn bounced(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,

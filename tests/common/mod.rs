@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod daemon;
+pub mod smtp;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -148,4 +149,18 @@ pub fn copy_recipients(dir: &Path) -> PathBuf {
         std::fs::copy(entry.path(), target.join(entry.file_name())).unwrap();
     }
     target
+}
+
+/// Copies the folder `from` into `to`, recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }
