@@ -59,9 +59,7 @@ fn read_list(
                 rows.add(line, &record);
             }
             Err(err) => {
-                let line = err
-                    .position()
-                    .map_or(0, |p| lines.line_at(&text, p.byte()));
+                let line = err.position().map_or(0, |p| lines.line_at(&text, p.byte()));
                 rows.faults.push(Fault::new(file, line, err.to_string()));
             }
         }
