@@ -169,6 +169,10 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         if let Some(crate::outbox::rounds::RoundError::NoFolder(..)) = cause.downcast_ref() {
             return exit::DATA;
         }
+        // A DKIM key, CA file or password that cannot be used: the configuration's fault.
+        if let Some(crate::outbox::worker::SetupError::Mail(_)) = cause.downcast_ref() {
+            return exit::DATA;
+        }
         if let Some(config) = cause.downcast_ref::<ConfigError>() {
             return match config {
                 ConfigError::Read { .. } => exit::USAGE,

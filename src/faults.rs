@@ -41,17 +41,36 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 /// The 1-based line of a byte offset in `bytes`, whatever the line endings: `\n` (Unix),
 /// `\r\n` (Windows) and a lone `\r` (old Macintosh) each end one line.
 pub fn line_of_bytes(bytes: &[u8], offset: usize) -> usize {
-    let before = &bytes[..offset.min(bytes.len())];
-    let lone_cr = |i: usize| before[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
-    (0..before.len())
-        .filter(|&i| before[i] == b'\n' || lone_cr(i))
+    line_breaks(bytes, 0, offset) + 1
+}
+
+/// The lines ended between byte offsets `from` and `to` of `bytes`, counted as
+/// [`line_of_bytes`] does: the lines of a later offset are those of an earlier one plus these.
+pub fn line_breaks(bytes: &[u8], from: usize, to: usize) -> usize {
+    let to = to.min(bytes.len());
+    let lone_cr = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    (from.min(to)..to)
+        .filter(|&i| bytes[i] == b'\n' || lone_cr(i))
         .count()
-        + 1
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_counted_on_from_an_earlier_offset_add_up_to_the_lines_from_the_start() {
+        let text = b"a\r\nb\rc\nd\r\n\re";
+        for to in 0..=text.len() {
+            for from in 0..=to {
+                assert_eq!(
+                    line_of_bytes(text, from) + line_breaks(text, from, to),
+                    line_of_bytes(text, to),
+                    "{from}..{to}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn lines_are_counted_alike_for_unix_windows_and_old_mac_endings() {

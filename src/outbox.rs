@@ -7,6 +7,7 @@ mod outcome;
 pub mod prepare;
 pub mod rounds;
 pub mod scheduler;
+mod setup;
 pub mod snapshot;
 mod state;
 pub mod worker;

@@ -76,19 +76,20 @@ async fn setup(db: &TestDb, deadline: &str) -> Setup {
         .unwrap();
     let now = Arc::new(Mutex::new(Utc::now()));
     let clock = now.clone();
-    let scheduler = Scheduler {
-        id: "test".into(),
-        store: store.clone(),
-        place: Place::from_config(&config),
-        clock: Arc::new(move || *clock.lock().unwrap()),
-    };
+    let place = Place::from_config(&config);
+    let scheduler = Scheduler::new(
+        "test".into(),
+        store.clone(),
+        place.clone(),
+        Arc::new(move || *clock.lock().unwrap()),
+    );
     // Load the circular as `serve` does at start.
     let circular = circulars::circulars::definition::load(
-        &scheduler.place.folder(30).unwrap(),
+        &place.folder(30).unwrap(),
         &config.locale.supported,
     )
     .unwrap();
-    circulars::outbox::rounds::load(&store, &scheduler.place, &circular)
+    circulars::outbox::rounds::load(&store, &place, &circular)
         .await
         .unwrap();
     Setup {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::daemon::{Daemon, free_port, wait_until};
-use common::{circulars, copy_dir, copy_recipients, project_dir, stderr, stdout};
+use common::{address_of, circulars, copy_dir, copy_recipients, project_dir, stderr, stdout};
 use mail_parser::MessageParser;
 
 /// Members of circular 30's committee in the sample lists.
@@ -103,21 +103,8 @@ fn serve_on_a_fresh_folder_puts_circular_30_for_every_sample_member_into_data_ou
             file.file_name().unwrap().to_string_lossy(),
             format!("{id}.eml")
         );
-        let to = message
-            .to()
-            .unwrap()
-            .first()
-            .unwrap()
-            .address()
-            .unwrap()
-            .to_string();
-        let reply_to = message
-            .reply_to()
-            .unwrap()
-            .first()
-            .unwrap()
-            .address()
-            .unwrap();
+        let to = address_of(message.to());
+        let reply_to = address_of(message.reply_to());
         assert!(reply_to.starts_with("circulars+c030."), "{reply_to}");
         let language = message
             .header_raw("Content-Language")
@@ -340,4 +327,33 @@ fn a_suppressed_address_gets_nothing_and_is_counted_as_suppressed() {
         .into_iter()
         .any(|f| std::fs::read_to_string(f).unwrap().contains(JR));
     assert!(!to_jr);
+}
+
+#[test]
+fn a_dkim_key_that_does_not_parse_stops_serve_and_send_with_65_naming_the_file() {
+    let (dir, db) = synced();
+    let key = dir.path().join("dkim.pem");
+    std::fs::write(
+        &key,
+        "-----BEGIN RSA PRIVATE KEY-----\nnot a key\n-----END RSA PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let env = [
+        ("CIRCULARS_DKIM_SELECTOR", "circ2026"),
+        ("CIRCULARS_DKIM_DOMAIN", "uclg.example.org"),
+        ("CIRCULARS_DKIM_KEY_FILE", key.to_str().unwrap()),
+        ("CIRCULARS_HTTP_BIND", "127.0.0.1:0"),
+    ];
+    for args in [&["serve"][..], &["send", "30", "--now", "--wait"]] {
+        let out = common::circulars_with(dir.path(), &db, args, &env);
+        assert_eq!(out.status.code(), Some(65), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("dkim.pem"), "{}", stderr(&out));
+    }
+    assert!(outbox(dir.path()).is_empty());
+    let status = status_json(dir.path(), &db);
+    assert_eq!(
+        status["status"], "scheduled",
+        "only circular.toml's send_at: nothing started"
+    );
+    assert_eq!(status["total"], 0);
 }

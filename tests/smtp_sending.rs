@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::daemon::{Daemon, free_port, http_get, wait_until};
 use common::smtp::SmtpServer;
-use common::{circulars_with, stderr};
+use common::{address_of, circulars_with, stderr};
 
 /// A folder whose circular 30 committee has these members (`email,name,language`).
 fn folder(members: &[(&str, &str, &str)]) -> tempfile::TempDir {
@@ -34,9 +34,9 @@ fn folder(members: &[(&str, &str, &str)]) -> tempfile::TempDir {
     dir
 }
 
-/// Members `n` members named `Membre n`, languages in turn.
-fn many(n: usize) -> Vec<(String, String, &'static str)> {
-    (0..n)
+/// A folder with `n` members named `Membre n`, languages in turn.
+fn folder_of(n: usize) -> tempfile::TempDir {
+    let members: Vec<(String, String, &str)> = (0..n)
         .map(|i| {
             (
                 format!("member{i}@city{}.example.org", i % 7),
@@ -44,7 +44,12 @@ fn many(n: usize) -> Vec<(String, String, &'static str)> {
                 ["en", "fr", "es"][i % 3],
             )
         })
-        .collect()
+        .collect();
+    let refs: Vec<(&str, &str, &str)> = members
+        .iter()
+        .map(|(e, n, l)| (e.as_str(), n.as_str(), *l))
+        .collect();
+    folder(&refs)
 }
 
 fn smtp_env(server: &SmtpServer, dir: &Path) -> Vec<(String, String)> {
@@ -139,13 +144,7 @@ fn every_member_gets_their_own_copy_with_their_language_name_reply_address_and_m
             .find(|k| k.rcpt_tos == [ascii.clone()])
             .unwrap_or_else(|| panic!("no copy for {email}"));
         let message = copy.parsed();
-        let reply_to = message
-            .reply_to()
-            .unwrap()
-            .first()
-            .unwrap()
-            .address()
-            .unwrap();
+        let reply_to = address_of(message.reply_to());
         assert_eq!(
             copy.mail_from, reply_to,
             "the envelope sender is the reply address"
@@ -167,11 +166,23 @@ fn every_member_gets_their_own_copy_with_their_language_name_reply_address_and_m
         let theirs = &stored.iter().find(|(e, _)| e == email).unwrap().1;
         assert_eq!(id, theirs, "the Message-ID stored for {email}");
     }
-    // Every copy was made for its member: no two share a reply address.
+    // Every copy was made for its member: no two share a reply address or unsubscribe link.
     let mut senders: Vec<_> = kept.iter().map(|k| k.mail_from.clone()).collect();
     senders.sort();
     senders.dedup();
     assert_eq!(senders.len(), members.len());
+    let mut links: Vec<String> = kept
+        .iter()
+        .map(|k| {
+            k.parsed()
+                .header_raw("List-Unsubscribe")
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    links.sort();
+    links.dedup();
+    assert_eq!(links.len(), members.len());
 }
 
 #[test]
@@ -235,12 +246,7 @@ fn temporary_failures_are_retried_and_permanent_ones_fail_with_the_reply_and_sup
 
 #[test]
 fn a_server_down_at_start_gets_every_message_once_back_and_the_outage_is_logged_once() {
-    let members = many(30);
-    let refs: Vec<(&str, &str, &str)> = members
-        .iter()
-        .map(|(e, n, l)| (e.as_str(), n.as_str(), *l))
-        .collect();
-    let dir = folder(&refs);
+    let dir = folder_of(30);
     let mut server = SmtpServer::start();
     server.stop();
     let env = smtp_env(&server, dir.path());
@@ -265,12 +271,7 @@ fn a_server_down_at_start_gets_every_message_once_back_and_the_outage_is_logged_
 
 #[test]
 fn a_server_that_goes_away_mid_run_is_waited_for_and_nobody_is_missed() {
-    let members = many(60);
-    let refs: Vec<(&str, &str, &str)> = members
-        .iter()
-        .map(|(e, n, l)| (e.as_str(), n.as_str(), *l))
-        .collect();
-    let dir = folder(&refs);
+    let dir = folder_of(60);
     let mut server = SmtpServer::start();
     let mut env = smtp_env(&server, dir.path());
     env.push(("CIRCULARS_SMTP_MAX_PER_SECOND".into(), "20".into()));
@@ -293,12 +294,7 @@ fn a_server_that_goes_away_mid_run_is_waited_for_and_nobody_is_missed() {
 
 #[test]
 fn cancel_in_the_middle_sends_nothing_more_and_what_was_sent_stays_sent() {
-    let members = many(60);
-    let refs: Vec<(&str, &str, &str)> = members
-        .iter()
-        .map(|(e, n, l)| (e.as_str(), n.as_str(), *l))
-        .collect();
-    let dir = folder(&refs);
+    let dir = folder_of(60);
     let server = SmtpServer::start();
     let mut env = smtp_env(&server, dir.path());
     env.push(("CIRCULARS_SMTP_MAX_PER_SECOND".into(), "10".into()));

@@ -156,19 +156,29 @@ pub async fn run(command: CircularsCommand, config: &Config) -> anyhow::Result<(
         definition::folders(&dir).with_context(|| format!("cannot read {}", dir.display()))?
     {
         match definition::load(&folder, &config.locale.supported) {
-            Ok(c) => listed.push(ListedCircular {
-                status: stored
-                    .iter()
-                    .find(|s| s.number == c.number)
-                    .map_or(CircularStatus::Draft, |s| s.status),
-                number: c.number,
-                languages: c.languages.clone(),
-                committees: c.committees.clone(),
-                send_at: c.send_at.map(|w| w.to_template_value()),
-                deadline: c.deadline.map(|w| w.to_template_value()),
-                capacity: c.capacity,
-                slug: c.slug,
-            }),
+            Ok(c) => {
+                let row = stored.iter().find(|s| s.number == c.number);
+                // `schedule --at` wins over the file's send_at; shown in local time, as the
+                // file writes it.
+                let scheduled = row
+                    .and_then(|s| s.send_at_override.as_deref())
+                    .and_then(rounds::read_time)
+                    .map(|t| {
+                        t.with_timezone(&config.locale.timezone)
+                            .format("%Y-%m-%dT%H:%M:%S")
+                            .to_string()
+                    });
+                listed.push(ListedCircular {
+                    status: row.map_or(CircularStatus::Draft, |s| s.status),
+                    number: c.number,
+                    languages: c.languages.clone(),
+                    committees: c.committees.clone(),
+                    send_at: scheduled.or(c.send_at.map(|w| w.to_template_value())),
+                    deadline: c.deadline.map(|w| w.to_template_value()),
+                    capacity: c.capacity,
+                    slug: c.slug,
+                });
+            }
             Err(mut faults) => broken.append(&mut faults),
         }
     }

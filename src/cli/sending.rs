@@ -15,7 +15,7 @@ use crate::faults::Faults;
 use crate::locale::Language;
 use crate::outbox::State;
 use crate::outbox::rounds::{self, Place, stored_time};
-use crate::outbox::scheduler::log_end;
+use crate::outbox::scheduler::{log_end, plan_of};
 use crate::outbox::worker::Workers;
 use crate::store::{RoundCounts, Store, StoredCircular};
 
@@ -75,23 +75,28 @@ pub async fn schedule(args: ScheduleArgs, config: &Config) -> anyhow::Result<()>
 pub async fn send(args: SendArgs, config: &Config) -> anyhow::Result<()> {
     let store = super::open_store(config).await?;
     let stored = load_from_files(&store, config, args.number).await?;
+    // A transport or DKIM key that cannot work is refused before anything is scheduled.
+    let workers = if args.wait {
+        Some(Workers::from_config(config, &store, Some(stored.id))?)
+    } else {
+        None
+    };
     store
         .schedule_circular(stored.id, &stored_time(chrono::Utc::now()))
         .await?;
-    if !args.wait {
+    let Some(workers) = workers else {
         println!(
             "circular {:03} is due now: `circulars serve` sends it within seconds; `circulars status {}` follows it",
             args.number, args.number
         );
         return Ok(());
-    }
+    };
     let place = Place::from_config(config);
     let stored = stored_or_unknown(&store, args.number).await?;
     if stored.status == CircularStatus::Scheduled {
         rounds::start(&store, &place, &stored).await?;
     }
     let stop = CancellationToken::new();
-    let workers = Workers::from_config(config, &store, Some(stored.id))?;
     let running = tokio::spawn(workers.run(stop.clone()));
     let result = follow(&store, &stored).await;
     stop.cancel();
@@ -101,7 +106,7 @@ pub async fn send(args: SendArgs, config: &Config) -> anyhow::Result<()> {
         log_end(&store, &stored).await?;
     }
     let stored = stored_or_unknown(&store, args.number).await?;
-    print_status(&store, &stored, Format::Table).await
+    print_status(&store, config, &stored, Format::Table).await
 }
 
 /// Waits until none of the circular's own deliveries is left to do, showing progress.
@@ -186,7 +191,7 @@ pub async fn status(args: StatusArgs, config: &Config) -> anyhow::Result<()> {
         Some(stored) => stored,
         None => load_from_files(&store, config, args.number).await?,
     };
-    print_status(&store, &stored, args.format).await
+    print_status(&store, config, &stored, args.format).await
 }
 
 #[derive(Serialize)]
@@ -198,6 +203,8 @@ struct StatusOut {
     languages: std::collections::BTreeMap<Language, i64>,
     first_sent_at: Option<String>,
     last_sent_at: Option<String>,
+    /// When the next thing is due: the sending, or the next reminder round.
+    next_at: Option<String>,
     reminders: Vec<RoundOut>,
 }
 
@@ -217,10 +224,21 @@ fn all_states(counts: &RoundCounts) -> std::collections::BTreeMap<State, i64> {
 
 async fn print_status(
     store: &Store,
+    config: &Config,
     stored: &StoredCircular,
     format: Format,
 ) -> anyhow::Result<()> {
     let counts = store.round_counts(stored.id, "circular").await?;
+    // When its sending or its next reminder round is due (the daemon's scheduler decides).
+    let place = Place::from_config(config);
+    let next_at = match rounds::definition(store, &place, stored).await {
+        Ok(circular) if stored.status != CircularStatus::Draft => {
+            let (timing, progress) = plan_of(stored, &circular, place.tz);
+            crate::schedule::next_wakeup(&timing, &progress, chrono::Utc::now())
+                .map(rounds::stored_time)
+        }
+        _ => None,
+    };
     let mut reminders = Vec::new();
     for purpose in store.rounds(stored.id).await? {
         if let Some(slot) = purpose.strip_prefix("reminder:") {
@@ -240,6 +258,7 @@ async fn print_status(
         languages: counts.languages.clone(),
         first_sent_at: counts.first_sent_at.clone(),
         last_sent_at: counts.last_sent_at.clone(),
+        next_at,
         reminders,
     };
     let mut stdout = std::io::stdout().lock();
@@ -256,6 +275,15 @@ async fn print_status(
     writeln!(stdout, "deliveries {}: {}", out.total, join(&out.states))?;
     if !out.languages.is_empty() {
         writeln!(stdout, "languages: {}", join(&out.languages))?;
+    }
+    if let Some(next) = out.next_at.as_deref().and_then(rounds::read_time) {
+        let local = next.with_timezone(&config.locale.timezone);
+        writeln!(
+            stdout,
+            "next: {} ({})",
+            local.format("%Y-%m-%d %H:%M"),
+            config.locale.timezone
+        )?;
     }
     for round in &out.reminders {
         writeln!(

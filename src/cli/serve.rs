@@ -29,6 +29,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let store = super::open_store(&config).await?;
     tracing::info!(url = %redact(&config.database.url), backend = ?store.backend(), "database ready");
     let _secrets = Secrets::load(&config.data.dir).context("cannot load the signing secret")?;
+    // A transport, CA file or DKIM key that cannot work stops the start before anything else.
+    let workers = Workers::from_config(&config, &store, None)?;
     if config.recipients.sync_on_start
         && let Err(err) = sync_lists(&config, &store).await
     {
@@ -59,15 +61,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             }
         }
     }
-    let workers = Workers::from_config(&config, &store, None)?;
     let daemon = workers.id.clone();
     let sending = tokio::spawn(workers.run(shutdown.clone()));
-    let scheduler = Scheduler {
-        id: daemon,
-        store: store.clone(),
+    let scheduler = Scheduler::new(
+        daemon,
+        store.clone(),
         place,
-        clock: crate::outbox::scheduler::system_clock(),
-    };
+        crate::outbox::scheduler::system_clock(),
+    );
     let scheduling = tokio::spawn(scheduler.run(shutdown.clone()));
 
     let listener = tokio::net::TcpListener::bind(&config.http.bind)

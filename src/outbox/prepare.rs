@@ -70,6 +70,8 @@ pub struct Library {
     committees: Mutex<HashMap<i64, Arc<Committee>>>,
     /// Whether each circular was cancelled, and when that was last read.
     cancelled: Mutex<HashMap<i64, (Instant, bool)>>,
+    /// One span per circular run: every delivery's span is a child of its circular's.
+    spans: Mutex<HashMap<i64, tracing::Span>>,
 }
 
 /// How long a circular's cancellation may go unseen by a worker.
@@ -94,6 +96,7 @@ impl Library {
             prepared: Mutex::new(HashMap::new()),
             committees: Mutex::new(HashMap::new()),
             cancelled: Mutex::new(HashMap::new()),
+            spans: Mutex::new(HashMap::new()),
         }
     }
 
@@ -150,6 +153,16 @@ impl Library {
             renderer,
             attachments,
         })
+    }
+
+    /// The span of the run of circular `id` (its database id) in these workers.
+    pub fn circular_span(&self, id: i64) -> tracing::Span {
+        self.spans
+            .lock()
+            .expect("spans")
+            .entry(id)
+            .or_insert_with(|| tracing::info_span!(parent: None, "circular_run", circular_id = id))
+            .clone()
     }
 
     /// Whether the circular `id` was cancelled (read again every half second at most):

@@ -5,7 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
@@ -13,7 +14,7 @@ use tracing::Instrument;
 
 use super::Purpose;
 use super::rounds::{self, Place, RoundError, read_time};
-use crate::circulars::CircularStatus;
+use crate::circulars::{Circular, CircularStatus};
 use crate::schedule::{self as plan, Due, Progress, Timing};
 use crate::store::{Store, StoredCircular};
 
@@ -37,13 +38,44 @@ pub fn system_clock() -> Clock {
 /// The scheduler of one daemon.
 pub struct Scheduler {
     /// Who holds the lease.
-    pub id: String,
-    pub store: Store,
-    pub place: Place,
-    pub clock: Clock,
+    id: String,
+    store: Store,
+    place: Place,
+    clock: Clock,
+    /// Each circular's definition, by id and the digest of its files: read once, not at
+    /// every tick.
+    definitions: Mutex<HashMap<(i64, String), Arc<Circular>>>,
 }
 
 impl Scheduler {
+    /// The scheduler of the daemon `id` (as in its leases).
+    pub fn new(id: String, store: Store, place: Place, clock: Clock) -> Scheduler {
+        Scheduler {
+            id,
+            store,
+            place,
+            clock,
+            definitions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The circular as its members receive it (see [`rounds::definition`]), cached.
+    async fn definition(&self, stored: &StoredCircular) -> Result<Arc<Circular>, RoundError> {
+        let digest = stored
+            .snapshot_digest
+            .clone()
+            .unwrap_or_else(|| stored.digest.clone());
+        let key = (stored.id, digest);
+        if let Some(found) = self.definitions.lock().expect("definitions").get(&key) {
+            return Ok(found.clone());
+        }
+        let circular = Arc::new(rounds::definition(&self.store, &self.place, stored).await?);
+        self.definitions
+            .lock()
+            .expect("definitions")
+            .insert(key, circular.clone());
+        Ok(circular)
+    }
     /// Runs until `stop`, leading while it holds the lease.
     pub async fn run(self, stop: CancellationToken) {
         let lease_ms = i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
@@ -103,24 +135,8 @@ impl Scheduler {
         if matches!(stored.status, Draft | Cancelled) {
             return Ok(());
         }
-        let circular = rounds::definition(&self.store, &self.place, stored).await?;
-        let deadline = circular
-            .deadline
-            .map(|w| plan::to_utc(w, true, self.place.tz));
-        let timing = Timing {
-            send_at: stored.due_at().and_then(read_time),
-            deadline,
-            reminders: &circular.reminders,
-            tz: self.place.tz,
-        };
-        let progress = Progress {
-            // Scheduled again after it went out: it is due as a circular again.
-            started: (stored.status != Scheduled)
-                .then(|| stored.started_at.as_deref().and_then(read_time))
-                .flatten(),
-            last_round: stored.last_round.as_deref().and_then(read_time),
-            cancelled: false,
-        };
+        let circular = self.definition(stored).await?;
+        let (timing, progress) = plan_of(stored, &circular, self.place.tz);
         match plan::due(&timing, &progress, (self.clock)()) {
             Some(Due::Circular) if stored.status == Scheduled => {
                 if let Some(created) = rounds::start(&self.store, &self.place, stored).await? {
@@ -171,6 +187,31 @@ impl Scheduler {
         }
         Ok(())
     }
+}
+
+/// What the plan of a circular needs: its timing (the stored `send_at`, which `schedule`
+/// may have set, and the definition's deadline and reminders) and what the database says
+/// happened already.
+pub fn plan_of<'a>(
+    stored: &StoredCircular,
+    circular: &'a Circular,
+    tz: chrono_tz::Tz,
+) -> (Timing<'a>, Progress) {
+    let timing = Timing {
+        send_at: stored.due_at().and_then(read_time),
+        deadline: circular.deadline.map(|w| plan::to_utc(w, true, tz)),
+        reminders: &circular.reminders,
+        tz,
+    };
+    let progress = Progress {
+        // Scheduled again after it went out: it is due as a circular again.
+        started: (stored.status != CircularStatus::Scheduled)
+            .then(|| stored.started_at.as_deref().and_then(read_time))
+            .flatten(),
+        last_round: stored.last_round.as_deref().and_then(read_time),
+        cancelled: stored.status == CircularStatus::Cancelled,
+    };
+    (timing, progress)
 }
 
 /// The line that says a circular's run ended: counts, duration, rate.

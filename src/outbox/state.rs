@@ -61,12 +61,6 @@ impl State {
         matches!(self, State::Sent | State::Failed | State::Suppressed)
     }
 
-    /// Whether a worker may claim a delivery in this state (a `Sending` one only once its
-    /// lease has run out, which the claiming query checks).
-    pub const fn is_claimable(self) -> bool {
-        matches!(self, State::Queued | State::Deferred | State::Sending)
-    }
-
     /// The move to `next`, if the machine has it: queued, deferred or (lease run out)
     /// sending → sending; sending → sent, deferred, failed, suppressed, or back to queued
     /// (claimed but not tried when the daemon stopped); queued or deferred → suppressed.
@@ -136,12 +130,5 @@ mod tests {
         assert!(State::Queued.to(State::Sent).is_err());
         assert!(State::Deferred.to(State::Failed).is_err());
         assert_eq!(State::Deferred.to(State::Sending), Ok(State::Sending));
-    }
-
-    #[test]
-    fn every_final_state_is_not_claimable() {
-        for state in State::ALL {
-            assert_eq!(state.is_final(), !state.is_claimable(), "{state}");
-        }
     }
 }

@@ -12,9 +12,9 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::prepare::{Library, PrepareError};
+pub use super::setup::{SetupError, daemon_id};
 use super::{OUTAGE_WAIT, Outcome, Purpose, Retry};
-use crate::config::{Config, ConfigError, Secrets};
-use crate::mail::{DkimSigner, MailError, Outgoing, Transport};
+use crate::mail::{Outgoing, Transport};
 use crate::store::{Claimed, Recorded, Store, precise_now};
 
 /// How long a claim holds; renewed every third of it while the daemon lives, so the rows of
@@ -22,8 +22,10 @@ use crate::store::{Claimed, Recorded, Store, precise_now};
 pub const LEASE: Duration = Duration::from_secs(15);
 /// How often to look for due deliveries when there were none.
 const IDLE: Duration = Duration::from_millis(500);
-/// Outcomes written per statement batch, and the longest they wait to be written: what a
-/// crash may send twice is at most this many plus the messages on the wire.
+/// Outcomes written per batch, and the longest they wait to be written. What a crash may
+/// send twice is what was sent and not yet recorded: the batch being written, the outcomes
+/// waiting behind it (the recorder's channel holds one batch more), and the messages on
+/// the wire: at most 2 × 64 + `concurrency`.
 const RECORD_BATCH: usize = 64;
 const RECORD_WAIT: Duration = Duration::from_millis(50);
 
@@ -40,64 +42,6 @@ pub struct Workers {
     pub only: Option<i64>,
     /// Deliveries claimed at once.
     pub batch: u32,
-}
-
-/// Why the workers cannot be set up.
-#[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    #[error(transparent)]
-    Secret(#[from] ConfigError),
-    #[error(transparent)]
-    Mail(#[from] MailError),
-}
-
-impl Workers {
-    /// The workers of a daemon, or of `send --wait` (`only` that circular), as the
-    /// configuration says: transport, DKIM, retries, batch size.
-    ///
-    /// # Errors
-    /// The transport or the DKIM key cannot be set up, or the secret cannot be read.
-    pub fn from_config(
-        config: &Config,
-        store: &Store,
-        only: Option<i64>,
-    ) -> Result<Workers, SetupError> {
-        let secrets = Secrets::load(&config.data.dir)?;
-        let dkim = DkimSigner::from_config(config)?;
-        let transport = Transport::from_config(config)?;
-        let library = Library::new(store.clone(), config, secrets.signing_key.clone(), dkim);
-        let smtp = &config.smtp;
-        let concurrency = u32::try_from(transport.concurrency()).unwrap_or(u32::MAX);
-        // Enough to keep every connection busy; with a rate limit, no more than two
-        // seconds' worth, so that claimed rows do not wait long under their lease.
-        let mut batch = (concurrency * 16).clamp(32, 500);
-        if smtp.max_per_second > 0 {
-            batch = batch.min((smtp.max_per_second * 2).max(concurrency));
-        }
-        Ok(Workers {
-            id: daemon_id(),
-            store: store.clone(),
-            library: Arc::new(library),
-            transport: Arc::new(transport),
-            retry: Retry {
-                max_attempts: smtp.max_attempts.max(1),
-                first_wait: Duration::from_secs(smtp.retry_seconds),
-            },
-            bounce_threshold: smtp.bounce_threshold.max(1),
-            only,
-            batch,
-        })
-    }
-}
-
-/// Who a daemon is, in the rows it claims and the leases it holds: host, process, and a
-/// random part (a process id comes back after a restart).
-pub fn daemon_id() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "host".into());
-    let random: u32 = rand::random();
-    format!("{host}:{}:{random:08x}", std::process::id())
 }
 
 /// State the senders share.
@@ -122,7 +66,7 @@ impl Workers {
         });
         let (work_tx, work_rx) = mpsc::channel::<Claimed>(batch as usize);
         let work_rx = Arc::new(Mutex::new(work_rx));
-        let (done_tx, done_rx) = mpsc::channel::<Recorded>(RECORD_BATCH * 4);
+        let (done_tx, done_rx) = mpsc::channel::<Recorded>(RECORD_BATCH);
         let untried = Arc::new(std::sync::Mutex::new(Vec::new()));
         let tracker = TaskTracker::new();
         for _ in 0..concurrency {
@@ -212,6 +156,7 @@ async fn send_loop(
         };
         let Some(delivery) = next else { break };
         let span = tracing::info_span!(
+            parent: &shared.workers.library.circular_span(delivery.circular_id),
             "delivery",
             delivery = delivery.id,
             circular = delivery.circular_id,

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod daemon;
+pub mod lists;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
@@ -163,4 +164,13 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+/// The first address of an address header (`To`, `Reply-To` …) of a parsed message.
+pub fn address_of(header: Option<&mail_parser::Address<'_>>) -> String {
+    header
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .expect("an address")
+        .to_string()
 }
