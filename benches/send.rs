@@ -132,7 +132,13 @@ fn queued(options: &Options, dir: &Path, sink: &Sink) {
     let before = sink.received();
     let (daemon, status) = send(&setup, Some(QUEUED_LIMIT), None);
     let how = if daemon.stopped {
-        format!("stopped with SIGTERM after {} s", QUEUED_LIMIT.as_secs())
+        let exit = daemon.code.map_or("died of the signal".to_owned(), |code| {
+            format!("exit {code}")
+        });
+        format!(
+            "stopped with SIGTERM after {} s ({exit})",
+            QUEUED_LIMIT.as_secs()
+        )
     } else {
         "ran to the end".to_owned()
     };
