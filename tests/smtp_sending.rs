@@ -324,3 +324,49 @@ fn cancel_in_the_middle_sends_nothing_more_and_what_was_sent_stays_sent() {
     let (exit, _) = daemon.wait(Duration::from_secs(20));
     assert!(exit.success());
 }
+
+#[test]
+fn sigterm_stops_send_wait_after_recording_what_was_on_the_wire() {
+    let dir = folder_of(60);
+    let server = SmtpServer::start();
+    let mut env = smtp_env(&server, dir.path());
+    env.push(("CIRCULARS_SMTP_MAX_PER_SECOND".into(), "10".into()));
+    assert!(
+        run(dir.path(), &env, &["recipients", "sync"])
+            .status
+            .success()
+    );
+    let child = common::binary()
+        .current_dir(dir.path())
+        .args(["send", "30", "--now", "--wait"])
+        .env(
+            "CIRCULARS_TEMPLATES_DIR",
+            common::project_dir().join("templates"),
+        )
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    server.wait_for(5);
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("interrupted with"), "{err}");
+    let status = status(dir.path(), &env);
+    assert_eq!(
+        status["states"]["sending"], 0,
+        "nothing left claimed: {status}"
+    );
+    assert_eq!(
+        status["states"]["sent"],
+        server.kept().len(),
+        "every accepted one recorded"
+    );
+    assert!(server.kept().len() < 60);
+}

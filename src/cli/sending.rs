@@ -97,8 +97,10 @@ pub async fn send(args: SendArgs, config: &Config) -> anyhow::Result<()> {
         rounds::start(&store, &place, &stored).await?;
     }
     let stop = CancellationToken::new();
+    // SIGTERM or Ctrl-C: stop claiming, finish and record what is on the wire.
+    tokio::spawn(super::serve::cancel_on_signal(stop.clone()));
     let running = tokio::spawn(workers.run(stop.clone()));
-    let result = follow(&store, &stored).await;
+    let result = follow(&store, &stored, &stop).await;
     stop.cancel();
     running.await.context("the workers stopped abnormally")?;
     result?;
@@ -110,7 +112,14 @@ pub async fn send(args: SendArgs, config: &Config) -> anyhow::Result<()> {
 }
 
 /// Waits until none of the circular's own deliveries is left to do, showing progress.
-async fn follow(store: &Store, stored: &StoredCircular) -> anyhow::Result<()> {
+///
+/// # Errors
+/// The database fails, or `stop` came first (the rest is left for a daemon or a next run).
+async fn follow(
+    store: &Store,
+    stored: &StoredCircular,
+    stop: &CancellationToken,
+) -> anyhow::Result<()> {
     let terminal = std::io::stderr().is_terminal();
     let bar = terminal.then(|| {
         let bar = indicatif::ProgressBar::new(0);
@@ -124,7 +133,7 @@ async fn follow(store: &Store, stored: &StoredCircular) -> anyhow::Result<()> {
     });
     let mut last_line = std::time::Instant::now();
     loop {
-        let counts = store.round_counts(stored.id, "circular").await?;
+        let counts = store.round_states(stored.id, "circular").await?;
         let done = counts.total() - counts.pending();
         let n = |s| counts.states.get(&s).copied().unwrap_or(0);
         let summary = format!(
@@ -164,7 +173,21 @@ async fn follow(store: &Store, stored: &StoredCircular) -> anyhow::Result<()> {
             }
             return Ok(());
         }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(500)) => {}
+            () = stop.cancelled() => {
+                if let Some(bar) = bar {
+                    bar.abandon();
+                }
+                anyhow::bail!(
+                    "interrupted with {} deliveries of circular {:03} left: `circulars serve` \
+                     or `circulars send {} --now --wait` sends them",
+                    counts.pending(),
+                    stored.number,
+                    stored.number
+                );
+            }
+        }
     }
 }
 

@@ -169,7 +169,7 @@ fn load_circulars(config: &Config, committees: &[Committee]) -> Vec<Arc<Circular
     report.circulars
 }
 
-async fn cancel_on_signal(shutdown: CancellationToken) {
+pub(super) async fn cancel_on_signal(shutdown: CancellationToken) {
     let ctrl_c = tokio::signal::ctrl_c();
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(term) => term,

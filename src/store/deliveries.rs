@@ -190,8 +190,22 @@ impl Store {
         only: Option<i64>,
     ) -> Result<Vec<Claimed>, StoreError> {
         let now = self.now_ms_sql();
+        // One statement per kind of due row, each served by the `(state, due_at)` index in
+        // its order (`+` keeps SQLite from preferring the circular's index and sorting):
+        // queued first, then deferred whose time has come, then rows of a dead daemon.
+        let branches = [
+            (
+                format!("d.state = 'queued' AND d.due_at <= {now}"),
+                "ORDER BY d.due_at",
+            ),
+            (
+                format!("d.state = 'deferred' AND d.due_at <= {now}"),
+                "ORDER BY d.due_at",
+            ),
+            (format!("d.state = 'sending' AND d.lease_until < {now}"), ""),
+        ];
         let only_sql = if only.is_some() {
-            "AND d.circular_id = $4"
+            "AND +d.circular_id = $4"
         } else {
             ""
         };
@@ -199,33 +213,34 @@ impl Store {
             Backend::Sqlite => "",
             Backend::Postgres => "FOR UPDATE OF d SKIP LOCKED",
         };
-        let sql = format!(
-            "UPDATE deliveries SET state = 'sending', claimed_by = $1, lease_until = {now} + $2,
-                 attempts = attempts + 1
-             WHERE id IN (
-                 SELECT d.id FROM deliveries d JOIN circulars c ON c.id = d.circular_id
-                 WHERE c.status <> 'cancelled'
-                   AND ((d.state IN ('queued', 'deferred') AND d.due_at <= {now})
-                        OR (d.state = 'sending' AND d.lease_until < {now}))
-                   {only_sql}
-                 ORDER BY d.due_at, d.id LIMIT $3 {lock})
-             RETURNING id"
-        );
         let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
-        // Safe: the statement holds only placeholders and fragments of our own.
-        let mut query = sqlx::query(AssertSqlSafe(sql))
-            .bind(worker.to_string())
-            .bind(lease_ms)
-            .bind(i64::from(limit));
-        if let Some(circular) = only {
-            query = query.bind(circular);
+        let mut ids: Vec<i64> = Vec::new();
+        for (condition, order) in branches {
+            let left = i64::from(limit) - i64::try_from(ids.len()).unwrap_or(i64::MAX);
+            if left <= 0 {
+                break;
+            }
+            let sql = format!(
+                "UPDATE deliveries SET state = 'sending', claimed_by = $1, lease_until = {now} + $2,
+                     attempts = attempts + 1
+                 WHERE id IN (
+                     SELECT d.id FROM deliveries d JOIN circulars c ON c.id = d.circular_id
+                     WHERE {condition} AND c.status <> 'cancelled' {only_sql}
+                     {order} LIMIT $3 {lock})
+                 RETURNING id"
+            );
+            // Safe: the statement holds only placeholders and fragments of our own.
+            let mut query = sqlx::query(AssertSqlSafe(sql))
+                .bind(worker.to_string())
+                .bind(lease_ms)
+                .bind(left);
+            if let Some(circular) = only {
+                query = query.bind(circular);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                ids.push(row.try_get(0)?);
+            }
         }
-        let ids: Vec<i64> = query
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }

@@ -208,6 +208,35 @@ impl Store {
         Ok(counts)
     }
 
+    /// The counts of a circular's deliveries for `purpose` per state only: read from the
+    /// index alone, cheap enough to follow a send of 100,000 every half second.
+    ///
+    /// # Errors
+    /// The database fails, or holds a state this version does not know.
+    pub async fn round_states(
+        &self,
+        circular_id: i64,
+        purpose: &str,
+    ) -> Result<RoundCounts, StoreError> {
+        let rows = sqlx::query(
+            "SELECT state, CAST(COUNT(*) AS BIGINT) AS n FROM deliveries
+             WHERE circular_id = $1 AND purpose = $2 GROUP BY state",
+        )
+        .bind(circular_id)
+        .bind(purpose.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut counts = RoundCounts::default();
+        for row in &rows {
+            let state: String = row.try_get("state")?;
+            let state = state
+                .parse()
+                .map_err(|e: String| sqlx::Error::Decode(e.into()))?;
+            counts.states.insert(state, row.try_get("n")?);
+        }
+        Ok(counts)
+    }
+
     /// The purposes of a circular's rounds, oldest first.
     ///
     /// # Errors
