@@ -107,6 +107,23 @@ async fn query_rows(dir: &Path, sql: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `members` synced, then circular 30 sent to them by `send --now --wait` over SMTP.
+fn sent_with_wait(
+    members: &[(&str, &str, &str)],
+) -> (tempfile::TempDir, SmtpServer, Vec<(String, String)>) {
+    let dir = folder(members);
+    let server = SmtpServer::start();
+    let env = smtp_env(&server, dir.path());
+    assert!(
+        run(dir.path(), &env, &["recipients", "sync"])
+            .status
+            .success()
+    );
+    let out = run(dir.path(), &env, &["send", "30", "--now", "--wait"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    (dir, server, env)
+}
+
 fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Runtime::new().unwrap().block_on(future)
 }
@@ -119,16 +136,7 @@ fn every_member_gets_their_own_copy_with_their_language_name_reply_address_and_m
         ("kofi.mensah@accra.example.org", "Kofi Mensah", "en"),
         ("ulrike@münchen.example", "Ulrike Müller", ""),
     ];
-    let dir = folder(&members);
-    let server = SmtpServer::start();
-    let env = smtp_env(&server, dir.path());
-    assert!(
-        run(dir.path(), &env, &["recipients", "sync"])
-            .status
-            .success()
-    );
-    let out = run(dir.path(), &env, &["send", "30", "--now", "--wait"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let (dir, server, _) = sent_with_wait(&members);
     let kept = server.wait_for(members.len());
     assert_eq!(kept.len(), members.len());
     let stored = block_on(query_rows(
@@ -194,16 +202,7 @@ fn temporary_failures_are_retried_and_permanent_ones_fail_with_the_reply_and_sup
         ("421-closing@example.org", "Closing", "fr"),
         ("drop-midway@example.org", "Midway", "fr"),
     ];
-    let dir = folder(&members);
-    let server = SmtpServer::start();
-    let env = smtp_env(&server, dir.path());
-    assert!(
-        run(dir.path(), &env, &["recipients", "sync"])
-            .status
-            .success()
-    );
-    let out = run(dir.path(), &env, &["send", "30", "--now", "--wait"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let (dir, server, env) = sent_with_wait(&members);
     let status = status(dir.path(), &env);
     assert_eq!(status["states"]["sent"], 2, "{status}");
     assert_eq!(status["states"]["failed"], 3, "{status}");

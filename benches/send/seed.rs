@@ -56,17 +56,8 @@ pub fn write_recipients(dir: &Path, members: usize) {
     )
     .expect("committees.toml written");
     let mut csv = csv::Writer::from_path(dir.join("digital-cities.csv")).expect("a CSV file");
-    csv.write_record([
-        "email",
-        "name",
-        "position",
-        "organisation",
-        "city",
-        "country",
-        "language",
-        "role",
-    ])
-    .expect("CSV header written");
+    csv.write_record(circulars::members::recipients::COLUMNS)
+        .expect("CSV header written");
     for i in 0..members {
         let ((first, _), (last, _)) = person(i);
         let (city, country) = CITIES[i % CITIES.len()];
