@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 
 use super::definition::Circular;
@@ -128,8 +128,8 @@ pub fn build(
     };
     let list_name = one_line(envelope.committee.name.get(rendered.language));
     let alternative = MultiPart::alternative()
-        .singlepart(SinglePart::plain(rendered.text.clone()))
-        .singlepart(SinglePart::html(rendered.html.clone()));
+        .singlepart(text_part(ContentType::TEXT_PLAIN, &rendered.text))
+        .singlepart(text_part(ContentType::TEXT_HTML, &rendered.html));
     let builder = lettre::Message::builder()
         .from(mailbox(envelope.from_name, envelope.from_address)?)
         .to(mailbox(envelope.to_name, &envelope.to.to_ascii())?)
@@ -175,6 +175,26 @@ pub fn build(
         builder.multipart(mixed)?
     };
     Ok(message)
+}
+
+/// A text part in base64 of its CRLF form. Base64 of each member's text costs a fraction of
+/// what lettre's choice of encoding, quoted-printable and line-ending pass did (a seventh of
+/// the daemon's time per message, `cargo bench --bench send`).
+fn text_part(content_type: ContentType, text: &str) -> SinglePart {
+    let mut crlf = String::with_capacity(text.len() + text.len() / 32);
+    let mut previous = '\0';
+    for c in text.chars() {
+        if c == '\n' && previous != '\r' {
+            crlf.push('\r');
+        }
+        crlf.push(c);
+        previous = c;
+    }
+    let encoded = data_encoding::BASE64_MIME.encode(crlf.as_bytes());
+    SinglePart::builder().header(content_type).body(Body::dangerous_pre_encoded(
+        encoded.into_bytes(),
+        ContentTransferEncoding::Base64,
+    ))
 }
 
 /// `List-Id: "Name" <id>`. A name that is not ASCII is written as RFC 2047 encoded words,
