@@ -182,13 +182,11 @@ pub fn build(
 /// the daemon's time per message, `cargo bench --bench send`).
 fn text_part(content_type: ContentType, text: &str) -> SinglePart {
     let mut crlf = String::with_capacity(text.len() + text.len() / 32);
-    let mut previous = '\0';
-    for c in text.chars() {
-        if c == '\n' && previous != '\r' {
-            crlf.push('\r');
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            crlf.push_str("\r\n");
         }
-        crlf.push(c);
-        previous = c;
+        crlf.push_str(line.strip_suffix('\r').unwrap_or(line));
     }
     let encoded = data_encoding::BASE64_MIME.encode(crlf.as_bytes());
     SinglePart::builder().header(content_type).body(Body::dangerous_pre_encoded(
