@@ -85,6 +85,23 @@ async fn plain_delivery_keeps_the_message_byte_for_byte_with_its_envelope() {
 }
 
 #[tokio::test]
+async fn lines_starting_with_a_dot_arrive_as_they_were_written() {
+    let server = SmtpServer::start();
+    let transport = transport(&config_for(&server, Tls::None, false));
+    let mut raw = message("dots@example.org", "c030.dots@uclg.example.org");
+    raw.extend_from_slice(b".\r\n..\r\n.x\r\nx.\r\n\r\n.\r\n. \r\nend\r\n");
+    let outgoing = Outgoing {
+        envelope_from: FROM,
+        to: "dots@example.org",
+        message_id: "c030.dots@uclg.example.org",
+        raw: &raw,
+    };
+    transport.send(&outgoing).await.unwrap();
+    let kept = server.wait_for(1);
+    assert_eq!(kept[0].raw, raw, "dot-stuffed on the wire, unstuffed by the server");
+}
+
+#[tokio::test]
 async fn starttls_and_implicit_tls_deliver_with_the_ca_file_and_auth_inside() {
     for (security, tls) in [
         (Security::StartTls, Tls::Starttls),
