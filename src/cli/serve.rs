@@ -61,6 +61,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             }
         }
     }
+    // Bound before sending starts: a port in use stops the start with nothing sent.
+    let listener = tokio::net::TcpListener::bind(&config.http.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.http.bind))?;
     let daemon = workers.id.clone();
     let sending = tokio::spawn(workers.run(shutdown.clone()));
     let scheduler = Scheduler::new(
@@ -71,9 +75,6 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     );
     let scheduling = tokio::spawn(scheduler.run(shutdown.clone()));
 
-    let listener = tokio::net::TcpListener::bind(&config.http.bind)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.http.bind))?;
     tracing::info!(bind = %config.http.bind, "serving HTTP");
     let state = AppState {
         store: store.clone(),
