@@ -98,7 +98,10 @@ async fn lines_starting_with_a_dot_arrive_as_they_were_written() {
     };
     transport.send(&outgoing).await.unwrap();
     let kept = server.wait_for(1);
-    assert_eq!(kept[0].raw, raw, "dot-stuffed on the wire, unstuffed by the server");
+    assert_eq!(
+        kept[0].raw, raw,
+        "dot-stuffed on the wire, unstuffed by the server"
+    );
 }
 
 #[tokio::test]

@@ -189,10 +189,12 @@ fn text_part(content_type: ContentType, text: &str) -> SinglePart {
         crlf.push_str(line.strip_suffix('\r').unwrap_or(line));
     }
     let encoded = data_encoding::BASE64_MIME.encode(crlf.as_bytes());
-    SinglePart::builder().header(content_type).body(Body::dangerous_pre_encoded(
-        encoded.into_bytes(),
-        ContentTransferEncoding::Base64,
-    ))
+    SinglePart::builder()
+        .header(content_type)
+        .body(Body::dangerous_pre_encoded(
+            encoded.into_bytes(),
+            ContentTransferEncoding::Base64,
+        ))
 }
 
 /// `List-Id: "Name" <id>`. A name that is not ASCII is written as RFC 2047 encoded words,
