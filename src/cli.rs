@@ -3,6 +3,7 @@
 pub(crate) mod circulars;
 mod members;
 mod recipients;
+mod render;
 mod sending;
 mod serve;
 
@@ -48,7 +49,7 @@ pub enum Command {
     #[command(subcommand)]
     Circulars(circulars::CircularsCommand),
     /// Preview a circular exactly as a member would receive it.
-    Render(circulars::RenderArgs),
+    Render(render::RenderArgs),
     /// Check every circular and template; name file and line of each fault.
     Check,
     /// Schedule a circular: at `--at TIME`, or now.
@@ -94,7 +95,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Recipients(command) => recipients::run(command, &config).await,
         Command::Members(command) => members::run(command, &config).await,
         Command::Circulars(command) => circulars::run(command, &config).await,
-        Command::Render(args) => circulars::render(args, &config).await,
+        Command::Render(args) => render::render(args, &config).await,
         Command::Check => circulars::check(&config).await,
         Command::Schedule(args) => sending::schedule(args, &config).await,
         Command::Send(args) => sending::send(args, &config).await,

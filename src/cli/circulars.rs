@@ -1,26 +1,24 @@
-//! `circulars circulars list`, `circulars render`, `circulars check`.
+//! `circulars circulars list`, `circulars circulars load`, `circulars check`.
 
 use std::io::Write;
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::Subcommand;
 use serde::Serialize;
 
-use super::{BadData, Format, UsageError};
-use crate::circulars::check::{self, sample_members};
+use super::{BadData, Format};
+use crate::circulars::check;
 use crate::circulars::definition;
-use crate::circulars::message::{self, Envelope};
-use crate::circulars::{Circular, CircularStatus, Layout, Recipient, Renderer, Settings};
-use crate::config::{Config, Secrets};
+use crate::circulars::{Circular, CircularStatus, Settings};
+use crate::config::Config;
 use crate::faults::Faults;
 use crate::locale::Language;
+use crate::members::Committee;
 use crate::members::recipients::read_committees;
-use crate::members::{Committee, EmailAddress, Member, Role};
 use crate::outbox::rounds::{self, Place};
 use crate::outbox::snapshot::Files;
 use crate::store::Store;
-use crate::tokens::Signer;
 
 #[derive(Debug, Subcommand)]
 pub enum CircularsCommand {
@@ -34,50 +32,28 @@ pub enum CircularsCommand {
     Load,
 }
 
-/// Output of `render`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum RenderFormat {
-    #[default]
-    Text,
-    Html,
-    Eml,
-}
-
-#[derive(Debug, Args)]
-pub struct RenderArgs {
-    /// The circular's number (30).
-    number: u32,
-    /// The language to render [default: the member's, else the default language].
-    #[arg(long)]
-    lang: Option<String>,
-    /// Render exactly what this member would receive (from the database).
-    #[arg(long)]
-    member: Option<String>,
-    /// Render for a sample member with this role (member, chair, vice-chair, observer,
-    /// secretariat) [default: member].
-    #[arg(long, conflicts_with = "member")]
-    role: Option<String>,
-    #[arg(long, value_enum, default_value_t)]
-    format: RenderFormat,
-}
-
 /// The committees of `committees.toml`; a missing or faulty file is an error, not an
 /// empty list (which would make every circular's committee look unknown).
-fn committees_from_files(config: &Config) -> Result<Vec<Committee>, Faults> {
+pub(super) fn committees_from_files(config: &Config) -> Result<Vec<Committee>, Faults> {
     read_committees(
         &config.recipients.dir.join("committees.toml"),
         &config.locale.supported,
     )
 }
 
-/// `circulars check`: exit 65 with every fault when anything is wrong.
-pub async fn check(config: &Config) -> anyhow::Result<()> {
-    let report = check::check(
+/// Every circular of `templates/circulars/`, checked against the committees of the files.
+fn checked(config: &Config) -> Result<check::Report, Faults> {
+    Ok(check::check(
         &config.templates.dir,
         &committees_from_files(config)?,
         &config.locale.supported,
         &Settings::from_config(config),
-    );
+    ))
+}
+
+/// `circulars check`: exit 65 with every fault when anything is wrong.
+pub async fn check(config: &Config) -> anyhow::Result<()> {
+    let report = checked(config)?;
     for notice in &report.notices {
         eprintln!("note: {notice}");
     }
@@ -98,8 +74,8 @@ pub async fn check(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads one circular by number.
-fn load_circular(config: &Config, number: u32) -> anyhow::Result<Circular> {
+/// Loads one circular by number: 65 if there is none or its files are faulty.
+pub(super) fn load_circular(config: &Config, number: u32) -> anyhow::Result<Circular> {
     let dir = config.templates.dir.join("circulars");
     let folder = definition::folder_of(&dir, number)
         .with_context(|| format!("cannot read {}", dir.display()))?
@@ -128,15 +104,16 @@ async fn changed_since_start(
     let stored = store.stored_circulars().await?;
     let mut changed = Vec::new();
     for circular in circulars {
-        let frozen = stored
+        // Only a started circular has frozen files to compare with.
+        let started = stored
             .iter()
-            .find(|s| s.number == circular.number)
-            .and_then(|s| s.snapshot_digest.clone());
-        if let Some(frozen) = frozen {
-            let files = Files::read(&config.templates.dir, &circular.dir)?;
-            if files.digest() != frozen {
-                changed.push(circular.number);
-            }
+            .find(|s| s.number == circular.number && s.snapshot_digest.is_some());
+        let Some(row) = started else {
+            continue;
+        };
+        let digest = Files::read(&config.templates.dir, &circular.dir)?.digest();
+        if rounds::changed_since_start(row, &digest) {
+            changed.push(circular.number);
         }
     }
     Ok(changed)
@@ -230,12 +207,7 @@ pub async fn run(command: CircularsCommand, config: &Config) -> anyhow::Result<(
 /// `circulars circulars load`: every checked circular into the database; the faulty ones
 /// are named (exit 65) and the others loaded.
 async fn load(config: &Config) -> anyhow::Result<()> {
-    let report = check::check(
-        &config.templates.dir,
-        &committees_from_files(config)?,
-        &config.locale.supported,
-        &Settings::from_config(config),
-    );
+    let report = checked(config)?;
     let store = super::open_store(config).await?;
     let place = Place::from_config(config);
     for circular in &report.circulars {
@@ -250,154 +222,4 @@ async fn load(config: &Config) -> anyhow::Result<()> {
     } else {
         Err(Faults(report.faults).into())
     }
-}
-
-/// `circulars render NNN`: what a member (or a sample member) would receive.
-pub async fn render(args: RenderArgs, config: &Config) -> anyhow::Result<()> {
-    let lang = args
-        .lang
-        .as_deref()
-        .map(|code| {
-            code.parse::<Language>()
-                .ok()
-                .filter(|l| config.locale.supported.contains(l))
-                .ok_or_else(|| UsageError(format!("unknown language `{code}`")))
-        })
-        .transpose()?;
-    let circular = Arc::new(load_circular(config, args.number)?);
-    let layout = Layout::load(&config.templates.dir.join("layout")).map_err(Faults)?;
-    let secrets = Secrets::load(&config.data.dir).context("cannot load the signing secret")?;
-    let renderer = Renderer::new(
-        circular.clone(),
-        Arc::new(layout),
-        Settings::from_config(config),
-        Signer::new(&secrets.signing_key),
-    )?;
-
-    let preview = preview_recipient(config, &circular, &args).await?;
-    let (member, committee) = (&preview.member, &preview.committee);
-    let lang = lang.or((args.member.is_none()).then_some(config.locale.default));
-    let to = Recipient {
-        member_id: preview.id,
-        member,
-        committee,
-        role: &preview.role,
-    };
-    let rendered = renderer.render(to, lang)?;
-    if rendered.fallback {
-        eprintln!(
-            "note: circular {} has no {} text: rendered in {}",
-            circular.number,
-            to.wanted_language(lang),
-            rendered.language
-        );
-    }
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        RenderFormat::Text => write!(out, "Subject: {}\n\n{}", rendered.subject, rendered.text)?,
-        RenderFormat::Html => write!(out, "{}", rendered.html)?,
-        RenderFormat::Eml => {
-            let attachments = message::attachments(&circular)?;
-            let envelope = Envelope {
-                from_name: &config.sender.from_name,
-                from_address: &config.sender.from_address,
-                to_name: &member.name,
-                to: &member.email,
-                message_id: message::message_id(
-                    circular.number,
-                    preview.id,
-                    &config.sender.reply_domain,
-                ),
-                date: std::time::SystemTime::now(),
-                committee,
-                list_domain: &config.sender.reply_domain,
-                in_reply_to: None,
-            };
-            let message = message::build(&rendered, &attachments, &envelope)?;
-            out.write_all(&message.formatted())?;
-        }
-    }
-    Ok(())
-}
-
-/// Who a preview is for.
-struct Preview {
-    id: i64,
-    member: Member,
-    committee: Committee,
-    /// Their role in that committee, as `Role::as_str()` writes it.
-    role: String,
-}
-
-/// The member named by `--member` (their id, record, and first committee of the circular
-/// they are in, with their role there), else a sample member of the circular's first
-/// committee with the `--role` asked for.
-async fn preview_recipient(
-    config: &Config,
-    circular: &Circular,
-    args: &RenderArgs,
-) -> anyhow::Result<Preview> {
-    if let Some(email) = &args.member {
-        return stored_recipient(config, circular, email).await;
-    }
-    let role = Role::parse(args.role.as_deref().unwrap_or_default())
-        .map_err(UsageError)?
-        .as_str()
-        .to_string();
-    let slug = circular.committees.first().cloned().unwrap_or_default();
-    let committee = committees_from_files(config)?
-        .into_iter()
-        .find(|c| c.slug == slug)
-        .ok_or_else(|| BadData(format!("committee `{slug}` is not in the recipients files")))?;
-    let [_, member] = sample_members();
-    Ok(Preview {
-        id: 0,
-        member,
-        committee,
-        role,
-    })
-}
-
-/// A member of the database, in the first of the circular's committees they are in.
-async fn stored_recipient(
-    config: &Config,
-    circular: &Circular,
-    email: &str,
-) -> anyhow::Result<Preview> {
-    let email = EmailAddress::parse(email.trim())
-        .map_err(|e| UsageError(format!("address `{email}` {e}")))?;
-    let store = super::open_store(config).await?;
-    let stored = store
-        .member(&email)
-        .await?
-        .ok_or_else(|| crate::store::StoreError::UnknownMember(email.to_string()))?;
-    let listed = store.listed_members(None).await?;
-    let theirs = listed
-        .iter()
-        .find(|m| m.member.email == email)
-        .map(|m| m.committees.as_slice())
-        .unwrap_or_default();
-    let (slug, role) = circular
-        .committees
-        .iter()
-        .find_map(|c| theirs.iter().find(|(slug, _)| slug == c))
-        .ok_or_else(|| {
-            BadData(format!(
-                "{email} is in none of the committees of circular {}",
-                circular.number
-            ))
-        })?;
-    let committee = store
-        .committees()
-        .await?
-        .into_iter()
-        .map(|(_, c)| c)
-        .find(|c| &c.slug == slug)
-        .ok_or_else(|| crate::store::StoreError::UnknownCommittee(slug.clone()))?;
-    Ok(Preview {
-        id: stored.id,
-        member: stored.member,
-        committee,
-        role: role.as_str().to_string(),
-    })
 }

@@ -9,9 +9,8 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::{BadData, Format, UsageError};
-use crate::circulars::{CircularStatus, definition};
+use crate::circulars::CircularStatus;
 use crate::config::Config;
-use crate::faults::Faults;
 use crate::locale::Language;
 use crate::outbox::State;
 use crate::outbox::rounds::{self, Place, stored_time};
@@ -348,11 +347,7 @@ pub(super) async fn load_from_files(
     number: u32,
 ) -> anyhow::Result<StoredCircular> {
     let place = Place::from_config(config);
-    let dir = config.templates.dir.join("circulars");
-    let folder = definition::folder_of(&dir, number)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .ok_or_else(|| BadData(format!("no circular {number} in {}", dir.display())))?;
-    let circular = definition::load(&folder, &config.locale.supported).map_err(Faults)?;
+    let circular = super::circulars::load_circular(config, number)?;
     let (stored, changed) = rounds::load(store, &place, &circular).await?;
     if changed {
         eprintln!("note: {}", rounds::changed_notice(&place, number));

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::Purpose;
-use super::snapshot::{Files, SnapshotError};
+use super::rounds::{self, RoundError};
 use crate::circulars::message::{self, AttachedFile, Envelope, MessageError};
 use crate::circulars::{
     Circular, CircularStatus, Layout, Recipient, Renderer, Settings, definition, reminder,
@@ -26,7 +26,7 @@ pub enum PrepareError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Snapshot(#[from] SnapshotError),
+    Round(#[from] RoundError),
     #[error("circular {0} has no frozen files: it was never started")]
     NotStarted(i64),
     #[error("the circular's frozen files do not load:\n{0}")]
@@ -114,16 +114,8 @@ impl Library {
         if let Some(found) = self.prepared.lock().expect("prepared").get(&key) {
             return Ok(found.clone());
         }
-        let (digest, json) = self
-            .store
-            .snapshot(circular_id)
+        let (root, folder) = rounds::frozen(&self.store, &self.snapshots, circular_id)
             .await?
-            .ok_or(PrepareError::NotStarted(circular_id))?;
-        let files = Files::from_json(&json)?;
-        let root = self.snapshots.join(&digest);
-        files.write_out(&root)?;
-        let folder = files
-            .circular_folder(&root)
             .ok_or(PrepareError::NotStarted(circular_id))?;
         let prepared = Arc::new(self.load(&root, &folder, reminder)?);
         self.prepared

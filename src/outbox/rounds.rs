@@ -1,7 +1,7 @@
 //! Starting a circular and creating its rounds of deliveries: shared by the daemon's
 //! scheduler and by `circulars send --now --wait`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -98,11 +98,40 @@ pub async fn load(
             digest: &digest,
         })
         .await?;
-    let changed = stored
-        .snapshot_digest
-        .as_ref()
-        .is_some_and(|frozen| *frozen != digest);
+    let changed = changed_since_start(&stored, &digest);
     Ok((stored, changed))
+}
+
+/// Whether files of digest `digest` differ from those frozen when the circular's sending
+/// started (its members still get the frozen ones); false before it started.
+pub fn changed_since_start(stored: &StoredCircular, digest: &str) -> bool {
+    stored
+        .snapshot_digest
+        .as_deref()
+        .is_some_and(|frozen| frozen != digest)
+}
+
+/// The files frozen when circular `id` started, written out under `snapshots/<digest>/`
+/// (once): the `templates/` of the copy and the circular's folder in it. `None` before it
+/// started.
+///
+/// # Errors
+/// The database fails, or the copy is damaged or cannot be written.
+pub async fn frozen(
+    store: &Store,
+    snapshots: &Path,
+    id: i64,
+) -> Result<Option<(PathBuf, PathBuf)>, RoundError> {
+    let Some((digest, json)) = store.snapshot(id).await? else {
+        return Ok(None);
+    };
+    let files = Files::from_json(&json)?;
+    let root = snapshots.join(digest);
+    files.write_out(&root)?;
+    let folder = files
+        .circular_folder(&root)
+        .ok_or_else(|| SnapshotError::Damaged("no circular folder".into()))?;
+    Ok(Some((root, folder)))
 }
 
 /// The circular as its members receive it: the frozen files once sending started, else the
@@ -115,15 +144,8 @@ pub async fn definition(
     place: &Place,
     stored: &StoredCircular,
 ) -> Result<Circular, RoundError> {
-    let folder = match store.snapshot(stored.id).await? {
-        Some((digest, json)) => {
-            let files = Files::from_json(&json)?;
-            let root = place.snapshots.join(digest);
-            files.write_out(&root)?;
-            files
-                .circular_folder(&root)
-                .ok_or_else(|| RoundError::NoFolder(stored.number, root.display().to_string()))?
-        }
+    let folder = match frozen(store, &place.snapshots, stored.id).await? {
+        Some((_, folder)) => folder,
         None => place.folder(stored.number)?,
     };
     definition::load(&folder, &place.supported).map_err(|faults| Faults(faults).into())

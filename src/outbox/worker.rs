@@ -191,7 +191,10 @@ async fn attempt(shared: &Shared, delivery: &Claimed) -> Outcome {
         Ok(Some(built)) => built,
         Ok(None) => return Outcome::Withdrawn,
         // The database went away: not the delivery's fault, try it again soon.
-        Err(PrepareError::Store(err)) => {
+        Err(
+            err @ (PrepareError::Store(_)
+            | PrepareError::Round(super::rounds::RoundError::Store(_))),
+        ) => {
             return Outcome::Unreachable {
                 reply: format!("database: {err}"),
             };
