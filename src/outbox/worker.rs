@@ -81,7 +81,7 @@ impl Workers {
         drop(done_tx);
         tracker.close();
         let recorder = tokio::spawn(record_loop(shared.clone(), done_rx));
-        let renewer = tokio::spawn(renew_loop(shared.clone(), stop.clone()));
+        let renewer = tokio::spawn(renew_loop(shared.clone()));
         claim_loop(&shared, work_tx, &untried, &stop).await;
         tracker.wait().await;
         let _ = recorder.await;
@@ -310,20 +310,15 @@ async fn flush(shared: &Shared, batch: &mut Vec<Recorded>) {
     batch.clear();
 }
 
-async fn renew_loop(shared: Arc<Shared>, stop: CancellationToken) {
+/// Renews the leases of what these workers hold, until `run` aborts it once the senders
+/// are done (also after a stop: what is on the wire stays ours until it is recorded).
+async fn renew_loop(shared: Arc<Shared>) {
     let w = &shared.workers;
     let mut every = tokio::time::interval(LEASE / 3);
     loop {
-        tokio::select! {
-            _ = every.tick() => {}
-            () = stop.cancelled() => {}
-        }
+        every.tick().await;
         if let Err(err) = w.store.renew_leases(&w.id, LEASE).await {
             tracing::warn!(error = %err, "cannot renew leases");
-        }
-        if stop.is_cancelled() {
-            // Keep renewing until the senders are done: `run` aborts this task then.
-            tokio::time::sleep(LEASE / 3).await;
         }
     }
 }
