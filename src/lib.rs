@@ -9,6 +9,7 @@
 //! - [`circulars`]: circular definitions and their rendering into mail, per member and language.
 //! - [`schedule`]: what is due when: reminders, local times, the sending plan.
 //! - [`outbox`]: the deliveries, their state machine, the sending workers and the scheduler.
+//! - [`inbound`]: mail coming back: stored raw, read, matched and classified.
 //! - [`tokens`]: signed reply and unsubscribe tokens.
 //! - [`mail`]: the transports (file outbox, pooled SMTP) and DKIM signing.
 //! - [`http`]: the HTTP server (health check, documents).
@@ -19,6 +20,7 @@ pub mod cli;
 pub mod config;
 pub mod faults;
 pub mod http;
+pub mod inbound;
 pub mod locale;
 pub mod mail;
 pub mod members;

@@ -1,4 +1,5 @@
-//! Mail transports: the file outbox (the default) and SMTP, and DKIM signing.
+//! Mail transports: the file outbox (the default) and SMTP, DKIM signing, and the
+//! inbound side: the Maildir inbox and IMAP.
 //!
 //! The outbox hands each formatted message to [`Transport::send`] and branches on
 //! [`SendError`]: transient failures are retried, permanent ones fail the delivery, and an
@@ -10,6 +11,8 @@ use crate::config::{self, Config};
 
 mod dkim;
 mod file;
+pub mod imap;
+pub mod maildir;
 mod rate;
 mod smtp;
 mod stream;

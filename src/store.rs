@@ -7,6 +7,7 @@ mod batch;
 mod circulars;
 mod deliveries;
 mod edits;
+mod inbound;
 mod members;
 mod outcomes;
 mod rows;

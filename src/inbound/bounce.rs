@@ -1,0 +1,1 @@
+//! Delivery-status reports and the common non-standard bounce formats.

@@ -1,0 +1,1 @@
+//! The member and circular a message is about.

@@ -1,0 +1,1 @@
+//! What a stored message leads to (bounce scores, suppressions, answers).

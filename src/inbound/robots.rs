@@ -1,0 +1,1 @@
+//! Auto-replies, challenge-response and read receipts.

@@ -1,0 +1,1 @@
+//! Reading replies from an IMAP mailbox (IDLE when the server offers it, else polling).

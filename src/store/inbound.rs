@@ -1,0 +1,1 @@
+//! Stored inbound messages: raw bytes first, what was decided about them after.
