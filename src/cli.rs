@@ -1,11 +1,14 @@
 //! The command line: one module per command, and the mapping of errors to exit codes.
 
 pub(crate) mod circulars;
+mod inbound;
 mod members;
 mod recipients;
 mod render;
 mod sending;
 mod serve;
+mod suppressions;
+mod table;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,6 +63,12 @@ pub enum Command {
     Cancel(sending::NumberArg),
     /// A circular's deliveries: counts per state and per language.
     Status(sending::StatusArgs),
+    /// Mail that came back: list it, or show one message and what was decided.
+    #[command(subcommand)]
+    Inbound(inbound::InboundCommand),
+    /// Addresses that get no more mail: list, add, remove (each change is logged).
+    #[command(subcommand)]
+    Suppressions(suppressions::SuppressionsCommand),
 }
 
 /// Output formats of listing commands.
@@ -101,6 +110,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Send(args) => sending::send(args, &config).await,
         Command::Cancel(args) => sending::cancel(args, &config).await,
         Command::Status(args) => sending::status(args, &config).await,
+        Command::Inbound(command) => inbound::run(command, &config).await,
+        Command::Suppressions(command) => suppressions::run(command, &config).await,
     }
 }
 

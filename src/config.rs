@@ -129,6 +129,9 @@ pub struct SmtpConfig {
     pub retry_seconds: u64,
     /// Permanent failures after which an address is suppressed.
     pub bounce_threshold: u32,
+    /// Soft bounces within `soft_bounce_days` that count as one permanent failure.
+    pub soft_bounce_threshold: u32,
+    pub soft_bounce_days: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -225,6 +228,8 @@ impl Default for SmtpConfig {
             max_attempts: 5,
             retry_seconds: 60,
             bounce_threshold: 3,
+            soft_bounce_threshold: 5,
+            soft_bounce_days: 30,
         }
     }
 }

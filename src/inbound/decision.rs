@@ -1,0 +1,161 @@
+//! What a classified, matched message leads to: its kinds as the SPEC names them, its
+//! status, the bounces to record, the address to suppress, and the reasons, as a pure
+//! function so that it is tested without servers.
+
+use serde::Serialize;
+
+use super::bounce::{BounceKind, Report};
+use super::classify::{Classified, Kind};
+use super::matching::MatchedBy;
+
+/// Who the message was matched to, as found by the matching steps.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Matched {
+    pub member_id: Option<i64>,
+    pub member_email: Option<String>,
+    pub circular_id: Option<i64>,
+    pub circular: Option<u32>,
+    pub delivery_id: Option<i64>,
+    pub by: Option<MatchedBy>,
+    /// It was sent to the member's `List-Unsubscribe` address.
+    pub unsubscribe_address: bool,
+    /// Why, step by step.
+    pub reasons: Vec<String>,
+}
+
+/// A failed recipient to record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BounceRecord {
+    pub hard: bool,
+    pub recipient: String,
+    pub status: String,
+    pub diagnostic: String,
+}
+
+/// The bounce as `inbound list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BounceSummary {
+    pub hard: bool,
+    pub recipient: Option<String>,
+    pub status: Option<String>,
+    pub diagnostic: Option<String>,
+    pub format: &'static str,
+}
+
+/// What was decided, stored as JSON and shown by `inbound show`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    pub kinds: Vec<&'static str>,
+    /// The kind of robot, for `auto_reply`: auto_reply, challenge, read_receipt, delay.
+    pub robot: Option<&'static str>,
+    /// `processed`, or `review` when a person should read it.
+    pub status: &'static str,
+    pub bounce: Option<BounceSummary>,
+    #[serde(skip)]
+    pub bounces: Vec<BounceRecord>,
+    /// The address that gets no more mail (an unsubscribe request).
+    pub unsubscribe: Option<String>,
+    pub reasons: Vec<String>,
+}
+
+/// Decides what `classified`, matched as `matched`, sent by `sender`, leads to.
+pub fn decide(classified: &Classified, matched: &Matched, sender: Option<&str>) -> Decision {
+    let mut reasons = classified.reasons.clone();
+    reasons.extend(matched.reasons.iter().cloned());
+    let mut decision = Decision {
+        kinds: Vec::new(),
+        robot: None,
+        status: "processed",
+        bounce: None,
+        bounces: Vec::new(),
+        unsubscribe: None,
+        reasons,
+    };
+    match classified.kind {
+        Kind::Bounce => {
+            decision.kinds.push("bounce");
+            if let Some(report) = &classified.bounce {
+                decision.bounces = bounce_records(report, matched);
+                decision.bounce = Some(summary(report));
+            }
+        }
+        Kind::Delay => robot(&mut decision, "delay"),
+        Kind::AutoReply => robot(&mut decision, "auto_reply"),
+        Kind::Challenge => robot(&mut decision, "challenge"),
+        Kind::ReadReceipt => robot(&mut decision, "read_receipt"),
+        Kind::Unsubscribe => unsubscribe(&mut decision, matched, sender),
+        Kind::Human if matched.unsubscribe_address => {
+            decision
+                .reasons
+                .push("sent to the member's unsubscribe address".into());
+            unsubscribe(&mut decision, matched, sender);
+        }
+        Kind::Human => {
+            decision.kinds.push("other");
+            decision.status = "review";
+            decision.reasons.push(
+                "a person's reply: registrations and questions are not read yet, so a person should"
+                    .into(),
+            );
+        }
+    }
+    decision
+}
+
+fn robot(decision: &mut Decision, which: &'static str) {
+    decision.kinds.push("auto_reply");
+    decision.robot = Some(which);
+}
+
+fn unsubscribe(decision: &mut Decision, matched: &Matched, sender: Option<&str>) {
+    decision.kinds.push("unsubscribe");
+    let address = matched.member_email.as_deref().or(sender);
+    match address {
+        Some(address) => decision.unsubscribe = Some(address.to_string()),
+        None => {
+            decision.status = "review";
+            decision
+                .reasons
+                .push("an unsubscribe request from nobody known: nothing suppressed".into());
+        }
+    }
+}
+
+/// The failed recipients, recorded under the member's own address when the bounce was
+/// matched to a member (what we sent to is what must stop), else as the report names them.
+fn bounce_records(report: &Report, matched: &Matched) -> Vec<BounceRecord> {
+    let record = |hard: bool, recipient: String, status: &Option<String>, diag: &Option<String>| {
+        BounceRecord {
+            hard,
+            recipient,
+            status: status.clone().unwrap_or_default(),
+            diagnostic: diag.clone().unwrap_or_default(),
+        }
+    };
+    if let Some(email) = &matched.member_email {
+        let hard = report.kind == BounceKind::Hard;
+        let first = report.failed.first();
+        return vec![record(
+            hard,
+            email.clone(),
+            &first.and_then(|f| f.status.clone()),
+            &first.and_then(|f| f.diagnostic.clone()),
+        )];
+    }
+    report
+        .failed
+        .iter()
+        .map(|f| record(f.hard, f.address.clone(), &f.status, &f.diagnostic))
+        .collect()
+}
+
+fn summary(report: &Report) -> BounceSummary {
+    let first = report.failed.first();
+    BounceSummary {
+        hard: report.kind == BounceKind::Hard,
+        recipient: first.map(|f| f.address.clone()),
+        status: first.and_then(|f| f.status.clone()),
+        diagnostic: first.and_then(|f| f.diagnostic.clone()),
+        format: report.format,
+    }
+}
