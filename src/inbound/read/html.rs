@@ -187,23 +187,19 @@ impl Writer {
 
     fn finish(mut self) -> String {
         self.break_line();
-        let mut text = String::new();
-        let mut blank = 0;
+        let blank = |line: &str| line.trim_start_matches(['>', ' ']).is_empty();
+        let mut kept: Vec<&str> = Vec::with_capacity(self.lines.len());
         for line in &self.lines {
             let line = line.trim_end();
-            if line.trim_start_matches(['>', ' ']).is_empty() {
-                blank += 1;
-                if blank > 1 || text.is_empty() {
-                    continue;
-                }
-            } else {
-                blank = 0;
+            let after_blank = kept.last().is_none_or(|last| blank(last));
+            if !(blank(line) && after_blank) {
+                kept.push(line);
             }
-            text.push_str(line);
-            text.push('\n');
         }
-        let trimmed = text.trim_end().len();
-        text.truncate(trimmed);
+        while kept.last().is_some_and(|last| blank(last)) {
+            kept.pop();
+        }
+        let mut text = kept.join("\n");
         if !text.is_empty() {
             text.push('\n');
         }
