@@ -159,14 +159,15 @@ async fn show(args: ShowArgs, config: &Config) -> anyhow::Result<()> {
             writeln!(out, "Bounce:   {}", decision["bounce"])?;
         }
     }
-    let read = read::read(&message.raw);
     writeln!(out, "\nHeaders:")?;
-    for (name, value) in read.header_lines() {
-        writeln!(out, "  {name}: {value}")?;
+    for line in String::from_utf8_lossy(header_section(&message.raw)).lines() {
+        writeln!(out, "  {line}")?;
     }
+    let read = read::read(&message.raw);
     writeln!(out, "\nText as read:\n{}", read.text)?;
     for attachment in &read.attachments {
-        writeln!(out, "Attachment: {attachment}")?;
+        let name = attachment.name.as_deref().unwrap_or("(no name)");
+        writeln!(out, "Attachment: {name} ({}, {} bytes)", attachment.content_type, attachment.size)?;
     }
     Ok(())
 }
@@ -178,4 +179,14 @@ fn time_source(source: &str) -> &str {
         "mtime" => "file's modification time",
         _ => "moment it was stored",
     }
+}
+
+/// The bytes before the first empty line.
+fn header_section(raw: &[u8]) -> &[u8] {
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .or_else(|| raw.windows(2).position(|w| w == b"\n\n"))
+        .unwrap_or(raw.len());
+    &raw[..end]
 }

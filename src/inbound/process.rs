@@ -108,7 +108,9 @@ impl Processor {
     }
 
     async fn process(&self, pending: &Pending) -> Result<bool, StoreError> {
-        let (read, classified) = read::read_and(&pending.raw, classify::classify);
+        let parsed = read::parse(&pending.raw);
+        let classified = classify::classify(&parsed.message, &parsed.read);
+        let read = parsed.read;
         let matched = self.matched(&read, &classified).await?;
         let sender = read.from.as_ref().map(|from| from.address.as_str());
         let decision = decision::decide(&classified, &matched, sender);
@@ -129,7 +131,11 @@ impl Processor {
             domain: &self.reply_domain,
             signer: &self.signer,
         };
-        let recipients: Vec<&str> = read.recipients().collect();
+        let recipients: Vec<&str> = [&read.to, &read.cc, &read.delivered_to, &read.x_original_to]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
         let search = addresses.find(&recipients);
         let mut matched = Matched::default();
         for forged in &search.forged {
@@ -277,8 +283,8 @@ fn record(
         id,
         status: decision.status,
         from_address: read.from.as_ref().map(|f| f.address.clone()).unwrap_or_default(),
-        subject: read.subject.clone(),
-        faults: read.fault_names().join(","),
+        subject: read.subject.clone().unwrap_or_default(),
+        faults: fault_names(&read.faults).join(","),
         kinds: decision.kinds.join(","),
         member_id: matched.member_id,
         circular_id: matched.circular_id,
@@ -299,4 +305,19 @@ fn record(
         unsubscribe: decision.unsubscribe.clone(),
         notice,
     })
+}
+
+/// The faults found in reading, as stored (`not_mail,nul_byte`).
+fn fault_names(faults: &read::Faults) -> Vec<&'static str> {
+    [
+        (faults.not_mail, "not_mail"),
+        (faults.broken_mime, "broken_mime"),
+        (faults.eight_bit_headers, "eight_bit_headers"),
+        (faults.nul_byte, "nul_byte"),
+        (faults.no_body, "no_body"),
+        (faults.large, "large"),
+    ]
+    .into_iter()
+    .filter_map(|(found, name)| found.then_some(name))
+    .collect()
 }
