@@ -33,7 +33,10 @@ impl Sent {
     fn new() -> Sent {
         let dir = tempfile::tempdir().unwrap();
         copy_recipients(dir.path());
-        let db = format!("sqlite://{}", dir.path().join("data/circulars.db").display());
+        let db = format!(
+            "sqlite://{}",
+            dir.path().join("data/circulars.db").display()
+        );
         let sent = Sent { dir, db };
         sent.ok(&["recipients", "sync"]);
         sent.ok(&["send", "30", "--now", "--wait"]);
@@ -46,7 +49,12 @@ impl Sent {
 
     fn run(&self, args: &[&str]) -> std::process::Output {
         // One hard bounce suppresses, so that one bounce shows it.
-        circulars_with(self.path(), &self.db, args, &[("CIRCULARS_SMTP_BOUNCE_THRESHOLD", "1")])
+        circulars_with(
+            self.path(),
+            &self.db,
+            args,
+            &[("CIRCULARS_SMTP_BOUNCE_THRESHOLD", "1")],
+        )
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -106,8 +114,7 @@ impl Sent {
 
     fn suppressed(&self) -> Vec<(String, String)> {
         let list: Vec<Value> =
-            serde_json::from_str(&self.ok(&["suppressions", "list", "--format", "json"]))
-                .unwrap();
+            serde_json::from_str(&self.ok(&["suppressions", "list", "--format", "json"])).unwrap();
         list.iter()
             .map(|s| {
                 (
@@ -140,7 +147,14 @@ fn replies_are_matched_by_token_then_thread_then_sender_and_forged_or_quoted_tok
 
     let own = sent.ingest(
         "own",
-        &reply("own", JR, &jr.reply_to, &jr.message_id, "Re: Circular 30", "I will attend."),
+        &reply(
+            "own",
+            JR,
+            &jr.reply_to,
+            &jr.message_id,
+            "Re: Circular 30",
+            "I will attend.",
+        ),
     );
     assert_eq!(own["member"], JR);
     assert_eq!(own["circular"], 30);
@@ -151,7 +165,14 @@ fn replies_are_matched_by_token_then_thread_then_sender_and_forged_or_quoted_tok
     let colleague = "assistant@bilbao.example.org";
     let for_jr = sent.ingest(
         "colleague",
-        &reply("colleague", colleague, &jr.reply_to, "", "Circular 30", "Our mayor will come."),
+        &reply(
+            "colleague",
+            colleague,
+            &jr.reply_to,
+            "",
+            "Circular 30",
+            "Our mayor will come.",
+        ),
     );
     assert_eq!(for_jr["member"], JR);
     assert_eq!(for_jr["from"], colleague);
@@ -160,7 +181,14 @@ fn replies_are_matched_by_token_then_thread_then_sender_and_forged_or_quoted_tok
     let forged_address = jr.reply_to.replacen(".", ".9", 1);
     let forged = sent.ingest(
         "forged",
-        &reply("forged", "stranger@example.com", &forged_address, "", "Hello", "Register me."),
+        &reply(
+            "forged",
+            "stranger@example.com",
+            &forged_address,
+            "",
+            "Hello",
+            "Register me.",
+        ),
     );
     assert_eq!(forged["member"], Value::Null, "{forged}");
 
@@ -173,7 +201,10 @@ fn replies_are_matched_by_token_then_thread_then_sender_and_forged_or_quoted_tok
             "secretariat@uclg.example.org",
             "",
             "Fwd: Circular 30",
-            &format!("See below.\n\n> Reply to: {}\n> Message-ID: <{}>", jr.reply_to, jr.message_id),
+            &format!(
+                "See below.\n\n> Reply to: {}\n> Message-ID: <{}>",
+                jr.reply_to, jr.message_id
+            ),
         ),
     );
     assert_eq!(quoted["member"], Value::Null, "{quoted}");
@@ -182,14 +213,28 @@ fn replies_are_matched_by_token_then_thread_then_sender_and_forged_or_quoted_tok
     let amina = sent.copy_of(AMINA);
     let threaded = sent.ingest(
         "threaded",
-        &reply("threaded", "amina@gmail.example.com", "circulars@uclg.example.org", &amina.message_id, "Re: Circulaire 30", "Je viendrai."),
+        &reply(
+            "threaded",
+            "amina@gmail.example.com",
+            "circulars@uclg.example.org",
+            &amina.message_id,
+            "Re: Circulaire 30",
+            "Je viendrai.",
+        ),
     );
     assert_eq!(threaded["member"], AMINA);
 
     // Nothing but the sender's address.
     let by_sender = sent.ingest(
         "by-sender",
-        &reply("by-sender", FRANCOISE, "circulars@uclg.example.org", "", "Circulaire 30", "Je viendrai."),
+        &reply(
+            "by-sender",
+            FRANCOISE,
+            "circulars@uclg.example.org",
+            "",
+            "Circulaire 30",
+            "Je viendrai.",
+        ),
     );
     assert_eq!(by_sender["member"], FRANCOISE);
 
@@ -203,7 +248,7 @@ fn replies_are_matched_by_token_then_thread_then_sender_and_forged_or_quoted_tok
 
 #[test]
 fn a_hard_bounce_and_an_unsubscribe_suppress_an_out_of_office_does_nothing_and_the_person_is_told_once()
-{
+ {
     let sent = Sent::new();
     let jr = sent.copy_of(JR);
     let bounce = format!(
@@ -227,7 +272,14 @@ fn a_hard_bounce_and_an_unsubscribe_suppress_an_out_of_office_does_nothing_and_t
     let juliana = sent.copy_of(JULIANA);
     let away = format!(
         "Auto-Submitted: auto-replied\n{}",
-        reply("away", JULIANA, &juliana.reply_to, &juliana.message_id, "Respuesta automática: Circular 30", "Estoy fuera de la oficina hasta el lunes.")
+        reply(
+            "away",
+            JULIANA,
+            &juliana.reply_to,
+            &juliana.message_id,
+            "Respuesta automática: Circular 30",
+            "Estoy fuera de la oficina hasta el lunes."
+        )
     );
     let away = sent.ingest("away", &away);
     assert_eq!(away["kinds"], serde_json::json!(["auto_reply"]));
@@ -235,14 +287,28 @@ fn a_hard_bounce_and_an_unsubscribe_suppress_an_out_of_office_does_nothing_and_t
     let amina = sent.copy_of(AMINA);
     let unsubscribe = sent.ingest(
         "unsubscribe",
-        &reply("unsubscribe", AMINA, &amina.unsubscribe, "", "unsubscribe", ""),
+        &reply(
+            "unsubscribe",
+            AMINA,
+            &amina.unsubscribe,
+            "",
+            "unsubscribe",
+            "",
+        ),
     );
     assert_eq!(unsubscribe["kinds"], serde_json::json!(["unsubscribe"]));
     assert_eq!(unsubscribe["member"], AMINA);
     // Asking again suppresses nothing more and tells nobody twice.
     sent.ingest(
         "unsubscribe-again",
-        &reply("unsubscribe-again", AMINA, &amina.reply_to, &amina.message_id, "Re: Circulaire 30", "désinscription"),
+        &reply(
+            "unsubscribe-again",
+            AMINA,
+            &amina.reply_to,
+            &amina.message_id,
+            "Re: Circulaire 30",
+            "désinscription",
+        ),
     );
 
     let mut suppressed = sent.suppressed();
@@ -264,16 +330,28 @@ fn a_hard_bounce_and_an_unsubscribe_suppress_an_out_of_office_does_nothing_and_t
         .map(|f| std::fs::read_to_string(f).unwrap())
         .filter(|raw| raw.contains("In-Reply-To: <unsubscribe@example.net>"))
         .collect();
-    assert_eq!(confirmations.len(), 1, "{} files before, {}", before, new.len());
-    let confirmation = MessageParser::default().parse(confirmations[0].as_bytes()).unwrap();
+    assert_eq!(
+        confirmations.len(),
+        1,
+        "{} files before, {}",
+        before,
+        new.len()
+    );
+    let confirmation = MessageParser::default()
+        .parse(confirmations[0].as_bytes())
+        .unwrap();
     assert_eq!(common::address_of(confirmation.to()), AMINA);
     assert!(
-        confirmation.subject().unwrap().starts_with("Vous ne recevrez plus"),
+        confirmation
+            .subject()
+            .unwrap()
+            .starts_with("Vous ne recevrez plus"),
         "{:?}",
         confirmation.subject()
     );
 
-    let status: Value = serde_json::from_str(&sent.ok(&["status", "30", "--format", "json"])).unwrap();
+    let status: Value =
+        serde_json::from_str(&sent.ok(&["status", "30", "--format", "json"])).unwrap();
     assert_eq!(status["bounces"]["hard"], 1, "{status}");
     assert_eq!(status["suppressions"], 2, "{status}");
 }
@@ -281,14 +359,38 @@ fn a_hard_bounce_and_an_unsubscribe_suppress_an_out_of_office_does_nothing_and_t
 #[test]
 fn suppressions_are_added_and_removed_by_hand_and_a_wrong_removal_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("data/circulars.db").display());
-    let add = circulars(dir.path(), &db, &["suppressions", "add", "x@example.org", "--note", "asked by phone"]);
+    let db = format!(
+        "sqlite://{}",
+        dir.path().join("data/circulars.db").display()
+    );
+    let add = circulars(
+        dir.path(),
+        &db,
+        &[
+            "suppressions",
+            "add",
+            "x@example.org",
+            "--note",
+            "asked by phone",
+        ],
+    );
     assert!(add.status.success(), "{}", stderr(&add));
     let list = stdout(&circulars(dir.path(), &db, &["suppressions", "list"]));
-    assert!(list.contains("x@example.org") && list.contains("manual"), "{list}");
-    let remove = circulars(dir.path(), &db, &["suppressions", "remove", "x@example.org"]);
+    assert!(
+        list.contains("x@example.org") && list.contains("manual"),
+        "{list}"
+    );
+    let remove = circulars(
+        dir.path(),
+        &db,
+        &["suppressions", "remove", "x@example.org"],
+    );
     assert!(remove.status.success(), "{}", stderr(&remove));
-    let again = circulars(dir.path(), &db, &["suppressions", "remove", "x@example.org"]);
+    let again = circulars(
+        dir.path(),
+        &db,
+        &["suppressions", "remove", "x@example.org"],
+    );
     assert_eq!(again.status.code(), Some(65));
     assert!(stderr(&again).contains("x@example.org is not suppressed"));
     let bad = circulars(dir.path(), &db, &["suppressions", "add", "not an address"]);

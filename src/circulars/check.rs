@@ -122,7 +122,15 @@ fn check_one(
         render_samples(&renderer, committee, report);
     }
     check_reminder(&circular, layout, mail_dir, &used, settings, report);
-    check_mail(&circular, layout, mail_dir, "unsubscribed", &used, settings, report);
+    check_mail(
+        &circular,
+        layout,
+        mail_dir,
+        "unsubscribed",
+        &used,
+        settings,
+        report,
+    );
     let [_, sample] = sample_members();
     for &lang in supported {
         if circular.languages.contains(&lang) {
@@ -170,7 +178,9 @@ fn check_reminder(
             "reminders are sent until the deadline: set `deadline`, or leave reminders out",
         ));
     }
-    check_mail(circular, layout, mail_dir, "reminder", committees, settings, report);
+    check_mail(
+        circular, layout, mail_dir, "reminder", committees, settings, report,
+    );
 }
 
 /// The texts of `mail_dir/<name>.<lang>.md` must read and render like the circular's own.

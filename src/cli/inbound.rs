@@ -76,14 +76,25 @@ async fn list(args: ListArgs, config: &Config) -> anyhow::Result<()> {
         }
         Format::Csv => {
             let mut writer = csv::Writer::from_writer(out);
-            writer.write_record(["id", "received_at", "from", "subject", "circular", "member", "kinds", "status"])?;
+            writer.write_record([
+                "id",
+                "received_at",
+                "from",
+                "subject",
+                "circular",
+                "member",
+                "kinds",
+                "status",
+            ])?;
             for row in &rows {
                 writer.write_record(cells(row))?;
             }
             writer.flush()?;
         }
         Format::Table => {
-            let header = ["ID", "RECEIVED", "FROM", "SUBJECT", "CIRCULAR", "MEMBER", "KINDS", "STATUS"];
+            let header = [
+                "ID", "RECEIVED", "FROM", "SUBJECT", "CIRCULAR", "MEMBER", "KINDS", "STATUS",
+            ];
             let table: Vec<[String; 8]> = rows.iter().map(cells).collect();
             write_table(&mut out, header, &table)?;
             writeln!(out, "{} message(s)", rows.len())?;
@@ -102,7 +113,10 @@ fn json_of(row: &InboundRow) -> InboundJson<'_> {
         circular: row.circular,
         member: row.member.as_deref(),
         kinds: &row.kinds,
-        bounce: row.bounce.as_deref().and_then(|b| serde_json::from_str(b).ok()),
+        bounce: row
+            .bounce
+            .as_deref()
+            .and_then(|b| serde_json::from_str(b).ok()),
         status: &row.status,
     }
 }
@@ -133,8 +147,19 @@ async fn show(args: ShowArgs, config: &Config) -> anyhow::Result<()> {
         return Ok(());
     }
     let row = &message.row;
-    writeln!(out, "Message #{} ({}, {} bytes)", row.id, message.source, message.raw.len())?;
-    writeln!(out, "Received: {} (from the {})", row.received_at, time_source(&message.time_source))?;
+    writeln!(
+        out,
+        "Message #{} ({}, {} bytes)",
+        row.id,
+        message.source,
+        message.raw.len()
+    )?;
+    writeln!(
+        out,
+        "Received: {} (from the {})",
+        row.received_at,
+        time_source(&message.time_source)
+    )?;
     if let Some(date) = &message.date_header {
         writeln!(out, "Date:     {date} (the sender's claim)")?;
     }
@@ -150,7 +175,11 @@ async fn show(args: ShowArgs, config: &Config) -> anyhow::Result<()> {
     if !message.faults.is_empty() {
         writeln!(out, "Faults:   {}", message.faults)?;
     }
-    if let Some(decision) = message.decision.as_deref().and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()) {
+    if let Some(decision) = message
+        .decision
+        .as_deref()
+        .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+    {
         writeln!(out, "\nWhy:")?;
         for reason in decision["reasons"].as_array().into_iter().flatten() {
             writeln!(out, "  - {}", reason.as_str().unwrap_or_default())?;
@@ -167,7 +196,11 @@ async fn show(args: ShowArgs, config: &Config) -> anyhow::Result<()> {
     writeln!(out, "\nText as read:\n{}", read.text)?;
     for attachment in &read.attachments {
         let name = attachment.name.as_deref().unwrap_or("(no name)");
-        writeln!(out, "Attachment: {name} ({}, {} bytes)", attachment.content_type, attachment.size)?;
+        writeln!(
+            out,
+            "Attachment: {name} ({}, {} bytes)",
+            attachment.content_type, attachment.size
+        )?;
     }
     Ok(())
 }

@@ -53,7 +53,14 @@ pub async fn run(command: SuppressionsCommand, config: &Config) -> anyhow::Resul
                 Format::Table => {
                     let rows: Vec<[String; 4]> = suppressions
                         .iter()
-                        .map(|s| [s.email.clone(), s.reason.as_str().into(), s.at.clone(), s.source.clone()])
+                        .map(|s| {
+                            [
+                                s.email.clone(),
+                                s.reason.as_str().into(),
+                                s.at.clone(),
+                                s.source.clone(),
+                            ]
+                        })
                         .collect();
                     write_table(&mut out, ["EMAIL", "REASON", "SINCE", "SOURCE"], &rows)?;
                     writeln!(out, "{} address(es)", rows.len())?;

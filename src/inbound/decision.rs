@@ -134,7 +134,11 @@ fn bounce_records(report: &Report, matched: &Matched) -> Vec<BounceRecord> {
     };
     if let Some(email) = &matched.member_email {
         let hard = report.kind == BounceKind::Hard;
-        let first = report.failed.first();
+        let first = report
+            .failed
+            .iter()
+            .find(|f| f.hard == hard)
+            .or(report.failed.first());
         return vec![record(
             hard,
             email.clone(),
@@ -157,5 +161,129 @@ fn summary(report: &Report) -> BounceSummary {
         status: first.and_then(|f| f.status.clone()),
         diagnostic: first.and_then(|f| f.diagnostic.clone()),
         format: report.format,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inbound::bounce::Failed;
+
+    fn classified(kind: Kind, bounce: Option<Report>) -> Classified {
+        Classified {
+            kind,
+            bounce,
+            reasons: vec!["because".into()],
+        }
+    }
+
+    fn member() -> Matched {
+        Matched {
+            member_id: Some(7),
+            member_email: Some("ana@example.org".into()),
+            ..Matched::default()
+        }
+    }
+
+    fn report(kind: BounceKind, failed: &[(&str, bool)]) -> Report {
+        Report {
+            kind,
+            failed: failed
+                .iter()
+                .map(|&(address, hard)| Failed {
+                    address: address.into(),
+                    hard,
+                    status: Some(if hard { "5.1.1" } else { "4.2.2" }.into()),
+                    diagnostic: None,
+                })
+                .collect(),
+            original_message_id: None,
+            original_to: None,
+            format: "rfc3464",
+            reason: "a delivery-status report".into(),
+        }
+    }
+
+    #[test]
+    fn a_matched_bounce_is_recorded_under_the_address_we_sent_to() {
+        let bounce = report(BounceKind::Hard, &[("ana.forwarded@example.net", true)]);
+        let decision = decide(&classified(Kind::Bounce, Some(bounce)), &member(), None);
+        assert_eq!(decision.kinds, vec!["bounce"]);
+        assert_eq!(decision.bounces.len(), 1);
+        assert_eq!(decision.bounces[0].recipient, "ana@example.org");
+        assert!(decision.bounces[0].hard);
+        assert_eq!(decision.bounces[0].status, "5.1.1");
+        assert!(decision.bounce.as_ref().is_some_and(|b| b.hard));
+    }
+
+    #[test]
+    fn an_unmatched_bounce_keeps_each_failed_recipient() {
+        let bounce = report(
+            BounceKind::Soft,
+            &[("a@example.net", false), ("b@example.net", false)],
+        );
+        let decision = decide(
+            &classified(Kind::Bounce, Some(bounce)),
+            &Matched::default(),
+            None,
+        );
+        let recipients: Vec<&str> = decision
+            .bounces
+            .iter()
+            .map(|b| b.recipient.as_str())
+            .collect();
+        assert_eq!(recipients, vec!["a@example.net", "b@example.net"]);
+        assert!(decision.bounces.iter().all(|b| !b.hard));
+    }
+
+    #[test]
+    fn robots_are_auto_replies_that_suppress_nothing_even_at_the_unsubscribe_address() {
+        for (kind, robot) in [
+            (Kind::AutoReply, "auto_reply"),
+            (Kind::Challenge, "challenge"),
+            (Kind::ReadReceipt, "read_receipt"),
+            (Kind::Delay, "delay"),
+        ] {
+            let matched = Matched {
+                unsubscribe_address: true,
+                ..member()
+            };
+            let decision = decide(&classified(kind, None), &matched, Some("ana@example.org"));
+            assert_eq!(decision.kinds, vec!["auto_reply"]);
+            assert_eq!(decision.robot, Some(robot));
+            assert_eq!(decision.unsubscribe, None);
+            assert!(decision.bounces.is_empty());
+        }
+    }
+
+    #[test]
+    fn an_unsubscribe_suppresses_the_members_address_else_the_senders() {
+        let decision = decide(
+            &classified(Kind::Unsubscribe, None),
+            &member(),
+            Some("other@example.net"),
+        );
+        assert_eq!(decision.unsubscribe.as_deref(), Some("ana@example.org"));
+        let decision = decide(
+            &classified(Kind::Unsubscribe, None),
+            &Matched::default(),
+            Some("x@example.net"),
+        );
+        assert_eq!(decision.unsubscribe.as_deref(), Some("x@example.net"));
+        let at_address = Matched {
+            unsubscribe_address: true,
+            ..member()
+        };
+        let decision = decide(&classified(Kind::Human, None), &at_address, None);
+        assert_eq!(decision.kinds, vec!["unsubscribe"]);
+        assert_eq!(decision.status, "processed");
+    }
+
+    #[test]
+    fn a_persons_reply_waits_for_review() {
+        let decision = decide(&classified(Kind::Human, None), &member(), None);
+        assert_eq!(decision.kinds, vec!["other"]);
+        assert_eq!(decision.status, "review");
+        assert!(decision.unsubscribe.is_none());
     }
 }

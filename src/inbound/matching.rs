@@ -61,9 +61,8 @@ impl ReplyAddresses<'_> {
             self.signer
                 .verify(Purpose::Unsubscribe, 0, token)
                 .map(|member_id| Token::Unsubscribe { member_id })
-        } else if let Some((number, token)) = tag
-            .strip_prefix('c')
-            .and_then(|rest| rest.split_once('.'))
+        } else if let Some((number, token)) =
+            tag.strip_prefix('c').and_then(|rest| rest.split_once('.'))
         {
             number.parse::<u32>().ok().and_then(|circular| {
                 self.signer
@@ -216,10 +215,7 @@ mod tests {
         let forged = genuine.replace("c030.7-", "c030.9-");
         let recipients = ["secretariat@uclg.example.org", forged.as_str(), &genuine];
         let search = addresses(&signer).find(&recipients);
-        assert_eq!(
-            search.found.map(|(token, _)| token.member_id()),
-            Some(7)
-        );
+        assert_eq!(search.found.map(|(token, _)| token.member_id()), Some(7));
         assert_eq!(search.forged, vec![forged.as_str()]);
     }
 

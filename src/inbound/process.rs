@@ -18,7 +18,9 @@ use crate::config::{Config, Secrets};
 use crate::mail::DkimSigner;
 use crate::outbox::Notices;
 use crate::outbox::worker::SetupError;
-use crate::store::{BounceRules, DeliveryRef, InboundDecision, NewBounce, Pending, Store, StoreError};
+use crate::store::{
+    BounceRules, DeliveryRef, InboundDecision, NewBounce, Pending, Store, StoreError,
+};
 use crate::tokens::Signer;
 
 /// Messages read per batch.
@@ -38,7 +40,12 @@ pub struct Processor {
 }
 
 impl Processor {
-    pub fn new(store: Store, config: &Config, signer: Signer, notices: Option<Arc<Notices>>) -> Processor {
+    pub fn new(
+        store: Store,
+        config: &Config,
+        signer: Signer,
+        notices: Option<Arc<Notices>>,
+    ) -> Processor {
         Processor {
             store,
             signer,
@@ -63,7 +70,12 @@ impl Processor {
         let key = secrets.signing_key;
         let notices = Notices::new(store.clone(), config, key.clone(), dkim);
         let signer = Signer::new(&key);
-        Ok(Processor::new(store.clone(), config, signer, Some(Arc::new(notices))))
+        Ok(Processor::new(
+            store.clone(),
+            config,
+            signer,
+            Some(Arc::new(notices)),
+        ))
     }
 
     /// Processes what is stored, then waits for `stored` (or a poll), until `cancel`.
@@ -99,7 +111,8 @@ impl Processor {
         let pending = self.store.pending_inbound(BATCH).await?;
         let mut decided = 0;
         for message in &pending {
-            let span = tracing::info_span!("inbound", id = message.id, kinds = tracing::field::Empty);
+            let span =
+                tracing::info_span!("inbound", id = message.id, kinds = tracing::field::Empty);
             if self.process(message).instrument(span).await? {
                 decided += 1;
             }
@@ -115,7 +128,9 @@ impl Processor {
         let sender = read.from.as_ref().map(|from| from.address.as_str());
         let decision = decision::decide(&classified, &matched, sender);
         tracing::Span::current().record("kinds", decision.kinds.join(",").as_str());
-        let notice = self.notice(pending, &read, &classified, &matched, &decision).await?;
+        let notice = self
+            .notice(pending, &read, &classified, &matched, &decision)
+            .await?;
         let record = record(pending.id, &read, &matched, &decision, notice)?;
         let written = self.store.record_inbound(&record, self.rules).await?;
         if written {
@@ -139,19 +154,29 @@ impl Processor {
         let search = addresses.find(&recipients);
         let mut matched = Matched::default();
         for forged in &search.forged {
-            matched.reasons.push(format!("{forged}: a reply address whose token does not verify, ignored"));
+            matched.reasons.push(format!(
+                "{forged}: a reply address whose token does not verify, ignored"
+            ));
         }
         let answered = answered_ids(read, classified);
         let answered: Vec<&str> = answered.iter().map(String::as_str).collect();
         let thread = self.store.delivery_answered(&answered).await?;
         if let Some((token, address)) = search.found
-            && self.by_token(&mut matched, token, address, thread.as_ref()).await?
+            && self
+                .by_token(&mut matched, token, address, thread.as_ref())
+                .await?
         {
             return Ok(matched);
         }
         if let Some(delivery) = thread {
-            let by = if classified.kind == Kind::Bounce { MatchedBy::BouncedMessage } else { MatchedBy::InReplyTo };
-            matched.reasons.push(format!("answers our message <{}>", delivery.message_id));
+            let by = if classified.kind == Kind::Bounce {
+                MatchedBy::BouncedMessage
+            } else {
+                MatchedBy::InReplyTo
+            };
+            matched
+                .reasons
+                .push(format!("answers our message <{}>", delivery.message_id));
             self.set(&mut matched, &delivery, by).await?;
             return Ok(matched);
         }
@@ -171,16 +196,22 @@ impl Processor {
             Token::Reply { circular, .. } => (Some(circular), MatchedBy::ReplyToken),
             Token::Unsubscribe { .. } => (None, MatchedBy::UnsubscribeToken),
         };
-        let same_member = thread.filter(|d| d.member_id == member_id && circular.is_none_or(|n| n == d.number));
+        let same_member =
+            thread.filter(|d| d.member_id == member_id && circular.is_none_or(|n| n == d.number));
         let delivery = match same_member {
             Some(delivery) => Some(delivery.clone()),
             None => self.store.member_delivery(member_id, circular).await?,
         };
         let Some(member) = self.store.member_by_id(member_id).await? else {
-            matched.reasons.push(format!("{address}: a genuine token for member {member_id}, who is not in the database"));
+            matched.reasons.push(format!(
+                "{address}: a genuine token for member {member_id}, who is not in the database"
+            ));
             return Ok(false);
         };
-        matched.reasons.push(format!("sent to {address}, the signed address of {}", member.member.email));
+        matched.reasons.push(format!(
+            "sent to {address}, the signed address of {}",
+            member.member.email
+        ));
         matched.member_id = Some(member_id);
         matched.member_email = Some(member.member.email.to_string());
         matched.by = Some(by);
@@ -195,19 +226,38 @@ impl Processor {
     }
 
     /// The last step: the sender's address, or for a bounce the failed recipient's.
-    async fn by_address(&self, matched: &mut Matched, read: &Read, classified: &Classified) -> Result<(), StoreError> {
+    async fn by_address(
+        &self,
+        matched: &mut Matched,
+        read: &Read,
+        classified: &Classified,
+    ) -> Result<(), StoreError> {
         let (candidates, by): (Vec<&str>, MatchedBy) = match &classified.bounce {
             Some(report) if classified.kind == Kind::Bounce => (
-                report.failed.iter().map(|f| f.address.as_str()).chain(report.original_to.as_deref()).collect(),
+                report
+                    .failed
+                    .iter()
+                    .map(|f| f.address.as_str())
+                    .chain(report.original_to.as_deref())
+                    .collect(),
                 MatchedBy::FailedRecipient,
             ),
-            _ => (read.from.iter().map(|f| f.address.as_str()).collect(), MatchedBy::Sender),
+            _ => (
+                read.from.iter().map(|f| f.address.as_str()).collect(),
+                MatchedBy::Sender,
+            ),
         };
         for address in candidates {
             if let Some(member) = self.store.member_by_address(address).await? {
-                matched.reasons.push(format!("{address} is the address of member {}", member.member.email));
+                matched.reasons.push(format!(
+                    "{address} is the address of member {}",
+                    member.member.email
+                ));
                 if let Some(delivery) = self.store.member_delivery(member.id, None).await? {
-                    matched.reasons.push(format!("the latest circular sent to them is {}", delivery.number));
+                    matched.reasons.push(format!(
+                        "the latest circular sent to them is {}",
+                        delivery.number
+                    ));
                     self.set(matched, &delivery, by).await?;
                 }
                 matched.member_id = Some(member.id);
@@ -216,18 +266,29 @@ impl Processor {
                 return Ok(());
             }
         }
-        matched.reasons.push("no member found: no genuine token, no known Message-ID, no member's address".into());
+        matched.reasons.push(
+            "no member found: no genuine token, no known Message-ID, no member's address".into(),
+        );
         Ok(())
     }
 
-    async fn set(&self, matched: &mut Matched, delivery: &DeliveryRef, by: MatchedBy) -> Result<(), StoreError> {
+    async fn set(
+        &self,
+        matched: &mut Matched,
+        delivery: &DeliveryRef,
+        by: MatchedBy,
+    ) -> Result<(), StoreError> {
         matched.circular = Some(delivery.number);
         matched.circular_id = Some(delivery.circular_id);
         matched.delivery_id = Some(delivery.id);
         matched.by = Some(by);
         if matched.member_id.is_none() {
             matched.member_id = Some(delivery.member_id);
-            matched.member_email = self.store.member_by_id(delivery.member_id).await?.map(|m| m.member.email.to_string());
+            matched.member_email = self
+                .store
+                .member_by_id(delivery.member_id)
+                .await?
+                .map(|m| m.member.email.to_string());
         }
         Ok(())
     }
@@ -242,16 +303,25 @@ impl Processor {
         matched: &Matched,
         decision: &Decision,
     ) -> Result<Option<crate::store::NewNotice>, StoreError> {
-        let (Some(notices), Some(address), Some(member_id)) = (&self.notices, &decision.unsubscribe, matched.member_id) else {
+        let (Some(notices), Some(address), Some(member_id)) =
+            (&self.notices, &decision.unsubscribe, matched.member_id)
+        else {
             return Ok(None);
         };
         if classified.kind.is_robot() || self.store.is_suppressed(address).await? {
             return Ok(None);
         }
-        let Some(delivery) = self.store.member_delivery(member_id, matched.circular).await? else {
+        let Some(delivery) = self
+            .store
+            .member_delivery(member_id, matched.circular)
+            .await?
+        else {
             return Ok(None);
         };
-        match notices.unsubscribed(&delivery, read.message_id.as_deref()).await {
+        match notices
+            .unsubscribed(&delivery, read.message_id.as_deref())
+            .await
+        {
             Ok(notice) => Ok(Some(notice)),
             Err(err) => {
                 tracing::warn!(inbound = pending.id, error = %err, "cannot make the unsubscribe confirmation");
@@ -268,7 +338,11 @@ fn answered_ids(read: &Read, classified: &Classified) -> Vec<String> {
         .iter()
         .filter_map(|report| report.original_message_id.clone())
         .collect();
-    ids.extend(matching::answered_ids(&read.in_reply_to, &read.references).into_iter().map(str::to_string));
+    ids.extend(
+        matching::answered_ids(&read.in_reply_to, &read.references)
+            .into_iter()
+            .map(str::to_string),
+    );
     ids
 }
 
@@ -282,7 +356,11 @@ fn record(
     Ok(InboundDecision {
         id,
         status: decision.status,
-        from_address: read.from.as_ref().map(|f| f.address.clone()).unwrap_or_default(),
+        from_address: read
+            .from
+            .as_ref()
+            .map(|f| f.address.clone())
+            .unwrap_or_default(),
         subject: read.subject.clone().unwrap_or_default(),
         faults: fault_names(&read.faults).join(","),
         kinds: decision.kinds.join(","),
@@ -290,7 +368,11 @@ fn record(
         circular_id: matched.circular_id,
         delivery_id: matched.delivery_id,
         matched_by: matched.by.map(MatchedBy::as_str),
-        bounce: decision.bounce.as_ref().map(serde_json::to_string).transpose()?,
+        bounce: decision
+            .bounce
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()?,
         decision: serde_json::to_string(decision)?,
         bounces: decision
             .bounces

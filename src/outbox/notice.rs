@@ -8,13 +8,13 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::rounds::{self, RoundError};
+use crate::circulars::message::MessageError;
 use crate::circulars::message::{self, Envelope};
 use crate::circulars::{Layout, Recipient, Renderer, Settings, definition, reminder};
 use crate::config::{Config, SenderConfig};
 use crate::faults::Faults;
 use crate::locale::Language;
 use crate::mail::DkimSigner;
-use crate::circulars::message::MessageError;
 use crate::store::{DeliveryRef, NewNotice, Store, StoreError};
 use crate::tokens::Signer;
 
@@ -85,7 +85,8 @@ impl Notices {
             .await?
             .ok_or(NoticeError::NotStarted(delivery.circular_id))?;
         let circular = definition::load(&folder, &self.supported).map_err(Faults)?;
-        let circular = reminder::mail_of(&circular, &self.mail_dir, "unsubscribed").map_err(Faults)?;
+        let circular =
+            reminder::mail_of(&circular, &self.mail_dir, "unsubscribed").map_err(Faults)?;
         let layout = Layout::load(&root.join("layout")).map_err(Faults)?;
         let renderer = Renderer::new(
             Arc::new(circular),

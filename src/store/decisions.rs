@@ -366,17 +366,17 @@ async fn queue_notice(
          ON CONFLICT DO NOTHING"
     );
     sqlx::query(AssertSqlSafe(sql))
-    .bind(notice.circular_id)
-    .bind(notice.member_id)
-    .bind(notice.committee_id)
-    .bind(notice.purpose.clone())
-    .bind(notice.language.clone())
-    .bind(notice.role.clone())
-    .bind(notice.message_id.clone())
-    .bind(now())
-    .bind(notice.raw.clone())
-    .execute(conn)
-    .await?;
+        .bind(notice.circular_id)
+        .bind(notice.member_id)
+        .bind(notice.committee_id)
+        .bind(notice.purpose.clone())
+        .bind(notice.language.clone())
+        .bind(notice.role.clone())
+        .bind(notice.message_id.clone())
+        .bind(now())
+        .bind(notice.raw.clone())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

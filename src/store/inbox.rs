@@ -81,7 +81,10 @@ impl Store {
     ///
     /// # Errors
     /// The database fails.
-    pub async fn inbound_rows(&self, filter: &InboundFilter) -> Result<Vec<InboundRow>, StoreError> {
+    pub async fn inbound_rows(
+        &self,
+        filter: &InboundFilter,
+    ) -> Result<Vec<InboundRow>, StoreError> {
         // Kinds are stored comma-separated: match a whole one.
         let sql = format!(
             "SELECT {COLUMNS} FROM {FROM}

@@ -131,7 +131,15 @@ pub(super) async fn suppress_in(
         == 1;
     if added {
         let reason = change.reason.as_str();
-        log(conn, "add", change.email, reason, change.source, change.actor).await?;
+        log(
+            conn,
+            "add",
+            change.email,
+            reason,
+            change.source,
+            change.actor,
+        )
+        .await?;
     }
     Ok(added)
 }
