@@ -93,3 +93,63 @@ fn plain(kind: Kind, reason: String) -> Classified {
         reasons: vec![reason],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Kind, classify};
+    use crate::inbound::read::parse;
+
+    fn kind_of(raw: &str) -> Kind {
+        let parsed = parse(raw.as_bytes());
+        classify(&parsed.message, &parsed.read).kind
+    }
+
+    #[test]
+    fn each_kind_is_recognised_with_a_reason() {
+        let parsed =
+            parse(b"From: a@example.org\r\nSubject: Automatic reply: Circular 12\r\n\r\nAway.\r\n");
+        let classified = classify(&parsed.message, &parsed.read);
+        assert_eq!(classified.kind, Kind::AutoReply);
+        assert!(
+            classified.reasons[0].contains("automatic reply"),
+            "{:?}",
+            classified.reasons
+        );
+        assert!(classified.bounce.is_none());
+
+        assert_eq!(
+            kind_of("From: a@example.org\r\nSubject: Re: Circular 12\r\n\r\nUnsubscribe\r\n"),
+            Kind::Unsubscribe
+        );
+        assert_eq!(
+            kind_of("From: a@example.org\r\nSubject: Lu : Circulaire 12\r\n\r\nLu.\r\n"),
+            Kind::ReadReceipt
+        );
+        assert_eq!(
+            kind_of(
+                "From: a@example.org\r\nSubject: Re: Circular 12\r\n\r\nWe will come, two of us.\r\n"
+            ),
+            Kind::Human
+        );
+    }
+
+    #[test]
+    fn a_robot_asking_to_unsubscribe_is_still_a_robot() {
+        let raw = "From: a@example.org\r\nAuto-Submitted: auto-replied\r\nSubject: Unsubscribe\r\n\r\nunsubscribe\r\n";
+        assert_eq!(kind_of(raw), Kind::AutoReply);
+    }
+
+    #[test]
+    fn garbage_is_classified_without_panicking() {
+        for raw in [
+            &b""[..],
+            b"\x00\xff\xfe",
+            b"%PDF-1.4\n",
+            b"From:\r\n\r\n",
+            b"Content-Type: multipart/report\r\n\r\n--",
+        ] {
+            let parsed = parse(raw);
+            assert!(!classify(&parsed.message, &parsed.read).reasons.is_empty());
+        }
+    }
+}

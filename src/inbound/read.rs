@@ -7,13 +7,16 @@
 
 mod body;
 mod faults;
+mod fold;
 mod html;
+mod own;
 mod text;
 
 use chrono::{DateTime, FixedOffset};
 use mail_parser::{HeaderForm, HeaderName, HeaderValue, Message, MessageParser, MessagePart};
 
 pub use faults::Faults;
+pub use fold::{find_phrase, first_phrase, fold, has_phrase};
 pub use html::html_to_text;
 
 /// A mailbox: display name and lowercased address.
