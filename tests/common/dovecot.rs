@@ -64,14 +64,6 @@ impl Dovecot {
         std::fs::create_dir_all(&mail).unwrap();
         std::os::unix::fs::chown(path.join("mail"), Some(MAIL_ID), Some(MAIL_ID)).unwrap();
         std::os::unix::fs::chown(&mail, Some(MAIL_ID), Some(MAIL_ID)).unwrap();
-        std::fs::write(
-            path.join("passwd"),
-            format!(
-                "{USER}:{{PLAIN}}{PASSWORD}:{MAIL_ID}:{MAIL_ID}::{}::\n",
-                mail.display()
-            ),
-        )
-        .unwrap();
         let mut server = Dovecot {
             port: 0,
             tls_port: 0,
@@ -80,6 +72,7 @@ impl Dovecot {
             child: None,
             _dir: dir,
         };
+        server.set_password(PASSWORD);
         // A free port can be taken by someone else before Dovecot binds it: retry.
         for _ in 0..5 {
             (server.port, server.tls_port) = (free_port(), free_port());
@@ -92,6 +85,16 @@ impl Dovecot {
             "Dovecot did not start (is dovecot-imapd installed?)\n{}",
             server.log()
         );
+    }
+
+    /// Gives [`USER`] another password; Dovecot reads the file again at the next login.
+    pub fn set_password(&self, password: &str) {
+        let mail = self.dir.join("mail").join(USER);
+        let line = format!(
+            "{USER}:{{PLAIN}}{password}:{MAIL_ID}:{MAIL_ID}::{}::\n",
+            mail.display()
+        );
+        std::fs::write(self.dir.join("passwd"), line).unwrap();
     }
 
     /// Delivers one message as an MTA would (`dovecot-lda`): INTERNALDATE is now.
@@ -165,19 +168,23 @@ impl Dovecot {
             .collect()
     }
 
-    /// Stops Dovecot: clients see their connections dropped, then refused.
+    /// Stops Dovecot and every process it started: clients see their connections dropped,
+    /// then refused, as after `systemctl stop dovecot`.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            // SIGTERM lets the master stop its imap processes; a kill would orphan them.
-            let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status();
+            // The master leaves its imap processes running when it stops (Dovecot 2.3):
+            // they are killed by PID once it has gone, as systemd would kill its cgroup.
+            let processes = children_of(child.id());
+            signal("-TERM", child.id());
             let deadline = Instant::now() + Duration::from_secs(10);
             while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
             }
             let _ = child.kill();
             let _ = child.wait();
+            for pid in processes {
+                signal("-KILL", pid);
+            }
         }
     }
 
@@ -253,6 +260,7 @@ impl Dovecot {
              ssl_key = <{key}\n\
              disable_plaintext_auth = no\n\
              auth_mechanisms = plain login\n\
+             auth_failure_delay = 0\n\
              first_valid_uid = 1\n\
              mail_location = maildir:~/Maildir\n\
              {capability}\
@@ -274,6 +282,31 @@ impl Drop for Dovecot {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+fn signal(signal: &str, pid: u32) {
+    let _ = Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// The processes whose parent is `parent`, from `/proc`.
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // "pid (name) state ppid ...": the name may hold spaces, so read after ')'.
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+            ppid == Some(parent)
+        })
+        .collect()
 }
 
 /// Reads lines up to the tagged answer to `tag`; panics unless it is OK.
