@@ -283,3 +283,50 @@ fn a_wrong_password_is_logged_once_while_the_daemon_goes_on_and_retries() {
         .contains("IMAP login works again")));
     stop(&mut daemon);
 }
+
+#[test]
+fn a_message_the_database_cannot_store_stays_unmarked_until_it_can() {
+    let site = Site::new(Kind::Postgres, Options::default());
+    let mut daemon = site.start(&[]);
+    let name = site.db.url.rsplit('/').next().unwrap().to_string();
+    admin(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"));
+    admin(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+    ));
+    site.dovecot.deliver(&dovecot::message(1));
+    let refused = || {
+        daemon
+            .log()
+            .contains("[imap] a message could not be stored")
+    };
+    assert!(wait_until(LIMIT, refused), "{}", daemon.log());
+    assert!(
+        site.dovecot.flagged(KEYWORD).is_empty(),
+        "marked before it was stored"
+    );
+    admin(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"));
+    site.wait_stored(1, &daemon);
+    site.wait_flagged(1, &daemon);
+    assert!(
+        daemon.log().contains("IMAP works again"),
+        "{}",
+        daemon.log()
+    );
+    stop(&mut daemon);
+}
+
+/// Runs `sql` on the PostgreSQL server's admin database.
+fn admin(sql: &str) {
+    block_on(async {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&common::postgres_admin_url())
+            .await
+            .unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    });
+}

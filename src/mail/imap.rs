@@ -120,8 +120,8 @@ pub enum ImapError {
         cause: String,
     },
     /// The database could not store a message: it is left unmarked on the server.
-    #[error("a message could not be stored, it stays unmarked on the server: {0}")]
-    Intake(IntakeError),
+    #[error("a message could not be stored, it stays unmarked on the server")]
+    Intake(#[source] IntakeError),
 }
 
 impl ImapError {

@@ -51,7 +51,7 @@ struct Last {
 impl Trouble {
     /// Logs `err` unless it is the cause already logged; true when it logged.
     pub(super) fn failed(&mut self, err: &ImapError) -> bool {
-        let cause = err.to_string();
+        let cause = causes(err);
         if self.last.as_ref().is_some_and(|last| last.cause == cause) {
             tracing::debug!(error = %cause, "[imap] still failing");
             return false;
@@ -61,7 +61,7 @@ impl Trouble {
                 "[imap] {cause}; retrying with backoff (the rest of the daemon goes on)"
             );
         } else {
-            tracing::warn!("[imap] {cause}; reconnecting with backoff");
+            tracing::warn!("[imap] {cause}; retrying with backoff");
         }
         self.last = Some(Last {
             login: err.is_login(),
@@ -88,6 +88,20 @@ impl Trouble {
         }
         false
     }
+}
+
+/// The error and its causes on one line, each once.
+fn causes(err: &ImapError) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 #[cfg(test)]
