@@ -151,6 +151,9 @@ fn stored_once_with_internaldate_flagged_and_kept(kind: Kind) {
     assert_eq!(message_ids(&stored).len(), 4, "{stored:?}");
     let log = daemon.log();
     assert!(!log.contains("already_stored=1"), "read twice:\n{log}");
+    // Stopped in IDLE: DONE, then a clean LOGOUT (two by the daemon, two by the appends).
+    let logged_out = || site.dovecot.log().matches("Logged out").count() >= 4;
+    assert!(wait_until(LIMIT, logged_out), "{}", site.dovecot.log());
     assert_eq!(site.dovecot.mails().len(), 4, "messages stay on the server");
     assert!(
         site.dovecot

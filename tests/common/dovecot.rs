@@ -130,6 +130,7 @@ impl Dovecot {
         writer.write_all(b"\r\n").unwrap();
         let done = read_tagged(&mut reader, "b");
         write!(writer, "c LOGOUT\r\n").unwrap();
+        read_tagged(&mut reader, "c");
         // "b OK [APPENDUID <validity> <uid>] Append completed"
         done.split_whitespace()
             .nth(4)
