@@ -141,6 +141,9 @@ pub struct ImapConfig {
     pub host: String,
     pub port: u16,
     pub tls: Tls,
+    /// PEM file of extra CA certificates trusted for the server; empty: the built-in roots.
+    pub ca_file: String,
+    /// The password comes from `CIRCULARS_IMAP_PASSWORD`.
     pub username: String,
     pub folder: String,
     pub poll_seconds: u64,
@@ -241,6 +244,7 @@ impl Default for ImapConfig {
             host: "127.0.0.1".into(),
             port: 143,
             tls: Tls::None,
+            ca_file: String::new(),
             username: String::new(),
             folder: "INBOX".into(),
             poll_seconds: 60,

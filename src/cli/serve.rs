@@ -8,6 +8,8 @@ use std::sync::Arc;
 use crate::circulars::{Circular, Settings, check};
 use crate::config::{Config, Secrets};
 use crate::http::{self, AppState};
+use crate::inbound::intake::Intake;
+use crate::mail::imap::{Imap, ImapSettings};
 use crate::members::{Committee, recipients, sync};
 use crate::outbox::rounds::{self, Place};
 use crate::outbox::scheduler::Scheduler;
@@ -28,9 +30,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tokio::spawn(cancel_on_signal(shutdown.clone()));
     let store = super::open_store(&config).await?;
     tracing::info!(url = %redact(&config.database.url), backend = ?store.backend(), "database ready");
-    let _secrets = Secrets::load(&config.data.dir).context("cannot load the signing secret")?;
+    let secrets = Secrets::load(&config.data.dir).context("cannot load the signing secret")?;
     // A transport, CA file or DKIM key that cannot work stops the start before anything else.
     let workers = Workers::from_config(&config, &store, None)?;
+    let imap = imap_settings(&config, &secrets)?;
     if config.recipients.sync_on_start
         && let Err(err) = sync_lists(&config, &store).await
     {
@@ -74,6 +77,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         crate::outbox::scheduler::system_clock(),
     );
     let scheduling = tokio::spawn(scheduler.run(shutdown.clone()));
+    let intake = Intake::new(store.clone());
+    let reading =
+        imap.map(|settings| tokio::spawn(Imap::new(settings, intake).run(shutdown.clone())));
 
     tracing::info!(bind = %config.http.bind, "serving HTTP");
     let state = AppState {
@@ -85,6 +91,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     shutdown.cancel();
     let _ = scheduling.await;
     let _ = sending.await;
+    if let Some(reading) = reading {
+        let _ = reading.await;
+    }
     // A request cut off at the end of the grace period may still hold a connection.
     if tokio::time::timeout(CLOSE_GRACE, store.close())
         .await
@@ -94,6 +103,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `[imap]` checked at start when enabled: no password or a bad CA file stops the start.
+fn imap_settings(config: &Config, secrets: &Secrets) -> anyhow::Result<Option<ImapSettings>> {
+    if !config.imap.enabled {
+        return Ok(None);
+    }
+    let settings = ImapSettings::from_config(&config.imap, secrets.imap_password.clone())?;
+    Ok(Some(settings))
 }
 
 /// Syncs the lists from the files when they changed since the last sync. Bad files, a

@@ -4,6 +4,7 @@
 
 pub mod corpora;
 pub mod daemon;
+pub mod dovecot;
 pub mod lists;
 pub mod smtp;
 
