@@ -9,6 +9,7 @@ use crate::circulars::{Circular, Settings, check};
 use crate::config::{Config, Secrets};
 use crate::http::{self, AppState};
 use crate::inbound::intake::Intake;
+use crate::inbound::process::Processor;
 use crate::mail::imap::{Imap, ImapSettings};
 use crate::members::{Committee, recipients, sync};
 use crate::outbox::rounds::{self, Place};
@@ -33,6 +34,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let secrets = Secrets::load(&config.data.dir).context("cannot load the signing secret")?;
     // A transport, CA file or DKIM key that cannot work stops the start before anything else.
     let workers = Workers::from_config(&config, &store, None)?;
+    let processor = Processor::from_config(&config, &store)?;
     let imap = imap_settings(&config, &secrets)?;
     if config.recipients.sync_on_start
         && let Err(err) = sync_lists(&config, &store).await
@@ -78,6 +80,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     );
     let scheduling = tokio::spawn(scheduler.run(shutdown.clone()));
     let intake = Intake::new(store.clone());
+    let processing = tokio::spawn(processor.run(intake.stored(), shutdown.clone()));
     let reading =
         imap.map(|settings| tokio::spawn(Imap::new(settings, intake).run(shutdown.clone())));
 
@@ -94,6 +97,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if let Some(reading) = reading {
         let _ = reading.await;
     }
+    let _ = processing.await;
     // A request cut off at the end of the grace period may still hold a connection.
     if tokio::time::timeout(CLOSE_GRACE, store.close())
         .await
