@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod corpora;
 pub mod daemon;
 pub mod lists;
 pub mod smtp;
