@@ -27,6 +27,7 @@ pub use circulars::{LoadedCircular, StoredCircular};
 pub use decisions::{BounceRules, DeliveryRef, InboundDecision, NewBounce, NewNotice, Pending};
 pub use deliveries::{Claimed, NewRound, Recorded, RoundCounts, precise_now};
 pub use edits::ListsTx;
+pub use inbound::{NewInbound, NewMessage};
 pub use inbox::{BounceCounts, InboundFilter, InboundMessage, InboundRow};
 pub use members::MemberInLists;
 pub use suppressions::{Suppression, SuppressionChange, SuppressionReason};
