@@ -1,6 +1,7 @@
 //! The command line: one module per command, and the mapping of errors to exit codes.
 
 pub(crate) mod circulars;
+mod ingest;
 mod members;
 mod recipients;
 mod render;
@@ -21,6 +22,8 @@ pub mod exit {
     pub const USAGE: u8 = 64;
     pub const DATA: u8 = 65;
     pub const UNAVAILABLE: u8 = 69;
+    /// Try again later (EX_TEMPFAIL): `ingest` when the database is unavailable.
+    pub const TEMPFAIL: u8 = 75;
     pub const OTHER: u8 = 1;
 }
 
@@ -60,6 +63,8 @@ pub enum Command {
     Cancel(sending::NumberArg),
     /// A circular's deliveries: counts per state and per language.
     Status(sending::StatusArgs),
+    /// Store raw messages from files or standard input (`-`), for an MTA pipe.
+    Ingest(ingest::IngestArgs),
 }
 
 /// Output formats of listing commands.
@@ -101,6 +106,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Send(args) => sending::send(args, &config).await,
         Command::Cancel(args) => sending::cancel(args, &config).await,
         Command::Status(args) => sending::status(args, &config).await,
+        Command::Ingest(args) => ingest::run(args, &config).await,
     }
 }
 
@@ -161,6 +167,9 @@ pub fn causes(err: &(dyn std::error::Error + 'static)) -> String {
 /// The exit status for an error, from the first cause that says.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
+        if cause.is::<ingest::NotStored>() {
+            return exit::TEMPFAIL;
+        }
         if cause.is::<UsageError>() {
             return exit::USAGE;
         }

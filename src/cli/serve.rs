@@ -8,6 +8,8 @@ use std::sync::Arc;
 use crate::circulars::{Circular, Settings, check};
 use crate::config::{Config, Secrets};
 use crate::http::{self, AppState};
+use crate::inbound::intake::Intake;
+use crate::mail::maildir::{self, Maildir};
 use crate::members::{Committee, recipients, sync};
 use crate::outbox::rounds::{self, Place};
 use crate::outbox::scheduler::Scheduler;
@@ -74,6 +76,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         crate::outbox::scheduler::system_clock(),
     );
     let scheduling = tokio::spawn(scheduler.run(shutdown.clone()));
+    // Intake: mail coming back, stored raw. IMAP starts here when enabled; the Maildir inbox
+    // is read when it is not.
+    let intake = Intake::new(store.clone());
+    let receiving = start_maildir(&config, &intake, &shutdown);
 
     tracing::info!(bind = %config.http.bind, "serving HTTP");
     let state = AppState {
@@ -84,6 +90,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // HTTP has stopped; what is on the wire is finished and recorded before the exit.
     shutdown.cancel();
     let _ = scheduling.await;
+    if let Some(receiving) = receiving {
+        let _ = receiving.await;
+    }
     let _ = sending.await;
     // A request cut off at the end of the grace period may still hold a connection.
     if tokio::time::timeout(CLOSE_GRACE, store.close())
@@ -94,6 +103,29 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Starts reading `[maildir] inbox` when IMAP is off; a folder that cannot be made is logged
+/// and the rest of the daemon goes on.
+fn start_maildir(
+    config: &Config,
+    intake: &Intake,
+    shutdown: &CancellationToken,
+) -> Option<tokio::task::JoinHandle<()>> {
+    if config.imap.enabled {
+        return None;
+    }
+    match Maildir::open(&config.maildir.inbox) {
+        Ok(maildir) => Some(tokio::spawn(maildir::watch(
+            maildir,
+            intake.clone(),
+            shutdown.clone(),
+        ))),
+        Err(error) => {
+            tracing::error!(inbox = %config.maildir.inbox.display(), %error, "cannot open the Maildir inbox: no mail is read");
+            None
+        }
+    }
 }
 
 /// Syncs the lists from the files when they changed since the last sync. Bad files, a
