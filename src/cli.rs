@@ -1,6 +1,7 @@
 //! The command line: one module per command, and the mapping of errors to exit codes.
 
 pub(crate) mod circulars;
+mod ingest;
 mod inbound;
 mod members;
 mod recipients;
@@ -24,6 +25,8 @@ pub mod exit {
     pub const USAGE: u8 = 64;
     pub const DATA: u8 = 65;
     pub const UNAVAILABLE: u8 = 69;
+    /// Try again later (EX_TEMPFAIL): `ingest` when the database is unavailable.
+    pub const TEMPFAIL: u8 = 75;
     pub const OTHER: u8 = 1;
 }
 
@@ -69,6 +72,8 @@ pub enum Command {
     /// Addresses that get no more mail: list, add, remove (each change is logged).
     #[command(subcommand)]
     Suppressions(suppressions::SuppressionsCommand),
+    /// Store raw messages from files or standard input (`-`), for an MTA pipe.
+    Ingest(ingest::IngestArgs),
 }
 
 /// Output formats of listing commands.
@@ -112,6 +117,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status(args) => sending::status(args, &config).await,
         Command::Inbound(command) => inbound::run(command, &config).await,
         Command::Suppressions(command) => suppressions::run(command, &config).await,
+        Command::Ingest(args) => ingest::run(args, &config).await,
     }
 }
 
@@ -172,6 +178,9 @@ pub fn causes(err: &(dyn std::error::Error + 'static)) -> String {
 /// The exit status for an error, from the first cause that says.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
+        if cause.is::<ingest::NotStored>() {
+            return exit::TEMPFAIL;
+        }
         if cause.is::<UsageError>() {
             return exit::USAGE;
         }

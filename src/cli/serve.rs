@@ -11,6 +11,7 @@ use crate::http::{self, AppState};
 use crate::inbound::intake::Intake;
 use crate::inbound::process::Processor;
 use crate::mail::imap::{Imap, ImapSettings};
+use crate::mail::maildir::{self, Maildir};
 use crate::members::{Committee, recipients, sync};
 use crate::outbox::rounds::{self, Place};
 use crate::outbox::scheduler::Scheduler;
@@ -79,8 +80,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         crate::outbox::scheduler::system_clock(),
     );
     let scheduling = tokio::spawn(scheduler.run(shutdown.clone()));
+    // Intake: mail coming back, stored raw, from IMAP when enabled, else from the Maildir
+    // inbox; the processor reads what is stored.
     let intake = Intake::new(store.clone());
     let processing = tokio::spawn(processor.run(intake.stored(), shutdown.clone()));
+    let receiving = start_maildir(&config, &intake, &shutdown);
     let reading =
         imap.map(|settings| tokio::spawn(Imap::new(settings, intake).run(shutdown.clone())));
 
@@ -93,6 +97,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // HTTP has stopped; what is on the wire is finished and recorded before the exit.
     shutdown.cancel();
     let _ = scheduling.await;
+    if let Some(receiving) = receiving {
+        let _ = receiving.await;
+    }
     let _ = sending.await;
     if let Some(reading) = reading {
         let _ = reading.await;
@@ -116,6 +123,29 @@ fn imap_settings(config: &Config, secrets: &Secrets) -> anyhow::Result<Option<Im
     }
     let settings = ImapSettings::from_config(&config.imap, secrets.imap_password.clone())?;
     Ok(Some(settings))
+}
+
+/// Starts reading `[maildir] inbox` when IMAP is off; a folder that cannot be made is logged
+/// and the rest of the daemon goes on.
+fn start_maildir(
+    config: &Config,
+    intake: &Intake,
+    shutdown: &CancellationToken,
+) -> Option<tokio::task::JoinHandle<()>> {
+    if config.imap.enabled {
+        return None;
+    }
+    match Maildir::open(&config.maildir.inbox) {
+        Ok(maildir) => Some(tokio::spawn(maildir::watch(
+            maildir,
+            intake.clone(),
+            shutdown.clone(),
+        ))),
+        Err(error) => {
+            tracing::error!(inbox = %config.maildir.inbox.display(), %error, "cannot open the Maildir inbox: no mail is read");
+            None
+        }
+    }
 }
 
 /// Syncs the lists from the files when they changed since the last sync. Bad files, a

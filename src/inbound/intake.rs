@@ -140,6 +140,11 @@ impl Intake {
         }
     }
 
+    /// The database messages are stored in.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// Notified (`notify_one`) each time a new message is stored.
     pub fn stored(&self) -> Arc<Notify> {
         self.stored.clone()

@@ -1,1 +1,223 @@
 //! Reading a Maildir inbox: each message in `new/` is stored, then moved to `cur/`.
+//!
+//! The folder is polled every second rather than watched with inotify: delivery into a
+//! Maildir is an atomic rename into `new/`, so a listing never shows half a message, a
+//! listing a second is nothing to the machine, and polling also works on network file
+//! systems and needs no extra dependency. A file is moved only once it is stored; a crash in
+//! between makes the next pass read it again, and intake's dedupe stores it once.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::inbound::intake::{Arrival, Intake, Kept, Source};
+
+/// How often `new/` is listed when it was empty.
+const POLL: Duration = Duration::from_secs(1);
+
+/// The longest wait between two tries while the database is unavailable.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// A Maildir folder with its `new/`, `cur/` and `tmp/`.
+#[derive(Debug, Clone)]
+pub struct Maildir {
+    root: PathBuf,
+}
+
+/// A message file waiting in `new/`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Waiting {
+    modified: SystemTime,
+    name: String,
+}
+
+impl Maildir {
+    /// The Maildir at `root`, creating `new/`, `cur/` and `tmp/` if missing.
+    ///
+    /// # Errors
+    /// A folder cannot be created.
+    pub fn open(root: &Path) -> std::io::Result<Maildir> {
+        for sub in ["new", "cur", "tmp"] {
+            std::fs::create_dir_all(root.join(sub))?;
+        }
+        Ok(Maildir {
+            root: root.to_path_buf(),
+        })
+    }
+
+    /// The folder's root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The files in `new/`, oldest first (names break ties: Maildir names start with the
+    /// delivery time).
+    fn waiting(&self) -> std::io::Result<Vec<Waiting>> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(self.root.join("new"))? {
+            let entry = entry?;
+            let Ok(meta) = entry.metadata() else { continue };
+            if !meta.is_file() {
+                continue;
+            }
+            files.push(Waiting {
+                modified: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+                name: entry.file_name().to_string_lossy().into_owned(),
+            });
+        }
+        files.sort();
+        Ok(files)
+    }
+
+    /// Moves `new/NAME` to `cur/NAME:2,S` (seen, in the Maildir convention).
+    fn mark_seen(&self, name: &str) -> std::io::Result<()> {
+        let base = name.split_once(':').map_or(name, |(base, _)| base);
+        std::fs::rename(
+            self.root.join("new").join(name),
+            self.root.join("cur").join(format!("{base}:2,S")),
+        )
+    }
+}
+
+/// Watches `maildir` until `shutdown`: stores each message of `new/` and moves it to `cur/`.
+/// Cancellation lets the file at hand finish.
+pub async fn watch(maildir: Maildir, intake: Intake, shutdown: CancellationToken) {
+    tracing::info!(inbox = %maildir.root.display(), "reading the Maildir inbox");
+    let mut reader = Reader {
+        maildir,
+        intake,
+        failed: HashSet::new(),
+    };
+    while !shutdown.is_cancelled() {
+        let taken = reader.pass(&shutdown).await;
+        if taken == 0 {
+            tokio::select! {
+                () = shutdown.cancelled() => {}
+                () = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+    tracing::info!("Maildir inbox closed");
+}
+
+/// One watcher's state between passes.
+struct Reader {
+    maildir: Maildir,
+    intake: Intake,
+    /// Files already logged as unreadable or unstorable: said once, retried quietly.
+    failed: HashSet<String>,
+}
+
+impl Reader {
+    /// Takes every file in `new/` once; returns how many were stored and moved.
+    async fn pass(&mut self, shutdown: &CancellationToken) -> usize {
+        let waiting = match self.maildir.waiting() {
+            Ok(waiting) => waiting,
+            Err(error) => {
+                if self.failed.insert(String::new()) {
+                    tracing::error!(inbox = %self.maildir.root.display(), %error, "cannot list the Maildir inbox");
+                }
+                return 0;
+            }
+        };
+        self.failed.remove("");
+        let mut taken = 0;
+        for file in waiting {
+            if shutdown.is_cancelled() {
+                break;
+            }
+            if self.take(&file, shutdown).await {
+                taken += 1;
+            }
+        }
+        taken
+    }
+
+    /// Reads, stores and moves one file; false when it stays in `new/`.
+    async fn take(&mut self, file: &Waiting, shutdown: &CancellationToken) -> bool {
+        let path = self.maildir.root.join("new").join(&file.name);
+        let raw = match tokio::fs::read(&path).await {
+            Ok(raw) => raw,
+            // Gone since the listing: another reader took it.
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return false,
+            Err(error) => {
+                self.fail_once(
+                    &file.name,
+                    "cannot read a Maildir file: left in new/",
+                    &error,
+                );
+                return false;
+            }
+        };
+        let Some(kept) = self.store(&raw, file, shutdown).await else {
+            return false;
+        };
+        match self.maildir.mark_seen(&file.name) {
+            Ok(()) => {
+                self.failed.remove(&file.name);
+                tracing::debug!(file = %file.name, id = kept.id, new = kept.new, "Maildir message stored");
+                true
+            }
+            Err(error) => {
+                self.fail_once(&file.name, "stored, but cannot move it to cur/", &error);
+                false
+            }
+        }
+    }
+
+    /// Keeps the message, waiting with backoff while the database is unavailable; `None`
+    /// when it was not stored (cancelled, or the database refuses this message).
+    async fn store(
+        &mut self,
+        raw: &[u8],
+        file: &Waiting,
+        shutdown: &CancellationToken,
+    ) -> Option<Kept> {
+        let mut backoff = POLL;
+        let mut waiting = false;
+        loop {
+            let arrival = Arrival {
+                raw,
+                source: Source::Maildir {
+                    file: file.name.clone(),
+                },
+                internal_date: None,
+                modified: Some(file.modified),
+            };
+            let error = match self.intake.keep(arrival).await {
+                Ok(kept) => {
+                    if waiting {
+                        tracing::info!("database available again: intake resumes");
+                    }
+                    return Some(kept);
+                }
+                Err(error) => error,
+            };
+            if self.intake.store().ping().await.is_ok() {
+                self.fail_once(
+                    &file.name,
+                    "the database refuses this message: left in new/",
+                    &error,
+                );
+                return None;
+            }
+            if !waiting {
+                tracing::error!(error = %crate::cli::causes(&error), "database unavailable, intake waits");
+                waiting = true;
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return None,
+                () = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    fn fail_once(&mut self, name: &str, what: &str, error: &dyn std::error::Error) {
+        if self.failed.insert(name.to_string()) {
+            tracing::error!(file = %name, error = %error, "{what}");
+        }
+    }
+}
