@@ -23,6 +23,7 @@ pub use audit::AuditAction;
 pub use circulars::{LoadedCircular, StoredCircular};
 pub use deliveries::{Claimed, NewRound, Recorded, RoundCounts, precise_now};
 pub use edits::ListsTx;
+pub use inbound::{NewInbound, NewMessage};
 pub use members::MemberInLists;
 pub use sync::{SyncOutcome, load_lists, sync_state};
 

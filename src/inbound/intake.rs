@@ -4,13 +4,17 @@
 //! [`Intake::keep`], which stores them in one transaction before anything reads them, and
 //! wakes the processing of stored messages.
 
+mod head;
+
+use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use tokio::sync::Notify;
 
-use crate::store::{Store, StoreError};
+use crate::store::{NewInbound, Store, StoreError};
+use head::{Head, plausible};
 
 /// Where a message came from, kept with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +25,17 @@ pub enum Source {
     Maildir { file: String },
     /// `circulars ingest`: a file's path, or `-` for standard input.
     Ingest { file: String },
+}
+
+/// As stored in `inbound_messages.source`: `imap:FOLDER:UID`, `maildir:FILE`, `ingest:PATH`.
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Imap { folder, uid } => write!(f, "imap:{folder}:{uid}"),
+            Source::Maildir { file } => write!(f, "maildir:{file}"),
+            Source::Ingest { file } => write!(f, "ingest:{file}"),
+        }
+    }
 }
 
 /// One message as it arrives.
@@ -49,10 +64,71 @@ pub enum IntakeError {
     Store(#[from] StoreError),
 }
 
+/// Where a message's `received_at` came from (`inbound_messages.time_source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeSource {
+    /// The IMAP INTERNALDATE.
+    InternalDate,
+    /// The topmost `Received:` header.
+    Received,
+    /// The file's modification time.
+    Mtime,
+    /// The moment it was stored.
+    Stored,
+}
+
+impl TimeSource {
+    /// The value stored; the column's CHECK lists the same.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeSource::InternalDate => "internaldate",
+            TimeSource::Received => "received",
+            TimeSource::Mtime => "mtime",
+            TimeSource::Stored => "stored",
+        }
+    }
+}
+
+/// The fault recorded for bytes with no header line at all.
+pub const NOT_MAIL: &str = "not_mail";
+
+/// Whether `raw` has at least one header line: anything else is stored too, flagged
+/// [`NOT_MAIL`].
+pub fn looks_like_mail(raw: &[u8]) -> bool {
+    Head::read(raw).is_mail()
+}
+
+/// A time as `inbound_messages` stores it: RFC 3339 UTC with milliseconds (they sort as text).
+pub fn stored_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// When a message reached us, and how we know: the IMAP INTERNALDATE, else the topmost
+/// `Received:` date, else the file's modification time, else `now`.
+fn received_time(
+    arrival: &Arrival<'_>,
+    head: &Head<'_>,
+    now: DateTime<Utc>,
+) -> (DateTime<Utc>, TimeSource) {
+    if let Some(at) = arrival.internal_date {
+        return (at, TimeSource::InternalDate);
+    }
+    if let Some(at) = head.received_date(now) {
+        return (at, TimeSource::Received);
+    }
+    let modified = arrival.modified.map(DateTime::<Utc>::from);
+    match modified.filter(|m| plausible(*m, now)) {
+        Some(at) => (at, TimeSource::Mtime),
+        None => (now, TimeSource::Stored),
+    }
+}
+
 /// Stores arriving messages and wakes whoever processes them.
 #[derive(Debug, Clone)]
 pub struct Intake {
     store: Store,
+    /// One permit per wake-up, so the processor never misses a message stored while it was
+    /// busy.
     stored: Arc<Notify>,
 }
 
@@ -64,17 +140,38 @@ impl Intake {
         }
     }
 
-    /// Notified each time a new message is stored.
+    /// Notified (`notify_one`) each time a new message is stored.
     pub fn stored(&self) -> Arc<Notify> {
         self.stored.clone()
     }
 
-    /// Stores `arrival` raw, once.
+    /// Stores `arrival` raw, once: the same Message-ID and digest of the bytes past the trace
+    /// headers is the same message. Any bytes are stored; only the few fields listed are read.
     ///
     /// # Errors
     /// The database is unavailable or refuses the row; nothing is stored then.
+    #[tracing::instrument(skip_all, fields(source = %arrival.source, id))]
     pub async fn keep(&self, arrival: Arrival<'_>) -> Result<Kept, IntakeError> {
-        let _ = (&self.store, arrival);
-        todo!("store raw, dedupe by (message_id, digest), received time per the SPEC")
+        let head = Head::read(arrival.raw);
+        let now = Utc::now();
+        let (received_at, time_source) = received_time(&arrival, &head, now);
+        let row = NewInbound {
+            message_id: head.message_id(),
+            digest: head.digest(),
+            raw: arrival.raw,
+            received_at: stored_time(received_at),
+            time_source: time_source.as_str(),
+            date_header: head.date_header(),
+            subject: head.subject(),
+            source: arrival.source.to_string(),
+            stored_at: stored_time(now),
+            faults: if head.is_mail() { "" } else { NOT_MAIL },
+        };
+        let kept = self.store.keep_inbound(&row).await?;
+        tracing::Span::current().record("id", kept.id);
+        if kept.new {
+            self.stored.notify_one();
+        }
+        Ok(kept)
     }
 }

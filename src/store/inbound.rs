@@ -1,1 +1,128 @@
 //! Stored inbound messages: raw bytes first, what was decided about them after.
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+use crate::inbound::intake::Kept;
+
+/// A message to store, as intake read it.
+#[derive(Debug, Clone)]
+pub struct NewInbound<'a> {
+    /// Without `<>`; '' when the message has none.
+    pub message_id: String,
+    /// SHA-256 hex of the bytes past the trace headers.
+    pub digest: String,
+    pub raw: &'a [u8],
+    /// RFC 3339 UTC with milliseconds.
+    pub received_at: String,
+    /// `internaldate`, `received`, `mtime` or `stored`.
+    pub time_source: &'static str,
+    pub date_header: Option<String>,
+    pub subject: String,
+    /// `imap:FOLDER:UID`, `maildir:FILE`, `ingest:PATH` or `ingest:-`.
+    pub source: String,
+    pub stored_at: String,
+    /// Comma-separated faults found on the way in (`not_mail`).
+    pub faults: &'static str,
+}
+
+/// A stored message waiting to be processed (its bytes through [`Store::raw`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub id: i64,
+    pub received_at: String,
+    pub time_source: String,
+    pub source: String,
+    pub size: i64,
+}
+
+impl Store {
+    /// Stores `message` with status `new` unless the same (Message-ID, digest) is stored;
+    /// either way returns its id, in one transaction.
+    ///
+    /// # Errors
+    /// The database fails; nothing is stored then.
+    pub async fn keep_inbound(&self, message: &NewInbound<'_>) -> Result<Kept, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let size = i64::try_from(message.raw.len()).unwrap_or(i64::MAX);
+        let inserted = sqlx::query(
+            "INSERT INTO inbound_messages (message_id, digest, raw, size, received_at,
+                 time_source, date_header, subject, source, stored_at, faults, status)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new')
+             ON CONFLICT (message_id, digest) DO NOTHING
+             RETURNING id",
+        )
+        .bind(&message.message_id)
+        .bind(&message.digest)
+        .bind(message.raw)
+        .bind(size)
+        .bind(&message.received_at)
+        .bind(message.time_source)
+        .bind(&message.date_header)
+        .bind(&message.subject)
+        .bind(&message.source)
+        .bind(&message.stored_at)
+        .bind(message.faults)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let kept = match inserted {
+            Some(row) => Kept {
+                id: row.try_get(0)?,
+                new: true,
+            },
+            None => {
+                let row = sqlx::query(
+                    "SELECT id FROM inbound_messages WHERE message_id = $1 AND digest = $2",
+                )
+                .bind(&message.message_id)
+                .bind(&message.digest)
+                .fetch_one(&mut *tx)
+                .await?;
+                Kept {
+                    id: row.try_get(0)?,
+                    new: false,
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(kept)
+    }
+
+    /// Up to `limit` messages with status `new`, oldest stored first.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn new_messages(&self, limit: i64) -> Result<Vec<NewMessage>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, received_at, time_source, source, size FROM inbound_messages
+             WHERE status = 'new' ORDER BY id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(NewMessage {
+                    id: r.try_get(0)?,
+                    received_at: r.try_get(1)?,
+                    time_source: r.try_get(2)?,
+                    source: r.try_get(3)?,
+                    size: r.try_get(4)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// The stored bytes of message `id`, if there is one.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn raw(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        let row = sqlx::query("SELECT raw FROM inbound_messages WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+}
