@@ -7,6 +7,7 @@
 //! 1 s doubling to 60 s, scanning the folder again. What was stored but not yet marked is
 //! found stored already (Message-ID and digest), so nothing is lost and nothing kept twice.
 //!
+//! - `tls`: the TLS client (built-in roots plus `ca_file`), set up once at start.
 //! - `wire`: the connection (plain, STARTTLS or TLS) and the login.
 //! - `scan`: SELECT, the search for unmarked messages, fetching, storing and marking.
 //! - `wait`: IDLE, or a poll every `poll_seconds`.
@@ -22,15 +23,16 @@ use crate::inbound::intake::{Intake, IntakeError};
 
 mod scan;
 mod session;
+mod tls;
 mod trouble;
 mod wait;
 mod wire;
 
 pub use scan::{KEYWORD, Marking};
-pub use wire::SetupError;
+pub use tls::SetupError;
 
+use tls::Security;
 use trouble::Backoff;
-use wire::Security;
 
 /// The environment variable the IMAP password comes from.
 pub const PASSWORD_VAR: &str = "CIRCULARS_IMAP_PASSWORD";
@@ -76,7 +78,7 @@ impl ImapSettings {
         let password = password
             .filter(|p| !p.is_empty())
             .ok_or(SetupError::MissingPassword)?;
-        let tls = || wire::tls_connector(&imap.host, &imap.ca_file);
+        let tls = || tls::tls_connector(&imap.host, &imap.ca_file);
         let security = match imap.tls {
             Tls::None => Security::Plain,
             Tls::Starttls => Security::StartTls(tls()?),
