@@ -159,7 +159,12 @@ async fn follow(
             None => {}
         }
         let cancelled = store.circular_status(stored.id).await? == CircularStatus::Cancelled;
-        if counts.pending() == 0 || cancelled {
+        // Notices (an unsubscribe confirmation) about this circular go out too.
+        let notices = store
+            .round_states(stored.id, crate::outbox::notice::UNSUBSCRIBED)
+            .await?
+            .pending();
+        if (counts.pending() == 0 && notices == 0) || cancelled {
             if let Some(bar) = bar {
                 bar.finish();
             }
