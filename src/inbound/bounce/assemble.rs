@@ -37,9 +37,10 @@ impl Notice {
 
 pub fn read(message: &Message<'_>) -> Option<Report> {
     let report_type = report_type(message);
+    // Feedback reports (ARF) and read receipts (MDN) are reports, but not bounces.
     if report_type
         .as_deref()
-        .is_some_and(|t| t != "delivery-status" && t != "global-delivery-status")
+        .is_some_and(|t| t.contains("feedback") || t.contains("disposition"))
     {
         return None;
     }
@@ -85,11 +86,22 @@ fn from_dsn(blocks: &[dsn::Recipient], notice: &Notice, original: Original) -> O
     let delayed = failing.iter().all(|b| b.delayed())
         || failing.iter().all(|b| b.action.is_none()) && status::only_delayed(&notice.lower);
     let mut failed: Vec<Failed> = Vec::new();
+    // A report without Diagnostic-Code often explains each recipient in its text part.
+    let explained = text::recipients(&notice.text, &[]);
     for block in failing {
         if failed.iter().any(|f| f.address == block.address) {
             continue;
         }
-        let words = block.diagnostic.as_deref().unwrap_or_default();
+        let from_text = || {
+            explained
+                .iter()
+                .find(|f| f.address == block.address)
+                .map(|f| f.diagnostic.as_str())
+        };
+        let words = match block.diagnostic.as_deref() {
+            Some(words) => words,
+            None => from_text().unwrap_or_default(),
+        };
         failed.push(Failed {
             address: block.address.clone(),
             hard: !block.delayed() && hard(block.status.as_deref(), words, notice),
@@ -109,7 +121,7 @@ fn from_text(message: &Message<'_>, notice: &Notice, original: Original) -> Opti
     let header_recipients = failed_recipients_header(message);
     let bounce = match sentence {
         Some(_) => sender || subject || !header_recipients.is_empty(),
-        None => sender && subject,
+        None => sender && (subject || status::smtp_error(&notice.lower)),
     };
     if !bounce {
         return None;
@@ -147,11 +159,7 @@ fn from_text(message: &Message<'_>, notice: &Notice, original: Original) -> Opti
 
 /// Hard or soft from the recipient's own words first, then from the whole notice.
 fn hard(code: Option<&str>, words: &str, notice: &Notice) -> bool {
-    match status::verdict(code, words) {
-        Some(hard) => hard,
-        None => status::verdict(code, &notice.lower)
-            .unwrap_or_else(|| notice.lower.contains("permanent")),
-    }
+    status::is_hard(code, words, &notice.lower)
 }
 
 /// Hard when any recipient is; with no recipient found, what the notice says as a whole.

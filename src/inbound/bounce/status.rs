@@ -41,8 +41,11 @@ const HARD: &[&str] = &[
     "recipient name is not recognized",
     "address couldn't be found",
     "address could not be found",
-    "unrouteable address",
-    "unroutable address",
+    "unrouteable",
+    "unroutable",
+    "mailbox unavailable",
+    "not our user",
+    "no smtp service",
     "host or domain name not found",
     "domain not found",
     "host not found",
@@ -66,6 +69,30 @@ const HARD: &[&str] = &[
     "destinatario desconocido",
     "no existe",
     "dirección desconocida",
+];
+
+/// Words saying the refusal is about the sender, the sending host or the message's text
+/// (refused after DATA, when the recipient had been accepted): the address may be fine.
+const NOT_THE_ADDRESS: &[&str] = &[
+    "after end of data",
+    "end of data command",
+    "after data",
+    "reply to data",
+    "after mail from",
+    "after initial connection",
+    "sender address",
+    "sender domain",
+    "sender rejected",
+    "sender verify",
+    "client ip",
+    "client host",
+    "your ip",
+    "unauthenticated",
+    "not verified",
+    "my name was rejected",
+    "helo",
+    "routing loop",
+    "hop count",
 ];
 
 /// Words that say the refusal may pass later or is about the message, not the address.
@@ -115,10 +142,12 @@ const SOFT: &[&str] = &[
     "virus",
     "content rejected",
     "suspended",
+    "frozen",
+    "locked",
+    "support tls",
     "disabled",
-    "inactive",
     "deactivated",
-    "relaying denied",
+    "relaying",
     "relay access denied",
     "relay not permitted",
     "relaying not allowed",
@@ -135,21 +164,34 @@ const SOFT: &[&str] = &[
     "tls required",
 ];
 
-/// Whether a failure with this status and diagnostic is hard; `None` when neither says.
+/// Whether a failure is hard, from its status code, the recipient's own diagnostic and the
+/// notice as a whole (`notice`, lowercased).
 ///
-/// The words decide first (they say what happened), the code's class next: a bare 5.x.x with
-/// no words we know is hard, 4.x.x is soft.
-pub fn verdict(status: Option<&str>, diagnostic: &str) -> Option<bool> {
-    let words = diagnostic.to_lowercase();
-    if HARD.iter().any(|w| words.contains(w)) {
-        return Some(true);
+/// The server calling it temporary (4.x.x), a mailbox-state code (X.2.x: disabled, full) and
+/// words about anything but the address make it soft; words saying the address does not exist
+/// make it hard; then the code decides. Without evidence that the address is wrong it is soft:
+/// a hard bounce suppresses a member, so a doubt must not.
+pub fn is_hard(status: Option<&str>, diagnostic: &str, notice: &str) -> bool {
+    let own = diagnostic.to_lowercase();
+    let class = status.or_else(|| smtp_code(&own));
+    if class.is_some_and(|c| c.starts_with('4')) || status.is_some_and(|s| s.starts_with("5.2.")) {
+        return false;
     }
-    if SOFT.iter().any(|w| words.contains(w)) {
-        return Some(false);
-    }
-    match status {
-        Some(code) => Some(hard_by_code(code)),
-        None => smtp_code(&words).map(|c| c.starts_with('5')),
+    by_words(&own)
+        .or_else(|| by_words(notice))
+        .unwrap_or_else(|| status.is_some_and(hard_by_code))
+}
+
+/// What the words say: `Some(false)` for a refusal that is not about the address,
+/// `Some(true)` for an address that does not exist, `None` when they say neither.
+fn by_words(words: &str) -> Option<bool> {
+    let any = |list: &[&str]| list.iter().any(|w| words.contains(w));
+    if any(NOT_THE_ADDRESS) || any(SOFT) {
+        Some(false)
+    } else if any(HARD) {
+        Some(true)
+    } else {
+        None
     }
 }
 
@@ -163,13 +205,11 @@ fn hard_by_code(code: &str) -> bool {
         return false;
     }
     match subject {
-        // Addressing: bad mailbox, bad destination system, moved (5.1.1, 5.1.2, 5.1.6, 5.1.10).
-        "1" => !matches!(detail, "7" | "8"),
-        // Mailbox status other than full (5.2.1 disabled, 5.2.2 full) stays soft.
-        "2" => false,
+        // Addressing: bad mailbox, bad destination system, moved (5.1.1, 5.1.2, 5.1.6, 5.1.10);
+        // 5.1.0 says nothing more than "address", 5.1.7 and 5.1.8 are about the sender.
+        "1" => !matches!(detail, "0" | "7" | "8"),
         // Network, routing: 5.4.4 is "unable to route", the domain has no mail host.
         "4" => detail == "4",
-        "0" | "5" => true,
         _ => false,
     }
 }
@@ -273,4 +313,12 @@ const GIVEN_UP: &[&str] = &[
 /// Whether `text` (lowercased) reports a delay and no failure.
 pub fn only_delayed(text: &str) -> bool {
     DELAY.iter().any(|w| text.contains(w)) && !GIVEN_UP.iter().any(|w| text.contains(w))
+}
+
+/// Whether `text` (lowercased) quotes a server's refusal: a 4xx/5xx reply or an enhanced
+/// code, with words saying what went wrong.
+pub fn smtp_error(text: &str) -> bool {
+    let code = smtp_code(text).is_some()
+        || enhanced_code(text).is_some_and(|c| !c.starts_with('2'));
+    code && by_words(text).is_some()
 }
