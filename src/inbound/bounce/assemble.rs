@@ -25,6 +25,12 @@ impl Notice {
         if body.trim().is_empty() {
             body = message.body_html(0).map(|h| h.into_owned()).unwrap_or_default();
         }
+        if body.trim().is_empty() {
+            // Broken MIME (a boundary the body never uses) leaves no parts: read the raw body.
+            let raw = message.raw_message();
+            let start = (message.root_part().raw_body_offset() as usize).min(raw.len());
+            body = String::from_utf8_lossy(&raw[start..]).into_owned();
+        }
         let end = signs::notice_end(&body);
         let after = body.split_off(end);
         Notice {

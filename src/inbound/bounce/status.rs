@@ -24,10 +24,6 @@ const HARD: &[&str] = &[
     "no such person",
     "no such domain",
     "no mailbox",
-    "user not found",
-    "recipient not found",
-    "address not found",
-    "mailbox not found",
     "addressee unknown",
     "does not exist",
     "doesn't exist",
@@ -44,11 +40,12 @@ const HARD: &[&str] = &[
     "unrouteable",
     "unroutable",
     "mailbox unavailable",
+    "recipient address rejected: access denied",
+    "domain is not reachable",
+    "not found",
     "not our user",
     "no smtp service",
     "host or domain name not found",
-    "domain not found",
-    "host not found",
     "host unknown",
     "unknown host",
     "domain does not exist",
@@ -176,6 +173,10 @@ pub fn is_hard(status: Option<&str>, diagnostic: &str, notice: &str) -> bool {
     let class = status.or_else(|| smtp_code(&own));
     if class.is_some_and(|c| c.starts_with('4')) || status.is_some_and(|s| s.starts_with("5.2.")) {
         return false;
+    }
+    // 521 and 556 (RFC 7504): the domain accepts no mail at all.
+    if smtp_code(&own).is_some_and(|c| c == "521" || c == "556") {
+        return true;
     }
     by_words(&own)
         .or_else(|| by_words(notice))
