@@ -57,3 +57,6 @@ pub struct Report {
 pub fn read(message: &Message<'_>) -> Option<Report> {
     assemble::read(message)
 }
+
+#[cfg(test)]
+mod tests;

@@ -44,6 +44,12 @@ const HARD: &[&str] = &[
     "domain is not reachable",
     "not found",
     "not our user",
+    "not a known user",
+    "no mail box",
+    "bad recipient",
+    "bad_recipient",
+    "not an active address",
+    "name or service not known",
     "no smtp service",
     "host or domain name not found",
     "host unknown",
@@ -244,7 +250,9 @@ fn code_at(bytes: &[u8], start: usize) -> Option<String> {
     if bytes.get(end).is_some_and(|b| is_code_char(*b)) {
         return None;
     }
-    std::str::from_utf8(&bytes[start..end]).ok().map(str::to_string)
+    std::str::from_utf8(&bytes[start..end])
+        .ok()
+        .map(str::to_string)
 }
 
 fn is_code_char(b: u8) -> bool {
@@ -260,9 +268,8 @@ pub fn smtp_code(text: &str) -> Option<&str> {
         let alone_after = bytes
             .get(i + 3)
             .is_none_or(|b| matches!(b, b' ' | b'-' | b'\t' | b'\n' | b'\r' | b')'));
-        let reply = matches!(code[0], b'4' | b'5')
-            && code[1].is_ascii_digit()
-            && code[2].is_ascii_digit();
+        let reply =
+            matches!(code[0], b'4' | b'5') && code[1].is_ascii_digit() && code[2].is_ascii_digit();
         (reply && alone_before && alone_after).then(|| &text[i..i + 3])
     })
 }
@@ -319,7 +326,7 @@ pub fn only_delayed(text: &str) -> bool {
 /// Whether `text` (lowercased) quotes a server's refusal: a 4xx/5xx reply or an enhanced
 /// code, with words saying what went wrong.
 pub fn smtp_error(text: &str) -> bool {
-    let code = smtp_code(text).is_some()
-        || enhanced_code(text).is_some_and(|c| !c.starts_with('2'));
+    let code =
+        smtp_code(text).is_some() || enhanced_code(text).is_some_and(|c| !c.starts_with('2'));
     code && by_words(text).is_some()
 }
