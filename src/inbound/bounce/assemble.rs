@@ -4,7 +4,7 @@
 use mail_parser::{Message, MimeHeaders};
 
 use super::original::{self, Original};
-use super::{BounceKind, Failed, Report, dsn, signs, status, text};
+use super::{BounceKind, Failed, Report, delay, dsn, signs, status, text};
 
 /// The text a person would read, split at the returned original.
 struct Notice {
@@ -99,7 +99,7 @@ fn from_dsn(blocks: &[dsn::Recipient], notice: &Notice, original: Original) -> O
         return None;
     }
     let delayed = failing.iter().all(|b| b.delayed())
-        || failing.iter().all(|b| b.action.is_none()) && status::only_delayed(&notice.lower);
+        || failing.iter().all(|b| b.action.is_none()) && delay::only_delayed(&notice.lower);
     let mut failed: Vec<Failed> = Vec::new();
     // A report without Diagnostic-Code often explains each recipient in its text part.
     let explained = text::recipients(&notice.text, &[]);
@@ -154,7 +154,7 @@ fn from_text(message: &Message<'_>, notice: &Notice, original: Original) -> Opti
             }
         }
     }
-    let delayed = status::only_delayed(&notice.lower);
+    let delayed = delay::only_delayed(&notice.lower);
     let failed = found
         .into_iter()
         .map(|f| {
