@@ -2,6 +2,7 @@
 //! message is a bounce or a delay notice, who failed, and whether the failure is hard or soft.
 
 mod assemble;
+mod delay;
 mod dsn;
 mod original;
 mod signs;
@@ -57,3 +58,6 @@ pub struct Report {
 pub fn read(message: &Message<'_>) -> Option<Report> {
     assemble::read(message)
 }
+
+#[cfg(test)]
+mod tests;

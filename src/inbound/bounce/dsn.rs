@@ -26,12 +26,13 @@ impl Recipient {
         }
     }
 
-    /// Whether the block reports a success (delivered, relayed, expanded), not a failure.
+    /// Whether the block reports a success (delivered, relayed, expanded, a 2.x.x status),
+    /// not a failure.
     pub fn succeeded(&self) -> bool {
         matches!(
             self.action.as_deref(),
-            Some("delivered" | "relayed" | "expanded")
-        ) || self.action.is_none() && self.status.as_deref().is_some_and(|s| s.starts_with('2'))
+            Some("delivered" | "relayed" | "expanded" | "deliverable")
+        ) || self.status.as_deref().is_some_and(|s| s.starts_with('2'))
     }
 }
 
@@ -58,11 +59,7 @@ fn recipient(fields: &[(String, String)]) -> Option<Recipient> {
     let diagnostic = field("diagnostic-code").map(|v| without_type(&v).to_string());
     let status = field("status")
         .and_then(|s| super::status::enhanced_code(&s))
-        .or_else(|| {
-            diagnostic
-                .as_deref()
-                .and_then(super::status::enhanced_code)
-        });
+        .or_else(|| diagnostic.as_deref().and_then(super::status::enhanced_code));
     Some(Recipient {
         address,
         action: field("action").map(|a| a.to_lowercase()),

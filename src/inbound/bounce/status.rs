@@ -24,10 +24,6 @@ const HARD: &[&str] = &[
     "no such person",
     "no such domain",
     "no mailbox",
-    "user not found",
-    "recipient not found",
-    "address not found",
-    "mailbox not found",
     "addressee unknown",
     "does not exist",
     "doesn't exist",
@@ -41,11 +37,21 @@ const HARD: &[&str] = &[
     "recipient name is not recognized",
     "address couldn't be found",
     "address could not be found",
-    "unrouteable address",
-    "unroutable address",
+    "unrouteable",
+    "unroutable",
+    "mailbox unavailable",
+    "recipient address rejected: access denied",
+    "domain is not reachable",
+    "not found",
+    "not our user",
+    "not a known user",
+    "no mail box",
+    "bad recipient",
+    "bad_recipient",
+    "not an active address",
+    "name or service not known",
+    "no smtp service",
     "host or domain name not found",
-    "domain not found",
-    "host not found",
     "host unknown",
     "unknown host",
     "domain does not exist",
@@ -66,6 +72,30 @@ const HARD: &[&str] = &[
     "destinatario desconocido",
     "no existe",
     "dirección desconocida",
+];
+
+/// Words saying the refusal is about the sender, the sending host or the message's text
+/// (refused after DATA, when the recipient had been accepted): the address may be fine.
+const NOT_THE_ADDRESS: &[&str] = &[
+    "after end of data",
+    "end of data command",
+    "after data",
+    "reply to data",
+    "after mail from",
+    "after initial connection",
+    "sender address",
+    "sender domain",
+    "sender rejected",
+    "sender verify",
+    "client ip",
+    "client host",
+    "your ip",
+    "unauthenticated",
+    "not verified",
+    "my name was rejected",
+    "helo",
+    "routing loop",
+    "hop count",
 ];
 
 /// Words that say the refusal may pass later or is about the message, not the address.
@@ -115,10 +145,12 @@ const SOFT: &[&str] = &[
     "virus",
     "content rejected",
     "suspended",
+    "frozen",
+    "locked",
+    "support tls",
     "disabled",
-    "inactive",
     "deactivated",
-    "relaying denied",
+    "relaying",
     "relay access denied",
     "relay not permitted",
     "relaying not allowed",
@@ -135,21 +167,38 @@ const SOFT: &[&str] = &[
     "tls required",
 ];
 
-/// Whether a failure with this status and diagnostic is hard; `None` when neither says.
+/// Whether a failure is hard, from its status code, the recipient's own diagnostic and the
+/// notice as a whole (`notice`, lowercased).
 ///
-/// The words decide first (they say what happened), the code's class next: a bare 5.x.x with
-/// no words we know is hard, 4.x.x is soft.
-pub fn verdict(status: Option<&str>, diagnostic: &str) -> Option<bool> {
-    let words = diagnostic.to_lowercase();
-    if HARD.iter().any(|w| words.contains(w)) {
-        return Some(true);
+/// The server calling it temporary (4.x.x), a mailbox-state code (X.2.x: disabled, full) and
+/// words about anything but the address make it soft; words saying the address does not exist
+/// make it hard; then the code decides. Without evidence that the address is wrong it is soft:
+/// a hard bounce suppresses a member, so a doubt must not.
+pub fn is_hard(status: Option<&str>, diagnostic: &str, notice: &str) -> bool {
+    let own = diagnostic.to_lowercase();
+    let class = status.or_else(|| smtp_code(&own));
+    if class.is_some_and(|c| c.starts_with('4')) || status.is_some_and(|s| s.starts_with("5.2.")) {
+        return false;
     }
-    if SOFT.iter().any(|w| words.contains(w)) {
-        return Some(false);
+    // 521 and 556 (RFC 7504): the domain accepts no mail at all.
+    if smtp_code(&own).is_some_and(|c| c == "521" || c == "556") {
+        return true;
     }
-    match status {
-        Some(code) => Some(hard_by_code(code)),
-        None => smtp_code(&words).map(|c| c.starts_with('5')),
+    by_words(&own)
+        .or_else(|| by_words(notice))
+        .unwrap_or_else(|| status.is_some_and(hard_by_code))
+}
+
+/// What the words say: `Some(false)` for a refusal that is not about the address,
+/// `Some(true)` for an address that does not exist, `None` when they say neither.
+fn by_words(words: &str) -> Option<bool> {
+    let any = |list: &[&str]| list.iter().any(|w| words.contains(w));
+    if any(NOT_THE_ADDRESS) || any(SOFT) {
+        Some(false)
+    } else if any(HARD) {
+        Some(true)
+    } else {
+        None
     }
 }
 
@@ -163,13 +212,11 @@ fn hard_by_code(code: &str) -> bool {
         return false;
     }
     match subject {
-        // Addressing: bad mailbox, bad destination system, moved (5.1.1, 5.1.2, 5.1.6, 5.1.10).
-        "1" => !matches!(detail, "7" | "8"),
-        // Mailbox status other than full (5.2.1 disabled, 5.2.2 full) stays soft.
-        "2" => false,
+        // Addressing: bad mailbox, bad destination system, moved (5.1.1, 5.1.2, 5.1.6, 5.1.10);
+        // 5.1.0 says nothing more than "address", 5.1.7 and 5.1.8 are about the sender.
+        "1" => !matches!(detail, "0" | "7" | "8"),
         // Network, routing: 5.4.4 is "unable to route", the domain has no mail host.
         "4" => detail == "4",
-        "0" | "5" => true,
         _ => false,
     }
 }
@@ -203,7 +250,9 @@ fn code_at(bytes: &[u8], start: usize) -> Option<String> {
     if bytes.get(end).is_some_and(|b| is_code_char(*b)) {
         return None;
     }
-    std::str::from_utf8(&bytes[start..end]).ok().map(str::to_string)
+    std::str::from_utf8(&bytes[start..end])
+        .ok()
+        .map(str::to_string)
 }
 
 fn is_code_char(b: u8) -> bool {
@@ -219,58 +268,16 @@ pub fn smtp_code(text: &str) -> Option<&str> {
         let alone_after = bytes
             .get(i + 3)
             .is_none_or(|b| matches!(b, b' ' | b'-' | b'\t' | b'\n' | b'\r' | b')'));
-        let reply = matches!(code[0], b'4' | b'5')
-            && code[1].is_ascii_digit()
-            && code[2].is_ascii_digit();
+        let reply =
+            matches!(code[0], b'4' | b'5') && code[1].is_ascii_digit() && code[2].is_ascii_digit();
         (reply && alone_before && alone_after).then(|| &text[i..i + 3])
     })
 }
 
-/// Words of a notice that only reports a delay: the server is still trying.
-const DELAY: &[&str] = &[
-    "will retry",
-    "will be retried",
-    "will continue trying",
-    "will keep trying",
-    "still trying",
-    "has been delayed",
-    "have been delayed",
-    "was delayed",
-    "delivery is delayed",
-    "delivery delayed",
-    "delayed mail",
-    "not yet been delivered",
-    "not been delivered yet",
-    "delivery status notification (delay)",
-    "message delayed",
-    "warning: message",
-    "no action is required on your part",
-    "retardé",
-    "retrasado",
-    "retraso",
-    "sigue intentando",
-];
-
-/// Words that say delivery was given up, which makes a "delay" notice a failure.
-const GIVEN_UP: &[&str] = &[
-    "permanent",
-    "given up",
-    "giving up",
-    "gave up",
-    "failed",
-    "could not be delivered",
-    "couldn't be delivered",
-    "was not delivered",
-    "wasn't delivered",
-    "undeliverable",
-    "unable to deliver",
-    "returned to sender",
-    "no se pudo entregar",
-    "n'a pas pu être remis",
-    "non remis",
-];
-
-/// Whether `text` (lowercased) reports a delay and no failure.
-pub fn only_delayed(text: &str) -> bool {
-    DELAY.iter().any(|w| text.contains(w)) && !GIVEN_UP.iter().any(|w| text.contains(w))
+/// Whether `text` (lowercased) quotes a server's refusal: a 4xx/5xx reply or an enhanced
+/// code, with words saying what went wrong.
+pub fn smtp_error(text: &str) -> bool {
+    let code =
+        smtp_code(text).is_some() || enhanced_code(text).is_some_and(|c| !c.starts_with('2'));
+    code && by_words(text).is_some()
 }

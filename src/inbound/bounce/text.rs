@@ -37,7 +37,7 @@ const LEADS: &[&str] = &[
 const SENDER_LEADS: &[&str] = &["from", "sender", "return-path", "reply-to", "by "];
 
 /// Local parts of the servers' own addresses, never a failed recipient.
-const SERVER_LOCALS: &[&str] = &["mailer-daemon", "postmaster", "mail-daemon", "maildaemon"];
+const SERVER_LOCALS: &[&str] = &["mailer-daemon", "mail-daemon", "maildaemon"];
 
 /// The failed recipients of `notice`, leaving out `exclude` (the bounce's own addresses).
 pub fn recipients(notice: &str, exclude: &[String]) -> Vec<Found> {
@@ -50,7 +50,9 @@ pub fn recipients(notice: &str, exclude: &[String]) -> Vec<Found> {
                 continue;
             }
             let before = line[..start].trim().to_lowercase();
-            let before = before.trim_end_matches(['<', '"', '\'', '(', '[']).trim_end();
+            let before = before
+                .trim_end_matches(['<', '"', '\'', '(', '['])
+                .trim_end();
             let list = match lead(before) {
                 Lead::Strong => &mut strong,
                 Lead::Weak => &mut weak,
@@ -72,11 +74,18 @@ enum Lead {
 
 fn lead(before: &str) -> Lead {
     let bare = before.trim_start_matches(['*', '-', '•', '>', '#', ' ', '\t']);
-    if SENDER_LEADS.iter().any(|s| before.contains(s) && !before.contains("rcpt to")) {
+    if SENDER_LEADS
+        .iter()
+        .any(|s| before.contains(s) && !before.contains("rcpt to"))
+    {
         Lead::No
-    } else if bare.is_empty() || LEADS.iter().any(|l| before.ends_with(l)) {
+    } else if bare.is_empty() || bare.ends_with(" to") || LEADS.iter().any(|l| before.ends_with(l))
+    {
         Lead::Strong
-    } else if bare.ends_with("to:") || bare.ends_with(':') && bare.len() <= 24 {
+    } else if bare.ends_with("to:")
+        || bare.ends_with(" for")
+        || bare.ends_with(':') && bare.len() <= 24
+    {
         Lead::Weak
     } else {
         Lead::No
@@ -95,23 +104,33 @@ fn add(list: &mut Vec<Found>, address: String, diagnostic: String) {
 }
 
 /// The rest of the address's line and the lines after it, up to a blank line or another
-/// address-led line, on one line.
+/// address-led line, on one line. When the address stands alone in its paragraph (Gmail,
+/// DragonFly), the next paragraph explains it.
 fn explanation(rest: &str, after: &[&str]) -> String {
     let first = rest
         .split_once(char::is_whitespace)
         .map_or("", |(_, r)| r)
         .trim_start_matches([':', '>', ' ', '.']);
     let mut words = vec![first.trim()];
-    for line in after.iter().take(6) {
-        let line = line.trim();
-        let address_led = addresses(line).first().is_some_and(|(s, _)| *s <= 1);
-        if line.is_empty() || address_led {
-            break;
+    words.extend(paragraph(after));
+    if words.iter().all(|w| w.is_empty()) {
+        let blank = after.iter().take_while(|l| l.trim().is_empty()).count();
+        if blank > 0 {
+            words.extend(paragraph(&after[blank..]));
         }
-        words.push(line);
     }
     words.retain(|w| !w.is_empty());
     words.join(" ")
+}
+
+/// The lines of `lines` up to a blank line or an address-led line, at most six.
+fn paragraph<'a>(lines: &[&'a str]) -> Vec<&'a str> {
+    lines
+        .iter()
+        .take(6)
+        .map(|l| l.trim())
+        .take_while(|l| !l.is_empty() && addresses(l).first().is_none_or(|(s, _)| *s > 1))
+        .collect()
 }
 
 fn is_server(address: &str) -> bool {

@@ -1,0 +1,50 @@
+//! The words of delay notices: the server is still trying, nothing has failed yet.
+
+/// Words of a notice that only reports a delay: the server is still trying.
+const DELAY: &[&str] = &[
+    "will retry",
+    "will be retried",
+    "will continue trying",
+    "will keep trying",
+    "still trying",
+    "has been delayed",
+    "have been delayed",
+    "was delayed",
+    "delivery is delayed",
+    "delivery delayed",
+    "delayed mail",
+    "not yet been delivered",
+    "not been delivered yet",
+    "delivery status notification (delay)",
+    "message delayed",
+    "warning: message",
+    "no action is required on your part",
+    "retardé",
+    "retrasado",
+    "retraso",
+    "sigue intentando",
+];
+
+/// Words that say delivery was given up, which makes a "delay" notice a failure.
+const GIVEN_UP: &[&str] = &[
+    "permanent",
+    "given up",
+    "giving up",
+    "gave up",
+    "failed",
+    "could not be delivered",
+    "couldn't be delivered",
+    "was not delivered",
+    "wasn't delivered",
+    "undeliverable",
+    "unable to deliver",
+    "returned to sender",
+    "no se pudo entregar",
+    "n'a pas pu être remis",
+    "non remis",
+];
+
+/// Whether `text` (lowercased) reports a delay and no failure.
+pub fn only_delayed(text: &str) -> bool {
+    DELAY.iter().any(|w| text.contains(w)) && !GIVEN_UP.iter().any(|w| text.contains(w))
+}
