@@ -6,7 +6,9 @@
 //! `cargo bench --bench send`. Environment: `BENCH_MEMBERS` (60000), `BENCH_CONCURRENCY`
 //! (16: `[smtp] concurrency` and smtp-source's sessions), `BENCH_QUEUED` (100000; 0 skips
 //! that run), `BENCH_PERF=FILE` (runs the first daemon under `perf record`, writing FILE;
-//! its peak RSS is then the larger of perf's and the daemon's).
+//! its peak RSS is then the larger of perf's and the daemon's), `BENCH_CALLGRIND=FILE` (the
+//! same under callgrind, for instruction counts on a busy machine; use a small
+//! `BENCH_MEMBERS`), `BENCH_KEEP=1` (keeps the scratch folder and its databases).
 
 #[path = "send/child.rs"]
 mod child;
@@ -40,6 +42,8 @@ struct Options {
     concurrency: usize,
     queued: usize,
     perf: Option<PathBuf>,
+    callgrind: Option<PathBuf>,
+    keep: bool,
 }
 
 impl Options {
@@ -49,6 +53,8 @@ impl Options {
             concurrency: number("BENCH_CONCURRENCY", 16),
             queued: number("BENCH_QUEUED", 100_000),
             perf: std::env::var_os("BENCH_PERF").map(PathBuf::from),
+            callgrind: std::env::var_os("BENCH_CALLGRIND").map(PathBuf::from),
+            keep: std::env::var_os("BENCH_KEEP").is_some(),
         }
     }
 }
@@ -80,6 +86,9 @@ fn main() {
     if options.queued > 0 {
         queued(&options, work.path(), &sink);
     }
+    if options.keep {
+        println!("scratch folder kept: {}", work.keep().display());
+    }
 }
 
 /// smtp-source, the daemon, and smtp-source again (the machine is shared: the reference is
@@ -96,7 +105,12 @@ fn compare(options: &Options, dir: &Path, sink: &Sink) {
     let before = source(options, sink, size, "before");
 
     let received = sink.received();
-    let (daemon, status) = send(&setup, None, options.perf.as_deref());
+    let profiler = match (&options.perf, &options.callgrind) {
+        (Some(file), _) => Profiler::Perf(file),
+        (None, Some(file)) => Profiler::Callgrind(file),
+        (None, None) => Profiler::None,
+    };
+    let (daemon, status) = send(&setup, None, profiler);
     check_received(sink, received, status.states.sent);
 
     let after = source(options, sink, size, "after");
@@ -130,7 +144,7 @@ fn queued(options: &Options, dir: &Path, sink: &Sink) {
     let q = options.queued;
     let setup = prepare(dir, "queued", q, sink.port, options.concurrency);
     let before = sink.received();
-    let (daemon, status) = send(&setup, Some(QUEUED_LIMIT), None);
+    let (daemon, status) = send(&setup, Some(QUEUED_LIMIT), Profiler::None);
     let how = if daemon.stopped {
         let exit = daemon.code.map_or("died of the signal".to_owned(), |code| {
             format!("exit {code}")
@@ -184,17 +198,25 @@ fn message_size(config: &Path, members: usize) -> usize {
     total / sample.max(1)
 }
 
-/// `send 30 --now --wait` as a measured child (under `perf record` when `perf` names a
-/// file), then the circular's status.
-fn send(setup: &Setup, limit: Option<Duration>, perf: Option<&Path>) -> (Finished, Status) {
+/// What the daemon runs under.
+enum Profiler<'a> {
+    None,
+    Perf(&'a Path),
+    Callgrind(&'a Path),
+}
+
+/// `send 30 --now --wait` as a measured child (under a profiler writing its file), then
+/// the circular's status.
+fn send(setup: &Setup, limit: Option<Duration>, profiler: Profiler) -> (Finished, Status) {
     let log = |suffix: &str| {
         let path = setup.config.with_extension(suffix);
         File::create(path).expect("a log file")
     };
     let args = ["send", "30", "--now", "--wait"];
-    let mut command = match perf {
-        Some(file) => cli::profiled(file, &setup.config, &args),
-        None => cli::command(&setup.config, &args),
+    let mut command = match profiler {
+        Profiler::None => cli::command(&setup.config, &args),
+        Profiler::Perf(file) => cli::profiled(file, &setup.config, &args),
+        Profiler::Callgrind(file) => cli::callgrind(file, &setup.config, &args),
     };
     command.stdout(log("out")).stderr(log("err"));
     let finished = child::run(&mut command, limit).expect("send runs");

@@ -31,6 +31,16 @@ pub fn profiled(file: &Path, config: &Path, args: &[&str]) -> Command {
     prepared(perf, config, args)
 }
 
+/// [`command`] under `valgrind --tool=callgrind` into `file`: instruction counts that do not
+/// depend on the load of a shared machine (the run itself is some fifty times slower).
+pub fn callgrind(file: &Path, config: &Path, args: &[&str]) -> Command {
+    let mut valgrind = Command::new("valgrind");
+    let mut out = std::ffi::OsString::from("--callgrind-out-file=");
+    out.push(file);
+    valgrind.arg("--tool=callgrind").arg(out).arg(BINARY);
+    prepared(valgrind, config, args)
+}
+
 fn prepared(mut command: Command, config: &Path, args: &[&str]) -> Command {
     for (key, _) in std::env::vars() {
         if key.starts_with("CIRCULARS_") {

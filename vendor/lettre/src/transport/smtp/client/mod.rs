@@ -72,14 +72,15 @@ impl ClientCodec {
 
     /// Adds transparency
     fn encode(&mut self, frame: &[u8], buf: &mut Vec<u8>) {
-        // circulars: in the middle of a line nothing changes until the next `\r`: copy up
-        // to it in one go instead of pushing byte by byte (a sixth of the sending time for
-        // 27 KB messages). At line starts the state machine below runs as it did.
+        // circulars: in the middle of a line nothing changes until the next `\r`: find it
+        // with `memchr` and copy up to it in one go instead of pushing byte by byte (a sixth
+        // of the sending time for 27 KB messages). At line starts the state machine below
+        // runs as it did.
         buf.reserve(frame.len());
         let mut rest = frame;
         while !rest.is_empty() {
             if let CodecStatus::MiddleOfLine = self.status {
-                let run = rest.iter().position(|&c| c == b'\r').unwrap_or(rest.len());
+                let run = memchr::memchr(b'\r', rest).unwrap_or(rest.len());
                 buf.extend_from_slice(&rest[..run]);
                 rest = &rest[run..];
                 if rest.is_empty() {
