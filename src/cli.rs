@@ -2,11 +2,14 @@
 
 pub(crate) mod circulars;
 mod ingest;
+mod inbound;
 mod members;
 mod recipients;
 mod render;
 mod sending;
 mod serve;
+mod suppressions;
+mod table;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,6 +66,12 @@ pub enum Command {
     Cancel(sending::NumberArg),
     /// A circular's deliveries: counts per state and per language.
     Status(sending::StatusArgs),
+    /// Mail that came back: list it, or show one message and what was decided.
+    #[command(subcommand)]
+    Inbound(inbound::InboundCommand),
+    /// Addresses that get no more mail: list, add, remove (each change is logged).
+    #[command(subcommand)]
+    Suppressions(suppressions::SuppressionsCommand),
     /// Store raw messages from files or standard input (`-`), for an MTA pipe.
     Ingest(ingest::IngestArgs),
 }
@@ -106,6 +115,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Send(args) => sending::send(args, &config).await,
         Command::Cancel(args) => sending::cancel(args, &config).await,
         Command::Status(args) => sending::status(args, &config).await,
+        Command::Inbound(command) => inbound::run(command, &config).await,
+        Command::Suppressions(command) => suppressions::run(command, &config).await,
         Command::Ingest(args) => ingest::run(args, &config).await,
     }
 }

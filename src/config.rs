@@ -129,6 +129,9 @@ pub struct SmtpConfig {
     pub retry_seconds: u64,
     /// Permanent failures after which an address is suppressed.
     pub bounce_threshold: u32,
+    /// Soft bounces within `soft_bounce_days` that count as one permanent failure.
+    pub soft_bounce_threshold: u32,
+    pub soft_bounce_days: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -138,6 +141,9 @@ pub struct ImapConfig {
     pub host: String,
     pub port: u16,
     pub tls: Tls,
+    /// PEM file of extra CA certificates trusted for the server; empty: the built-in roots.
+    pub ca_file: String,
+    /// The password comes from `CIRCULARS_IMAP_PASSWORD`.
     pub username: String,
     pub folder: String,
     pub poll_seconds: u64,
@@ -225,6 +231,8 @@ impl Default for SmtpConfig {
             max_attempts: 5,
             retry_seconds: 60,
             bounce_threshold: 3,
+            soft_bounce_threshold: 5,
+            soft_bounce_days: 30,
         }
     }
 }
@@ -236,6 +244,7 @@ impl Default for ImapConfig {
             host: "127.0.0.1".into(),
             port: 143,
             tls: Tls::None,
+            ca_file: String::new(),
             username: String::new(),
             folder: "INBOX".into(),
             poll_seconds: 60,

@@ -8,11 +8,13 @@
 //! - [`robots`]: auto-replies, challenge-response and read receipts.
 //! - [`unsubscribe`]: requests to stop receiving circulars.
 //! - [`classify`]: the kind of a message, from the above, with the reasons.
+//! - [`decision`]: what a classified, matched message leads to (pure).
 //! - [`matching`]: the member and circular a message is about.
 //! - [`process`]: what a stored message leads to (bounce scores, suppressions, answers).
 
 pub mod bounce;
 pub mod classify;
+pub mod decision;
 pub mod intake;
 pub mod matching;
 pub mod process;

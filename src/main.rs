@@ -32,7 +32,9 @@ fn main() -> ExitCode {
         _ => "warn",
     };
     let filter = EnvFilter::try_from_env("CIRCULARS_LOG")
-        .unwrap_or_else(|_| EnvFilter::new(format!("{default_level},sqlx=warn")));
+        .unwrap_or_else(|_| EnvFilter::new(format!("{default_level},sqlx=warn")))
+        // async-imap traces every command it sends, LOGIN with its password included.
+        .add_directive("async_imap=info".parse().expect("a valid directive"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -3,6 +3,7 @@
 //! render, send and record the outcome; and the scheduler that starts circulars and
 //! reminder rounds when they are due.
 
+pub mod notice;
 mod outcome;
 pub mod prepare;
 pub mod rounds;
@@ -14,6 +15,7 @@ pub mod worker;
 
 use chrono::{DateTime, Utc};
 
+pub use notice::{NoticeError, Notices};
 pub use outcome::{OUTAGE_WAIT, Outcome, Retry};
 pub use state::{BadMove, State};
 

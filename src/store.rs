@@ -5,12 +5,15 @@
 mod audit;
 mod batch;
 mod circulars;
+mod decisions;
 mod deliveries;
 mod edits;
 mod inbound;
+mod inbox;
 mod members;
 mod outcomes;
 mod rows;
+mod suppressions;
 mod sync;
 
 use std::path::Path;
@@ -21,10 +24,13 @@ use sqlx::{AnyPool, Executor};
 
 pub use audit::AuditAction;
 pub use circulars::{LoadedCircular, StoredCircular};
+pub use decisions::{BounceRules, DeliveryRef, InboundDecision, NewBounce, NewNotice, Pending};
 pub use deliveries::{Claimed, NewRound, Recorded, RoundCounts, precise_now};
 pub use edits::ListsTx;
 pub use inbound::{NewInbound, NewMessage};
+pub use inbox::{BounceCounts, InboundFilter, InboundMessage, InboundRow};
 pub use members::MemberInLists;
+pub use suppressions::{Suppression, SuppressionChange, SuppressionReason};
 pub use sync::{SyncOutcome, load_lists, sync_state};
 
 use crate::members::FieldDifference;

@@ -67,8 +67,8 @@ ALTER TABLE inbound_messages ADD COLUMN processed_at TEXT;
 CREATE INDEX inbound_messages_status ON inbound_messages (status, id);
 CREATE INDEX inbound_messages_circular ON inbound_messages (circular_id, id);
 
--- Each failed recipient of a bounce. Hard ones raise the member's bounce score; soft ones are
--- counted and stop counting after a while (see README, Bounces).
+-- Each failed recipient of a bounce. A hard one raises the member's bounce score; soft ones
+-- raise it only when enough of them come within some days, and older ones stop counting.
 CREATE TABLE bounces (
     id          INTEGER PRIMARY KEY,
     inbound_id  INTEGER NOT NULL REFERENCES inbound_messages (id),
@@ -79,6 +79,8 @@ CREATE TABLE bounces (
     status      TEXT NOT NULL DEFAULT '',
     diagnostic  TEXT NOT NULL DEFAULT '',
     at          TEXT NOT NULL,
+    -- A soft bounce already counted into the member's bounce score (see README, Bounces).
+    counted     INTEGER NOT NULL DEFAULT 0 CHECK (counted IN (0, 1)),
     UNIQUE (inbound_id, email)
 );
 CREATE INDEX bounces_member ON bounces (member_id, at);

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::definition::{self, Circular};
 use super::layout::Layout;
-use super::reminder::reminder_of;
+use super::reminder::mail_of;
 use super::render::{Recipient, Renderer};
 use super::settings::Settings;
 use crate::faults::Fault;
@@ -122,6 +122,15 @@ fn check_one(
         render_samples(&renderer, committee, report);
     }
     check_reminder(&circular, layout, mail_dir, &used, settings, report);
+    check_mail(
+        &circular,
+        layout,
+        mail_dir,
+        "unsubscribed",
+        &used,
+        settings,
+        report,
+    );
     let [_, sample] = sample_members();
     for &lang in supported {
         if circular.languages.contains(&lang) {
@@ -169,9 +178,24 @@ fn check_reminder(
             "reminders are sent until the deadline: set `deadline`, or leave reminders out",
         ));
     }
-    let renderer = reminder_of(circular, mail_dir).and_then(|reminder| {
+    check_mail(
+        circular, layout, mail_dir, "reminder", committees, settings, report,
+    );
+}
+
+/// The texts of `mail_dir/<name>.<lang>.md` must read and render like the circular's own.
+fn check_mail(
+    circular: &Circular,
+    layout: &Arc<Layout>,
+    mail_dir: &Path,
+    name: &str,
+    committees: &[Committee],
+    settings: &Settings,
+    report: &mut Report,
+) {
+    let renderer = mail_of(circular, mail_dir, name).and_then(|mail| {
         Renderer::new(
-            Arc::new(reminder),
+            Arc::new(mail),
             layout.clone(),
             settings.clone(),
             Signer::new(b"check"),

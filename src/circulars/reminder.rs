@@ -1,5 +1,5 @@
-//! A circular's reminder: the circular itself, with the texts of
-//! `templates/mail/reminder.<lang>.md` in place of its own.
+//! A circular's reminder, or a notice about it (an unsubscribe confirmation): the circular
+//! itself, with the texts of `templates/mail/<name>.<lang>.md` in place of its own.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,17 +19,26 @@ use crate::faults::Fault;
 /// A reminder text missing for one of the circular's languages, or whose front matter is
 /// wrong, each named by file and line.
 pub fn reminder_of(circular: &Circular, mail_dir: &Path) -> Result<Circular, Vec<Fault>> {
+    mail_of(circular, mail_dir, "reminder")
+}
+
+/// The circular as the mail `name` about it (`templates/mail/<name>.<lang>.md`), like
+/// [`reminder_of`].
+///
+/// # Errors
+/// A text missing for one of the circular's languages, or whose front matter is wrong.
+pub fn mail_of(circular: &Circular, mail_dir: &Path, name: &str) -> Result<Circular, Vec<Fault>> {
     let mut texts = BTreeMap::new();
     let mut faults = Vec::new();
     for &lang in &circular.languages {
-        let file = mail_dir.join(format!("reminder.{lang}.md"));
+        let file = mail_dir.join(format!("{name}.{lang}.md"));
         let text = std::fs::read_to_string(&file)
             .map_err(|err| {
                 Fault::new(
                     &file,
                     0,
                     format!(
-                        "cannot read the reminder of circular {} in `{lang}`: {err}",
+                        "cannot read the {name} of circular {} in `{lang}`: {err}",
                         circular.number
                     ),
                 )

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::BadData;
 use crate::config::Config;
+use crate::inbound::process::Processor;
 use crate::inbound::intake::{Arrival, Intake, Kept, Source, looks_like_mail};
 
 #[derive(Debug, Args)]
@@ -77,6 +78,7 @@ pub async fn run(args: IngestArgs, config: &Config) -> anyhow::Result<()> {
             }
         }
     }
+    process(config, intake.store()).await;
     intake.store().close().await;
     if args.format == IngestFormat::Json {
         println!("{}", serde_json::to_string(&done)?);
@@ -85,6 +87,29 @@ pub async fn run(args: IngestArgs, config: &Config) -> anyhow::Result<()> {
         Ok(())
     } else {
         Err(BadData(format!("bad input: {}", bad.join(", "))).into())
+    }
+}
+
+/// Reads, matches and classifies what is stored now, so a message piped in is understood
+/// without waiting for the daemon. What is stored stays stored whatever happens here: a
+/// failure is reported, and the daemon processes the message later.
+async fn process(config: &Config, store: &crate::store::Store) {
+    let processor = match Processor::from_config(config, store) {
+        Ok(processor) => processor,
+        Err(error) => {
+            eprintln!("stored, not processed yet: {}", super::causes(&error));
+            return;
+        }
+    };
+    loop {
+        match processor.process_pending().await {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(error) => {
+                eprintln!("stored, not processed yet: {}", super::causes(&error));
+                break;
+            }
+        }
     }
 }
 

@@ -212,27 +212,7 @@ fn print_members(members: &[MemberInLists], format: Format) -> anyhow::Result<()
                     ]
                 })
                 .collect();
-            let width = |i: usize| {
-                rows.iter()
-                    .map(|r| r[i].chars().count())
-                    .chain([header[i].len()])
-                    .max()
-                    .unwrap_or(0)
-            };
-            let widths: Vec<usize> = (0..header.len()).map(width).collect();
-            let line = |cells: &[&str]| {
-                let padded: Vec<String> = cells
-                    .iter()
-                    .zip(&widths)
-                    .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
-                    .collect();
-                padded.join("  ").trim_end().to_string()
-            };
-            writeln!(out, "{}", line(&header))?;
-            for r in &rows {
-                let cells: Vec<&str> = r.iter().map(String::as_str).collect();
-                writeln!(out, "{}", line(&cells))?;
-            }
+            super::table::write_table(&mut out, header, &rows)?;
             writeln!(out, "{} member(s)", rows.len())?;
         }
     }

@@ -228,6 +228,16 @@ struct StatusOut {
     /// When the next thing is due: the sending, or the next reminder round.
     next_at: Option<String>,
     reminders: Vec<RoundOut>,
+    /// Bounces that came back for this circular.
+    bounces: BounceOut,
+    /// Its recipients whose address is suppressed now.
+    suppressions: i64,
+}
+
+#[derive(Serialize)]
+struct BounceOut {
+    hard: i64,
+    soft: i64,
 }
 
 #[derive(Serialize)]
@@ -261,6 +271,7 @@ async fn print_status(
         }
         _ => None,
     };
+    let bounces = store.bounce_counts(stored.id).await?;
     let mut reminders = Vec::new();
     for purpose in store.rounds(stored.id).await? {
         if let Some(slot) = purpose.strip_prefix("reminder:") {
@@ -282,6 +293,11 @@ async fn print_status(
         last_sent_at: counts.last_sent_at.clone(),
         next_at,
         reminders,
+        bounces: BounceOut {
+            hard: bounces.hard,
+            soft: bounces.soft,
+        },
+        suppressions: store.suppressed_recipients(stored.id).await?,
     };
     let mut stdout = std::io::stdout().lock();
     if format == Format::Json {
@@ -316,6 +332,11 @@ async fn print_status(
             join(&round.states)
         )?;
     }
+    writeln!(
+        stdout,
+        "bounces: hard {}, soft {}; suppressed addresses {}",
+        out.bounces.hard, out.bounces.soft, out.suppressions
+    )?;
     Ok(())
 }
 

@@ -9,6 +9,8 @@ use crate::circulars::{Circular, Settings, check};
 use crate::config::{Config, Secrets};
 use crate::http::{self, AppState};
 use crate::inbound::intake::Intake;
+use crate::inbound::process::Processor;
+use crate::mail::imap::{Imap, ImapSettings};
 use crate::mail::maildir::{self, Maildir};
 use crate::members::{Committee, recipients, sync};
 use crate::outbox::rounds::{self, Place};
@@ -30,9 +32,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tokio::spawn(cancel_on_signal(shutdown.clone()));
     let store = super::open_store(&config).await?;
     tracing::info!(url = %redact(&config.database.url), backend = ?store.backend(), "database ready");
-    let _secrets = Secrets::load(&config.data.dir).context("cannot load the signing secret")?;
+    let secrets = Secrets::load(&config.data.dir).context("cannot load the signing secret")?;
     // A transport, CA file or DKIM key that cannot work stops the start before anything else.
     let workers = Workers::from_config(&config, &store, None)?;
+    let processor = Processor::from_config(&config, &store)?;
+    let imap = imap_settings(&config, &secrets)?;
     if config.recipients.sync_on_start
         && let Err(err) = sync_lists(&config, &store).await
     {
@@ -76,10 +80,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         crate::outbox::scheduler::system_clock(),
     );
     let scheduling = tokio::spawn(scheduler.run(shutdown.clone()));
-    // Intake: mail coming back, stored raw. IMAP starts here when enabled; the Maildir inbox
-    // is read when it is not.
+    // Intake: mail coming back, stored raw, from IMAP when enabled, else from the Maildir
+    // inbox; the processor reads what is stored.
     let intake = Intake::new(store.clone());
+    let processing = tokio::spawn(processor.run(intake.stored(), shutdown.clone()));
     let receiving = start_maildir(&config, &intake, &shutdown);
+    let reading =
+        imap.map(|settings| tokio::spawn(Imap::new(settings, intake).run(shutdown.clone())));
 
     tracing::info!(bind = %config.http.bind, "serving HTTP");
     let state = AppState {
@@ -94,6 +101,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         let _ = receiving.await;
     }
     let _ = sending.await;
+    if let Some(reading) = reading {
+        let _ = reading.await;
+    }
+    let _ = processing.await;
     // A request cut off at the end of the grace period may still hold a connection.
     if tokio::time::timeout(CLOSE_GRACE, store.close())
         .await
@@ -103,6 +114,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `[imap]` checked at start when enabled: no password or a bad CA file stops the start.
+fn imap_settings(config: &Config, secrets: &Secrets) -> anyhow::Result<Option<ImapSettings>> {
+    if !config.imap.enabled {
+        return Ok(None);
+    }
+    let settings = ImapSettings::from_config(&config.imap, secrets.imap_password.clone())?;
+    Ok(Some(settings))
 }
 
 /// Starts reading `[maildir] inbox` when IMAP is off; a folder that cannot be made is logged

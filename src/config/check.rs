@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use super::{Config, ConfigError, Tls, Transport};
+use super::{Config, ConfigError, ImapConfig, Tls, Transport};
 
 /// A refused value: the keys that set it (`(section, key)`) and why.
 #[derive(Debug)]
@@ -155,13 +155,32 @@ fn check_servers(config: &Config) -> Result<(), Refusal> {
             "[smtp] host and port are needed with transport = \"smtp\"".into(),
         ));
     }
-    if imap.enabled && (imap.host.trim().is_empty() || imap.port == 0) {
+    check_imap(imap)
+}
+
+fn check_imap(imap: &ImapConfig) -> Result<(), Refusal> {
+    if !imap.ca_file.is_empty() && imap.tls == Tls::None {
+        return Err(Refusal::new(
+            &[("imap", "ca_file"), ("imap", "tls")],
+            "[imap] ca_file is set but tls = \"none\": set tls = \"starttls\" or \"tls\", or empty ca_file".into(),
+        ));
+    }
+    if !imap.enabled {
+        return Ok(());
+    }
+    if imap.host.trim().is_empty() || imap.port == 0 {
         return Err(Refusal::new(
             &[("imap", "host"), ("imap", "port")],
             "[imap] host and port are needed when IMAP is enabled".into(),
         ));
     }
-    if imap.enabled && imap.poll_seconds == 0 {
+    if imap.username.is_empty() {
+        return Err(Refusal::new(
+            &[("imap", "username")],
+            "[imap] username is needed when IMAP is enabled".into(),
+        ));
+    }
+    if imap.poll_seconds == 0 {
         return Err(Refusal::new(
             &[("imap", "poll_seconds")],
             "[imap] poll_seconds must be at least 1".into(),

@@ -1,1 +1,155 @@
 //! The kind of a message, from bounces, robots and unsubscribe requests, with the reasons.
+//!
+//! Pure: [`classify`] takes a parsed message (see [`super::read::parse`]) and returns what
+//! it is. Bounces are looked for first (they often carry auto-reply headers too), then
+//! robots, then unsubscribe requests; everything else is a human reply. Mail sent to the
+//! `List-Unsubscribe` mailto address is recognised by matching, not here.
+
+use mail_parser::Message;
+
+use super::bounce::{self, BounceKind};
+use super::read::Read;
+use super::robots::{self, Robot};
+use super::unsubscribe;
+
+/// What a message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// A delivery failure (hard or soft: see [`Classified::bounce`]).
+    Bounce,
+    /// A delay notification: not a failure.
+    Delay,
+    AutoReply,
+    Challenge,
+    ReadReceipt,
+    Unsubscribe,
+    Human,
+}
+
+impl Kind {
+    /// The name used in the database, the CLI and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Bounce => "bounce",
+            Kind::Delay => "delay",
+            Kind::AutoReply => "auto_reply",
+            Kind::Challenge => "challenge",
+            Kind::ReadReceipt => "read_receipt",
+            Kind::Unsubscribe => "unsubscribe",
+            Kind::Human => "human",
+        }
+    }
+
+    /// True for everything a machine sent: nothing automatic ever answers these.
+    pub fn is_robot(self) -> bool {
+        !matches!(self, Kind::Unsubscribe | Kind::Human)
+    }
+}
+
+/// A message's kind, the bounce report when it is one, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classified {
+    pub kind: Kind,
+    pub bounce: Option<bounce::Report>,
+    pub reasons: Vec<String>,
+}
+
+/// What `message` (read as `read`) is. Never panics.
+pub fn classify(message: &Message<'_>, read: &Read) -> Classified {
+    if let Some(report) = bounce::read(message) {
+        let kind = match report.kind {
+            BounceKind::Delay => Kind::Delay,
+            BounceKind::Hard | BounceKind::Soft => Kind::Bounce,
+        };
+        return Classified {
+            kind,
+            reasons: vec![report.reason.clone()],
+            bounce: Some(report),
+        };
+    }
+    if let Some((robot, reason)) = robots::robot(message, read) {
+        let kind = match robot {
+            Robot::AutoReply => Kind::AutoReply,
+            Robot::Challenge => Kind::Challenge,
+            Robot::ReadReceipt => Kind::ReadReceipt,
+        };
+        return plain(kind, reason);
+    }
+    if let Some(reason) = unsubscribe::requested(read) {
+        return plain(Kind::Unsubscribe, reason);
+    }
+    let reason = if read.faults.not_mail {
+        "not mail: no header; kept as it came"
+    } else {
+        "no sign of a robot or an unsubscribe request"
+    };
+    plain(Kind::Human, reason.to_owned())
+}
+
+fn plain(kind: Kind, reason: String) -> Classified {
+    Classified {
+        kind,
+        bounce: None,
+        reasons: vec![reason],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Kind, classify};
+    use crate::inbound::read::parse;
+
+    fn kind_of(raw: &str) -> Kind {
+        let parsed = parse(raw.as_bytes());
+        classify(&parsed.message, &parsed.read).kind
+    }
+
+    #[test]
+    fn each_kind_is_recognised_with_a_reason() {
+        let parsed =
+            parse(b"From: a@example.org\r\nSubject: Automatic reply: Circular 12\r\n\r\nAway.\r\n");
+        let classified = classify(&parsed.message, &parsed.read);
+        assert_eq!(classified.kind, Kind::AutoReply);
+        assert!(
+            classified.reasons[0].contains("automatic reply"),
+            "{:?}",
+            classified.reasons
+        );
+        assert!(classified.bounce.is_none());
+
+        assert_eq!(
+            kind_of("From: a@example.org\r\nSubject: Re: Circular 12\r\n\r\nUnsubscribe\r\n"),
+            Kind::Unsubscribe
+        );
+        assert_eq!(
+            kind_of("From: a@example.org\r\nSubject: Lu : Circulaire 12\r\n\r\nLu.\r\n"),
+            Kind::ReadReceipt
+        );
+        assert_eq!(
+            kind_of(
+                "From: a@example.org\r\nSubject: Re: Circular 12\r\n\r\nWe will come, two of us.\r\n"
+            ),
+            Kind::Human
+        );
+    }
+
+    #[test]
+    fn a_robot_asking_to_unsubscribe_is_still_a_robot() {
+        let raw = "From: a@example.org\r\nAuto-Submitted: auto-replied\r\nSubject: Unsubscribe\r\n\r\nunsubscribe\r\n";
+        assert_eq!(kind_of(raw), Kind::AutoReply);
+    }
+
+    #[test]
+    fn garbage_is_classified_without_panicking() {
+        for raw in [
+            &b""[..],
+            b"\x00\xff\xfe",
+            b"%PDF-1.4\n",
+            b"From:\r\n\r\n",
+            b"Content-Type: multipart/report\r\n\r\n--",
+        ] {
+            let parsed = parse(raw);
+            assert!(!classify(&parsed.message, &parsed.read).reasons.is_empty());
+        }
+    }
+}

@@ -1,2 +1,226 @@
 //! A message as text: headers, body (HTML turned into text), attachments, the
 //! messages it carries, and what was wrong with it.
+//!
+//! [`parse`] parses the raw bytes once with mail-parser and gives both the parsed
+//! [`Message`] (for [`super::bounce`] and [`super::robots`], which look at parts and
+//! headers) and the [`Read`] built from it. [`read`] is the same when only the text matters.
+
+mod body;
+mod faults;
+mod fold;
+mod html;
+mod own;
+mod text;
+
+use chrono::{DateTime, FixedOffset};
+use mail_parser::{HeaderForm, HeaderName, HeaderValue, Message, MessageParser, MessagePart};
+
+pub use faults::Faults;
+pub use fold::{find_phrase, first_phrase, fold, has_phrase};
+pub use html::html_to_text;
+
+/// A mailbox: display name and lowercased address.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Mailbox {
+    pub name: Option<String>,
+    pub address: String,
+}
+
+/// The `Date:` header: the sender's claim, as written and as understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Date {
+    pub written: String,
+    pub parsed: Option<DateTime<FixedOffset>>,
+}
+
+/// A part that is not the body: its file name, content type and decoded size in bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub name: Option<String>,
+    pub content_type: String,
+    pub size: usize,
+}
+
+/// A message carried inside this one (`message/rfc822`, or `text/rfc822-headers`): a
+/// forward, or the original that a bounce returns.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Inner {
+    pub message_id: Option<String>,
+    pub from: Option<Mailbox>,
+    pub to: Vec<String>,
+    pub subject: Option<String>,
+}
+
+/// A message as text.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Read {
+    /// Without the angle brackets.
+    pub message_id: Option<String>,
+    pub from: Option<Mailbox>,
+    /// The topmost `Return-Path:` address; `Some("")` for the null sender `<>`.
+    pub return_path: Option<String>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub delivered_to: Vec<String>,
+    pub x_original_to: Vec<String>,
+    pub subject: Option<String>,
+    pub date: Option<Date>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    /// The body as text: the text/plain part, else the HTML turned into text.
+    pub text: String,
+    /// The body came from HTML only (no text/plain part).
+    pub html_only: bool,
+    pub attachments: Vec<Attachment>,
+    pub inner: Vec<Inner>,
+    pub faults: Faults,
+}
+
+/// A message parsed once: mail-parser's view and ours.
+#[derive(Debug)]
+pub struct Parsed<'a> {
+    /// What mail-parser made of it; an empty message (one part, no header) when it made
+    /// nothing, so callers never need a second case.
+    pub message: Message<'a>,
+    pub read: Read,
+}
+
+/// Parses `raw` once. Never panics, whatever the bytes.
+pub fn parse(raw: &[u8]) -> Parsed<'_> {
+    let message = MessageParser::default()
+        .parse(raw)
+        .unwrap_or_else(|| empty_message(raw));
+    let read = read_message(&message, raw);
+    Parsed { message, read }
+}
+
+/// `raw` as text. Never panics, whatever the bytes.
+pub fn read(raw: &[u8]) -> Read {
+    parse(raw).read
+}
+
+fn empty_message(raw: &[u8]) -> Message<'_> {
+    Message {
+        parts: vec![MessagePart::default()],
+        raw_message: raw.into(),
+        ..Message::default()
+    }
+}
+
+fn read_message(message: &Message<'_>, raw: &[u8]) -> Read {
+    let body = body::Body::of(message);
+    let mut read = Read {
+        message_id: message.message_id().map(str::to_owned),
+        from: first_mailbox(message, HeaderName::From),
+        return_path: return_path(message),
+        to: addresses(message, HeaderName::To),
+        cc: addresses(message, HeaderName::Cc),
+        delivered_to: addresses(message, HeaderName::DeliveredTo),
+        x_original_to: addresses(message, HeaderName::Other("X-Original-To".into())),
+        subject: text::subject(message),
+        date: date(message),
+        in_reply_to: ids(message.in_reply_to()),
+        references: ids(message.references()),
+        text: body.text,
+        html_only: body.html_only,
+        attachments: body.attachments,
+        inner: body.inner,
+        faults: Faults::default(),
+    };
+    read.faults = Faults::of(raw, message, &read);
+    read
+}
+
+fn mailboxes<'m>(message: &'m Message<'_>, name: HeaderName<'m>) -> Vec<Mailbox> {
+    message
+        .header_as(name, HeaderForm::Addresses)
+        .iter()
+        .filter_map(HeaderValue::as_address)
+        .flat_map(|address| address.iter())
+        .filter_map(|addr| {
+            let address = addr
+                .address()?
+                .trim()
+                .trim_matches(['<', '>'])
+                .to_lowercase();
+            (!address.is_empty()).then(|| Mailbox {
+                name: addr
+                    .name()
+                    .map(|n| n.trim().to_owned())
+                    .filter(|n| !n.is_empty()),
+                address,
+            })
+        })
+        .collect()
+}
+
+fn first_mailbox<'m>(message: &'m Message<'_>, name: HeaderName<'m>) -> Option<Mailbox> {
+    mailboxes(message, name).into_iter().next()
+}
+
+fn addresses<'m>(message: &'m Message<'_>, name: HeaderName<'m>) -> Vec<String> {
+    mailboxes(message, name)
+        .into_iter()
+        .map(|m| m.address)
+        .collect()
+}
+
+/// The topmost `Return-Path:` (the one the final MTA wrote), `Some("")` for `<>`.
+fn return_path(message: &Message<'_>) -> Option<String> {
+    let header = message
+        .headers()
+        .iter()
+        .find(|h| h.name == HeaderName::ReturnPath)?;
+    let raw = message
+        .raw_message
+        .get(header.offset_start as usize..header.offset_end as usize)?;
+    let value = String::from_utf8_lossy(raw);
+    let value = value.trim();
+    let inside = match (value.find('<'), value.rfind('>')) {
+        (Some(open), Some(close)) if open < close => &value[open + 1..close],
+        _ => value,
+    };
+    Some(inside.trim().to_lowercase())
+}
+
+fn date(message: &Message<'_>) -> Option<Date> {
+    let header = message
+        .headers()
+        .iter()
+        .find(|h| h.name == HeaderName::Date)?;
+    let raw = message
+        .raw_message
+        .get(header.offset_start as usize..header.offset_end as usize)?;
+    let written = String::from_utf8_lossy(raw).trim().to_owned();
+    let parsed = header
+        .value
+        .as_datetime()
+        .filter(|d| d.is_valid())
+        .and_then(|d| DateTime::parse_from_rfc3339(&d.to_rfc3339()).ok());
+    Some(Date { written, parsed })
+}
+
+fn ids(value: &HeaderValue<'_>) -> Vec<String> {
+    let clean = |id: &str| id.trim().trim_matches(['<', '>']).to_owned();
+    match value {
+        HeaderValue::Text(id) => vec![clean(id)],
+        HeaderValue::TextList(list) => list.iter().map(|id| clean(id)).collect(),
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .filter(|id| !id.is_empty())
+    .collect()
+}
+
+/// The headers of a carried message: a parsed `message/rfc822` or `text/rfc822-headers`.
+fn inner(message: &Message<'_>) -> Inner {
+    Inner {
+        message_id: message.message_id().map(str::to_owned),
+        from: first_mailbox(message, HeaderName::From),
+        to: addresses(message, HeaderName::To),
+        subject: message.subject().map(str::to_owned),
+    }
+}
+
+#[cfg(test)]
+mod tests;

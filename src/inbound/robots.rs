@@ -1,1 +1,238 @@
 //! Auto-replies, challenge-response and read receipts.
+//!
+//! Headers are the surest sign (RFC 3834 `Auto-Submitted`, the non-standard `X-Autoreply`
+//! family, `Precedence`, Exchange's rule headers, the null sender); then subjects and the
+//! member's own words in EN/FR/ES and a few other languages. `X-Auto-Response-Suppress`
+//! alone proves nothing: Outlook puts it on people's mail too.
+
+mod phrases;
+
+use mail_parser::{Message, MimeHeaders};
+
+use super::read::{Read, first_phrase, fold, has_phrase};
+use phrases::*;
+
+/// A message a machine sent in answer to ours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Robot {
+    /// Out-of-office, vacation and other automatic answers, list and rule traffic.
+    AutoReply,
+    /// "Confirm you are human" before the message is delivered.
+    Challenge,
+    /// A read receipt (MDN, RFC 8098, or its plain-text forms).
+    ReadReceipt,
+}
+
+/// The robot that sent `message`, with the reason, or None for a person.
+pub fn robot(message: &Message<'_>, read: &Read) -> Option<(Robot, String)> {
+    let signs = Signs::of(message, read);
+    if let Some(reason) = read_receipt(message, &signs) {
+        return Some((Robot::ReadReceipt, reason));
+    }
+    if let Some(reason) = challenge(&signs) {
+        return Some((Robot::Challenge, reason));
+    }
+    auto_reply(&signs).map(|reason| (Robot::AutoReply, reason))
+}
+
+/// What the rules look at, folded once.
+struct Signs<'m> {
+    /// (lowercased name, raw value) of the top-level headers.
+    headers: Vec<(String, &'m str)>,
+    subject: String,
+    own: String,
+    from_local: String,
+    null_sender: bool,
+}
+
+impl<'m> Signs<'m> {
+    fn of(message: &'m Message<'_>, read: &Read) -> Signs<'m> {
+        let headers = message
+            .headers_raw()
+            .map(|(name, value)| (name.to_ascii_lowercase(), value.trim()))
+            .collect();
+        let own = read.own_text();
+        let own = &own[..floor_char_boundary(own, 4000)];
+        let from_local = read
+            .from
+            .as_ref()
+            .and_then(|f| f.address.split('@').next())
+            .unwrap_or_default()
+            .to_owned();
+        Signs {
+            headers,
+            subject: fold(read.subject.as_deref().unwrap_or_default()),
+            own: fold(own),
+            from_local,
+            null_sender: read.return_path.as_deref() == Some(""),
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<&'m str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+    }
+
+    /// A sign that a machine wrote this, too weak alone to say which robot.
+    fn machine_hint(&self) -> bool {
+        self.null_sender
+            || self.header("auto-submitted").is_some()
+            || self.header("precedence").is_some()
+            || MACHINE_SENDERS.contains(&self.from_local.as_str())
+    }
+
+    fn words(&self) -> usize {
+        self.own.split_whitespace().count()
+    }
+}
+
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    (0..=at.min(text.len()))
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
+}
+
+fn read_receipt(message: &Message<'_>, signs: &Signs<'_>) -> Option<String> {
+    let root = message.root_part();
+    if root.is_content_type("multipart", "report")
+        && root
+            .content_type()
+            .and_then(|ct| ct.attribute("report-type"))
+            .is_some_and(|t| t.eq_ignore_ascii_case("disposition-notification"))
+    {
+        return Some("multipart/report; report-type=disposition-notification".into());
+    }
+    if message
+        .parts
+        .iter()
+        .any(|p| p.is_content_type("message", "disposition-notification"))
+    {
+        return Some("a message/disposition-notification part".into());
+    }
+    let subject = subject_without_reply_prefixes(&signs.subject);
+    RECEIPT_SUBJECT_PREFIXES
+        .iter()
+        .find(|p| signs.subject.starts_with(*p) || subject.starts_with(*p))
+        .map(|p| format!("subject begins with \"{p}\" (a read receipt)"))
+}
+
+fn challenge(signs: &Signs<'_>) -> Option<String> {
+    let service_header = signs.headers.iter().find(|(name, value)| {
+        let value = value.to_ascii_lowercase();
+        CHALLENGE_SERVICES
+            .iter()
+            .any(|s| name.contains(s) || (name == "x-delivery-agent" && value.contains(s)))
+    });
+    let service_text = first_phrase(&signs.own, &CHALLENGE_SERVICES);
+    let phrase = first_phrase(&signs.own, &CHALLENGE_PHRASES)
+        .or_else(|| first_phrase(&signs.subject, &CHALLENGE_PHRASES));
+    match (service_header, service_text, phrase) {
+        (Some((name, _)), _, _) => Some(format!("challenge-response header {name}")),
+        (None, Some(service), Some(phrase)) => Some(format!(
+            "challenge-response: \"{service}\" and \"{phrase}\""
+        )),
+        (None, _, Some(phrase)) if signs.machine_hint() || second_phrase(signs, phrase) => {
+            Some(format!("challenge-response: \"{phrase}\" from a machine"))
+        }
+        _ => None,
+    }
+}
+
+fn second_phrase(signs: &Signs<'_>, first: &str) -> bool {
+    CHALLENGE_PHRASES
+        .iter()
+        .filter(|p| **p != first)
+        .any(|p| has_phrase(&signs.own, p))
+}
+
+fn auto_reply(signs: &Signs<'_>) -> Option<String> {
+    auto_reply_header(signs)
+        .or_else(|| auto_reply_sender(signs))
+        .or_else(|| auto_reply_subject(signs))
+        .or_else(|| auto_reply_body(signs))
+}
+
+fn auto_reply_header(signs: &Signs<'_>) -> Option<String> {
+    const FLAGS: [&str; 9] = [
+        "x-autoreply",
+        "x-autorespond",
+        "x-autoresponder",
+        "x-autoreply-from",
+        "x-mail-autoreply",
+        "x-vacation",
+        "x-autogenerated",
+        "x-auto-reply",
+        "x-ms-exchange-inbox-rules-loop",
+    ];
+    for (name, value) in &signs.headers {
+        let value = value.to_ascii_lowercase();
+        let negative = ["no", "false", "0", "off"].contains(&value.as_str());
+        let found = match name.as_str() {
+            "auto-submitted" => !value.starts_with("no") && !value.is_empty(),
+            "precedence" => ["bulk", "junk", "list", "auto_reply", "auto-reply"]
+                .iter()
+                .any(|p| value.starts_with(p)),
+            "x-ms-exchange-generated-message-source" => true,
+            "x-mailer" | "user-agent" => AUTO_MAILERS.iter().any(|m| value.contains(m)),
+            name => FLAGS.contains(&name) && !negative,
+        };
+        if found {
+            return Some(format!("header {name}: {value}"));
+        }
+    }
+    None
+}
+
+fn auto_reply_sender(signs: &Signs<'_>) -> Option<String> {
+    if signs.null_sender {
+        return Some("null sender (Return-Path: <>) and not a bounce".into());
+    }
+    MACHINE_SENDERS
+        .contains(&signs.from_local.as_str())
+        .then(|| format!("sent by {}@, a mail system", signs.from_local))
+}
+
+fn auto_reply_subject(signs: &Signs<'_>) -> Option<String> {
+    if let Some(prefix) = AUTO_SUBJECT_PREFIXES
+        .iter()
+        .find(|p| signs.subject.starts_with(*p))
+    {
+        return Some(format!("subject begins with \"{prefix}\""));
+    }
+    first_phrase(&signs.subject, &AUTO_SUBJECT_PHRASES)
+        .map(|phrase| format!("subject says \"{phrase}\""))
+}
+
+fn auto_reply_body(signs: &Signs<'_>) -> Option<String> {
+    if let Some(phrase) = first_phrase(&signs.own, &SELF_DECLARED) {
+        return Some(format!("the text says \"{phrase}\""));
+    }
+    let phrase = first_phrase(&signs.own, &OUT_OF_OFFICE)?;
+    let phrases = OUT_OF_OFFICE
+        .iter()
+        .filter(|p| has_phrase(&signs.own, p))
+        .count();
+    let not_a_reply = subject_without_reply_prefixes(&signs.subject).len() == signs.subject.len();
+    let hint = signs.machine_hint() || signs.header("x-auto-response-suppress").is_some();
+    let short = signs.words() <= 120;
+    (short && (phrases >= 2 || hint || not_a_reply) || hint && phrases >= 2)
+        .then(|| format!("out-of-office wording \"{phrase}\" ({phrases} such phrases)"))
+}
+
+/// The subject after any "Re:", "AW:", "TR:", "RV:", "Fwd:" openings.
+pub(crate) fn subject_without_reply_prefixes(folded: &str) -> &str {
+    const PREFIXES: [&str; 12] = [
+        "re:", "aw:", "tr:", "rv:", "fw:", "fwd:", "wg:", "sv:", "ref:", "res:", "r:", "antw:",
+    ];
+    let mut subject = folded.trim_start();
+    while let Some(p) = PREFIXES.iter().find(|p| subject.starts_with(*p)) {
+        subject = subject[p.len()..].trim_start();
+    }
+    subject
+}
+
+#[cfg(test)]
+mod tests;

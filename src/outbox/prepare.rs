@@ -195,6 +195,30 @@ impl Library {
             .ok_or(PrepareError::UnknownCommittee(id))
     }
 
+    /// The message of a notice, as made when it was queued; its envelope sender is the
+    /// member's reply address for the circular, like the circular's own.
+    ///
+    /// # Errors
+    /// The circular's frozen files cannot be read (for its number).
+    pub async fn notice(&self, claimed: &Claimed, raw: &[u8]) -> Result<Built, PrepareError> {
+        let number = self
+            .prepared(claimed.circular_id, &Purpose::Circular)
+            .await?
+            .number;
+        let envelope_from = Signer::new(&self.signing_key).reply_address(
+            &self.sender.reply_local,
+            &self.sender.reply_domain,
+            number,
+            claimed.member.id,
+        );
+        Ok(Built {
+            raw: raw.to_vec(),
+            envelope_from,
+            to: claimed.member.member.email.to_ascii(),
+            language: claimed.language,
+        })
+    }
+
     /// Renders and builds the message of a claimed delivery, signed if DKIM is set.
     ///
     /// # Errors

@@ -237,6 +237,9 @@ async fn build(
     w: &Workers,
     delivery: &Claimed,
 ) -> Result<Option<super::prepare::Built>, PrepareError> {
+    if let Some(raw) = &delivery.raw {
+        return w.library.notice(delivery, raw).await.map(Some);
+    }
     if w.library.is_cancelled(delivery.circular_id).await? {
         return Ok(None);
     }

@@ -43,8 +43,11 @@ pub struct Claimed {
     pub message_id: String,
     /// This attempt's number (1 for the first).
     pub attempt: u32,
-    /// The address is in `suppressions` now.
+    /// The address is in `suppressions` now (never for a notice: a confirmation of an
+    /// unsubscribe request goes to the address it suppressed).
     pub suppressed: bool,
+    /// The whole message of a notice, made when it was queued.
+    pub raw: Option<Vec<u8>>,
 }
 
 /// The counts of one round's deliveries.
@@ -225,7 +228,7 @@ impl Store {
                      attempts = attempts + 1
                  WHERE id IN (
                      SELECT d.id FROM deliveries d JOIN circulars c ON c.id = d.circular_id
-                     WHERE {condition} AND c.status <> 'cancelled' {only_sql}
+                     WHERE {condition} AND (c.status <> 'cancelled' OR d.purpose LIKE 'notice:%') {only_sql}
                      {order} LIMIT $3 {lock})
                  RETURNING id"
             );
@@ -253,8 +256,9 @@ impl Store {
         // Safe: the list holds integers only.
         let sql = format!(
             "SELECT d.id AS delivery_id, d.circular_id, d.committee_id, d.purpose, d.language AS delivery_language,
-                    d.role, d.message_id, d.attempts,
-                    CASE WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.email = m.email) THEN 1 ELSE 0 END AS suppressed,
+                    d.role, d.message_id, d.attempts, d.raw,
+                    CASE WHEN d.purpose LIKE 'notice:%' THEN 0
+                         WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.email = m.email) THEN 1 ELSE 0 END AS suppressed,
                     m.id, m.email, m.name, m.position, m.organisation, m.city, m.country, m.language
              FROM deliveries d JOIN members m ON m.id = d.member_id
              WHERE d.id IN ({})",
@@ -281,6 +285,7 @@ impl Store {
                     message_id: row.try_get("message_id")?,
                     attempt: u32::try_from(attempts).unwrap_or(u32::MAX),
                     suppressed: suppressed != 0,
+                    raw: row.try_get("raw")?,
                 })
             })
             .collect()

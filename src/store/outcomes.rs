@@ -121,22 +121,8 @@ impl Store {
         recorded: &Recorded,
         threshold: u32,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE members SET bounce_score = bounce_score + 1 WHERE id = $1")
-            .bind(recorded.member_id)
-            .execute(&mut **tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO suppressions (email, reason, at, source)
-             SELECT email, 'hard_bounce', $2, $3 FROM members WHERE id = $1 AND bounce_score >= $4
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(recorded.member_id)
-        .bind(super::now())
-        .bind(format!("delivery {}", recorded.delivery_id))
-        .bind(i64::from(threshold))
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
+        let source = format!("delivery {}", recorded.delivery_id);
+        super::decisions::raise_bounce_score(tx, recorded.member_id, &source, threshold).await
     }
 
     /// Gives back deliveries `worker` claimed but did not try (it is stopping): they are

@@ -2,7 +2,9 @@
 
 #![allow(dead_code)]
 
+pub mod corpora;
 pub mod daemon;
+pub mod dovecot;
 pub mod lists;
 pub mod smtp;
 

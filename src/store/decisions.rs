@@ -1,0 +1,417 @@
+//! What was decided about a stored inbound message, and its effects, written in one
+//! transaction: the message's row, its bounces (and the member's bounce score), a
+//! suppression, and a notice queued in the outbox.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+use super::suppressions::{SuppressionChange, SuppressionReason, suppress_in};
+use super::{Store, StoreError, now};
+use crate::locale::Language;
+use crate::members::StoredMember;
+
+/// A stored message waiting to be processed.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub id: i64,
+    pub raw: Vec<u8>,
+    pub received_at: String,
+}
+
+/// One of our deliveries, as a message is matched to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRef {
+    pub id: i64,
+    pub circular_id: i64,
+    pub number: u32,
+    pub member_id: i64,
+    pub committee_id: i64,
+    pub role: String,
+    pub language: Option<Language>,
+    pub message_id: String,
+}
+
+/// A failed recipient of a bounce, to record.
+#[derive(Debug, Clone)]
+pub struct NewBounce {
+    /// The member's address when the bounce was matched to a member, else the failed one.
+    pub email: String,
+    pub hard: bool,
+    pub status: String,
+    pub diagnostic: String,
+}
+
+/// A message for one member made now and sent through the outbox (purpose `notice:…`).
+#[derive(Debug, Clone)]
+pub struct NewNotice {
+    pub circular_id: i64,
+    pub member_id: i64,
+    pub committee_id: i64,
+    pub role: String,
+    pub purpose: String,
+    pub language: String,
+    pub message_id: String,
+    pub raw: Vec<u8>,
+}
+
+/// When bounces suppress an address.
+#[derive(Debug, Clone, Copy)]
+pub struct BounceRules {
+    /// Bounce score at which the address is suppressed.
+    pub threshold: u32,
+    /// Soft bounces within `soft_days` that count as one hard bounce.
+    pub soft_threshold: u32,
+    pub soft_days: u32,
+}
+
+/// Everything decided about one message.
+#[derive(Debug, Clone)]
+pub struct InboundDecision {
+    pub id: i64,
+    /// `processed`, `review` or `failed`.
+    pub status: &'static str,
+    pub from_address: String,
+    pub subject: String,
+    pub faults: String,
+    /// Comma-separated kinds (`bounce`, `auto_reply`, `unsubscribe`, `other`…).
+    pub kinds: String,
+    pub member_id: Option<i64>,
+    pub circular_id: Option<i64>,
+    pub delivery_id: Option<i64>,
+    pub matched_by: Option<&'static str>,
+    /// JSON of the bounce, for listing.
+    pub bounce: Option<String>,
+    /// JSON of the reasons, for `inbound show`.
+    pub decision: String,
+    pub bounces: Vec<NewBounce>,
+    /// An unsubscribe request: this address gets no more mail.
+    pub unsubscribe: Option<String>,
+    pub notice: Option<NewNotice>,
+}
+
+const DELIVERY_COLUMNS: &str =
+    "d.id, d.circular_id, c.number, d.member_id, d.committee_id, d.role, d.language, d.message_id";
+
+fn delivery_from_row(row: &AnyRow) -> Result<DeliveryRef, sqlx::Error> {
+    let number: i64 = row.try_get("number")?;
+    Ok(DeliveryRef {
+        id: row.try_get("id")?,
+        circular_id: row.try_get("circular_id")?,
+        number: u32::try_from(number).map_err(|e| sqlx::Error::Decode(e.into()))?,
+        member_id: row.try_get("member_id")?,
+        committee_id: row.try_get("committee_id")?,
+        role: row.try_get("role")?,
+        language: row.try_get::<String, _>("language")?.parse().ok(),
+        message_id: row.try_get("message_id")?,
+    })
+}
+
+impl Store {
+    /// Up to `limit` stored messages not processed yet, oldest first.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn pending_inbound(&self, limit: u32) -> Result<Vec<Pending>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, raw, received_at FROM inbound_messages WHERE status = 'new'
+             ORDER BY id LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut pending = Vec::with_capacity(rows.len());
+        for row in rows {
+            pending.push(Pending {
+                id: row.try_get("id")?,
+                raw: row.try_get("raw")?,
+                received_at: row.try_get("received_at")?,
+            });
+        }
+        Ok(pending)
+    }
+
+    /// The first of `message_ids` (nearest first) that is one of our deliveries.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn delivery_answered(
+        &self,
+        message_ids: &[&str],
+    ) -> Result<Option<DeliveryRef>, StoreError> {
+        for id in message_ids.iter().take(20) {
+            let sql = format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN circulars c ON c.id = d.circular_id
+                 WHERE d.message_id = $1"
+            );
+            let row = sqlx::query(AssertSqlSafe(sql))
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+            if let Some(row) = row {
+                return Ok(Some(delivery_from_row(&row)?));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The member's delivery of circular `number` (any circular when `None`): the latest one
+    /// sent, else the latest made.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn member_delivery(
+        &self,
+        member_id: i64,
+        number: Option<u32>,
+    ) -> Result<Option<DeliveryRef>, StoreError> {
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN circulars c ON c.id = d.circular_id
+             WHERE d.member_id = $1 AND d.purpose = 'circular' AND ($2 < 0 OR c.number = $2)
+             ORDER BY CASE WHEN d.state = 'sent' THEN 0 ELSE 1 END, d.id DESC LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(member_id)
+            .bind(number.map_or(-1, i64::from))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref()
+            .map(delivery_from_row)
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// The member with database id `id`, removed ones included.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn member_by_id(&self, id: i64) -> Result<Option<StoredMember>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, email, name, position, organisation, city, country, language
+             FROM members WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref()
+            .map(super::members::member_from_row)
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// Writes `decision` and its effects in one transaction. A message already processed
+    /// (by another daemon) is left as it is: false then.
+    ///
+    /// # Errors
+    /// The database fails; nothing is written then.
+    pub async fn record_inbound(
+        &self,
+        decision: &InboundDecision,
+        rules: BounceRules,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE inbound_messages SET status = $2, from_address = $3, subject = $4,
+                 faults = $5, kinds = $6, member_id = $7, circular_id = $8, delivery_id = $9,
+                 matched_by = $10, bounce = $11, decision = $12, processed_at = $13
+             WHERE id = $1 AND status = 'new'",
+        )
+        .bind(decision.id)
+        .bind(decision.status)
+        .bind(decision.from_address.clone())
+        .bind(decision.subject.clone())
+        .bind(decision.faults.clone())
+        .bind(decision.kinds.clone())
+        .bind(decision.member_id)
+        .bind(decision.circular_id)
+        .bind(decision.delivery_id)
+        .bind(decision.matched_by)
+        .bind(decision.bounce.clone())
+        .bind(decision.decision.clone())
+        .bind(now())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Ok(false);
+        }
+        let source = format!("inbound #{}", decision.id);
+        record_bounces(&mut tx, decision, &source, rules).await?;
+        if let Some(email) = &decision.unsubscribe {
+            let change = SuppressionChange {
+                email,
+                reason: SuppressionReason::Unsubscribe,
+                source: &source,
+                actor: "inbound",
+            };
+            suppress_in(&mut tx, change).await?;
+        }
+        if let Some(notice) = &decision.notice {
+            queue_notice(&mut tx, notice, self.now_ms_sql()).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+async fn record_bounces(
+    conn: &mut AnyConnection,
+    decision: &InboundDecision,
+    source: &str,
+    rules: BounceRules,
+) -> Result<(), StoreError> {
+    let at = now();
+    for bounce in &decision.bounces {
+        sqlx::query(
+            "INSERT INTO bounces (inbound_id, member_id, circular_id, email, hard, status, diagnostic, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        )
+        .bind(decision.id)
+        .bind(decision.member_id)
+        .bind(decision.circular_id)
+        .bind(bounce.email.clone())
+        .bind(i64::from(bounce.hard))
+        .bind(bounce.status.clone())
+        .bind(bounce.diagnostic.clone())
+        .bind(at.clone())
+        .execute(&mut *conn)
+        .await?;
+    }
+    let Some(member_id) = decision.member_id else {
+        return Ok(());
+    };
+    let raise = if decision.bounces.iter().any(|b| b.hard) {
+        true
+    } else if decision.bounces.is_empty() {
+        false
+    } else {
+        soft_bounces_add_up(conn, member_id, rules).await?
+    };
+    if raise {
+        raise_bounce_score(conn, member_id, source, rules.threshold).await?;
+    }
+    Ok(())
+}
+
+/// Whether the member's soft bounces not counted yet, within `soft_days`, reach
+/// `soft_threshold`; if so they are marked counted (they raise the score once).
+async fn soft_bounces_add_up(
+    conn: &mut AnyConnection,
+    member_id: i64,
+    rules: BounceRules,
+) -> Result<bool, StoreError> {
+    let since = (chrono::Utc::now() - chrono::Duration::days(i64::from(rules.soft_days)))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let count: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM bounces
+         WHERE member_id = $1 AND hard = 0 AND counted = 0 AND at >= $2",
+    )
+    .bind(member_id)
+    .bind(since.clone())
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("n")?;
+    if count < i64::from(rules.soft_threshold.max(1)) {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE bounces SET counted = 1 WHERE member_id = $1 AND hard = 0 AND at >= $2")
+        .bind(member_id)
+        .bind(since)
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
+
+/// Raises the member's bounce score by one, and suppresses the address at `threshold`.
+pub(super) async fn raise_bounce_score(
+    conn: &mut AnyConnection,
+    member_id: i64,
+    source: &str,
+    threshold: u32,
+) -> Result<(), StoreError> {
+    let row = sqlx::query(
+        "UPDATE members SET bounce_score = bounce_score + 1 WHERE id = $1
+         RETURNING email, bounce_score",
+    )
+    .bind(member_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(());
+    };
+    let score: i64 = row.try_get("bounce_score")?;
+    if score >= i64::from(threshold) {
+        let email: String = row.try_get("email")?;
+        let change = SuppressionChange {
+            email: &email,
+            reason: SuppressionReason::HardBounce,
+            source,
+            actor: "bounces",
+        };
+        suppress_in(conn, change).await?;
+    }
+    Ok(())
+}
+
+/// Queues a notice, due now; a second notice of the same purpose to the same member about
+/// the same circular is not made (one confirmation, however many requests).
+async fn queue_notice(
+    conn: &mut AnyConnection,
+    notice: &NewNotice,
+    now_ms_sql: &str,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO deliveries (circular_id, member_id, committee_id, purpose, language, role,
+             state, message_id, due_at, created_at, raw)
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, {now_ms_sql}, $8, $9)
+         ON CONFLICT DO NOTHING"
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(notice.circular_id)
+        .bind(notice.member_id)
+        .bind(notice.committee_id)
+        .bind(notice.purpose.clone())
+        .bind(notice.language.clone())
+        .bind(notice.role.clone())
+        .bind(notice.message_id.clone())
+        .bind(now())
+        .bind(notice.raw.clone())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// The member whose address is `address` in any letter case (none when two members'
+    /// addresses differ only in case: the sender is then not known for sure).
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn member_by_address(
+        &self,
+        address: &str,
+    ) -> Result<Option<StoredMember>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, email, name, position, organisation, city, country, language
+             FROM members WHERE LOWER(email) = LOWER($1) LIMIT 2",
+        )
+        .bind(address.trim().to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        match rows.as_slice() {
+            [row] => Ok(Some(super::members::member_from_row(row)?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Whether `address` is suppressed.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn is_suppressed(&self, address: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 AS one FROM suppressions WHERE LOWER(email) = LOWER($1)")
+            .bind(address.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+}

@@ -1,0 +1,398 @@
+//! Mail coming back, as the secretariat sees it: Circular 30 is sent to the sample lists with
+//! the file transport, then replies, bounces, auto-replies and unsubscribe requests built from
+//! the members' own copies are taken in by `circulars ingest`; `inbound list`, `inbound
+//! show`, `suppressions` and `status` say what was understood, and nothing else.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{circulars, circulars_with, copy_recipients, stderr, stdout};
+use mail_parser::MessageParser;
+use serde_json::Value;
+
+const JR: &str = "jr.etxebarria@bilbao.example.org";
+const FRANCOISE: &str = "francoise.lefevre@bordeaux.example.net";
+const AMINA: &str = "amina.diallo@dakar.example.net";
+const JULIANA: &str = "j.mendez@bogota.example.org";
+
+/// A folder whose sample members all received Circular 30 (file transport).
+struct Sent {
+    dir: tempfile::TempDir,
+    db: String,
+}
+
+/// What a member's copy of Circular 30 says about its thread.
+struct Copy {
+    message_id: String,
+    reply_to: String,
+    unsubscribe: String,
+}
+
+impl Sent {
+    fn new() -> Sent {
+        let dir = tempfile::tempdir().unwrap();
+        copy_recipients(dir.path());
+        let db = format!(
+            "sqlite://{}",
+            dir.path().join("data/circulars.db").display()
+        );
+        let sent = Sent { dir, db };
+        sent.ok(&["recipients", "sync"]);
+        sent.ok(&["send", "30", "--now", "--wait"]);
+        sent
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        // One hard bounce suppresses, so that one bounce shows it.
+        circulars_with(
+            self.path(),
+            &self.db,
+            args,
+            &[("CIRCULARS_SMTP_BOUNCE_THRESHOLD", "1")],
+        )
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    }
+
+    fn outbox(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.path().join("data/outbox"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// The member's copy of the circular.
+    fn copy_of(&self, email: &str) -> Copy {
+        for file in self.outbox() {
+            let raw = std::fs::read(&file).unwrap();
+            let message = MessageParser::default().parse(&raw).unwrap();
+            let to = common::address_of(message.to());
+            if to == email && message.in_reply_to().as_text().is_none() {
+                let unsubscribe = message
+                    .header_raw("List-Unsubscribe")
+                    .unwrap()
+                    .split("mailto:")
+                    .nth(1)
+                    .unwrap()
+                    .split(['?', '>'])
+                    .next()
+                    .unwrap()
+                    .to_string();
+                return Copy {
+                    message_id: message.message_id().unwrap().to_string(),
+                    reply_to: common::address_of(message.reply_to()),
+                    unsubscribe,
+                };
+            }
+        }
+        panic!("no copy of circular 30 for {email}");
+    }
+
+    /// Takes `raw` in with `circulars ingest`, and returns its listing.
+    fn ingest(&self, name: &str, raw: &str) -> Value {
+        let file = self.path().join(format!("{name}.eml"));
+        std::fs::write(&file, raw.replace('\n', "\r\n")).unwrap();
+        self.ok(&["ingest", file.to_str().unwrap()]);
+        let list: Vec<Value> =
+            serde_json::from_str(&self.ok(&["inbound", "list", "--format", "json"])).unwrap();
+        let id = format!("<{name}@example.net>");
+        list.into_iter()
+            .find(|m| format!("<{}>", m["message_id"].as_str().unwrap()) == id)
+            .unwrap_or_else(|| panic!("{name} is not listed"))
+    }
+
+    fn suppressed(&self) -> Vec<(String, String)> {
+        let list: Vec<Value> =
+            serde_json::from_str(&self.ok(&["suppressions", "list", "--format", "json"])).unwrap();
+        list.iter()
+            .map(|s| {
+                (
+                    s["email"].as_str().unwrap().to_string(),
+                    s["reason"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn reply(id: &str, from: &str, to: &str, in_reply_to: &str, subject: &str, body: &str) -> String {
+    let thread = if in_reply_to.is_empty() {
+        String::new()
+    } else {
+        format!("In-Reply-To: <{in_reply_to}>\nReferences: <{in_reply_to}>\n")
+    };
+    format!(
+        "From: {from}\nTo: {to}\nSubject: {subject}\nDate: Mon, 7 Dec 2026 10:00:00 +0100\n\
+         Message-ID: <{id}@example.net>\n{thread}MIME-Version: 1.0\n\
+         Content-Type: text/plain; charset=utf-8\n\n{body}\n"
+    )
+}
+
+#[test]
+fn replies_are_matched_by_token_then_thread_then_sender_and_forged_or_quoted_tokens_match_nothing()
+{
+    let sent = Sent::new();
+    let jr = sent.copy_of(JR);
+
+    let own = sent.ingest(
+        "own",
+        &reply(
+            "own",
+            JR,
+            &jr.reply_to,
+            &jr.message_id,
+            "Re: Circular 30",
+            "I will attend.",
+        ),
+    );
+    assert_eq!(own["member"], JR);
+    assert_eq!(own["circular"], 30);
+    assert_eq!(own["from"], JR);
+
+    // A colleague answers for the member from their own address: it counts for the member,
+    // and the real sender is kept.
+    let colleague = "assistant@bilbao.example.org";
+    let for_jr = sent.ingest(
+        "colleague",
+        &reply(
+            "colleague",
+            colleague,
+            &jr.reply_to,
+            "",
+            "Circular 30",
+            "Our mayor will come.",
+        ),
+    );
+    assert_eq!(for_jr["member"], JR);
+    assert_eq!(for_jr["from"], colleague);
+
+    // An altered token names nobody, and nothing else points at a member.
+    let forged_address = jr.reply_to.replacen(".", ".9", 1);
+    let forged = sent.ingest(
+        "forged",
+        &reply(
+            "forged",
+            "stranger@example.com",
+            &forged_address,
+            "",
+            "Hello",
+            "Register me.",
+        ),
+    );
+    assert_eq!(forged["member"], Value::Null, "{forged}");
+
+    // A token quoted in the body is not the sender's identity.
+    let quoted = sent.ingest(
+        "quoted",
+        &reply(
+            "quoted",
+            "stranger@example.com",
+            "secretariat@uclg.example.org",
+            "",
+            "Fwd: Circular 30",
+            &format!(
+                "See below.\n\n> Reply to: {}\n> Message-ID: <{}>",
+                jr.reply_to, jr.message_id
+            ),
+        ),
+    );
+    assert_eq!(quoted["member"], Value::Null, "{quoted}");
+
+    // No token, but the thread: In-Reply-To names the member's copy.
+    let amina = sent.copy_of(AMINA);
+    let threaded = sent.ingest(
+        "threaded",
+        &reply(
+            "threaded",
+            "amina@gmail.example.com",
+            "circulars@uclg.example.org",
+            &amina.message_id,
+            "Re: Circulaire 30",
+            "Je viendrai.",
+        ),
+    );
+    assert_eq!(threaded["member"], AMINA);
+
+    // Nothing but the sender's address.
+    let by_sender = sent.ingest(
+        "by-sender",
+        &reply(
+            "by-sender",
+            FRANCOISE,
+            "circulars@uclg.example.org",
+            "",
+            "Circulaire 30",
+            "Je viendrai.",
+        ),
+    );
+    assert_eq!(by_sender["member"], FRANCOISE);
+
+    let shown = sent.ok(&["inbound", "show", &own["id"].to_string()]);
+    assert!(shown.contains("reply_token"), "{shown}");
+    assert!(shown.contains("I will attend."), "{shown}");
+    let raw = sent.run(&["inbound", "show", &own["id"].to_string(), "--raw"]);
+    assert!(String::from_utf8_lossy(&raw.stdout).contains("Message-ID: <own@example.net>"));
+    assert!(sent.suppressed().is_empty(), "{:?}", sent.suppressed());
+}
+
+#[test]
+fn a_hard_bounce_and_an_unsubscribe_suppress_an_out_of_office_does_nothing_and_the_person_is_told_once()
+ {
+    let sent = Sent::new();
+    let jr = sent.copy_of(JR);
+    let bounce = format!(
+        "From: MAILER-DAEMON@mx.bilbao.example.org\nTo: {reply}\n\
+         Subject: Undelivered Mail Returned to Sender\nMessage-ID: <bounce@example.net>\n\
+         Date: Mon, 7 Dec 2026 10:00:00 +0100\nMIME-Version: 1.0\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+         --b\nContent-Type: text/plain\n\nI'm sorry to have to inform you that your message could not be delivered.\n\n\
+         --b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.bilbao.example.org\n\n\
+         Final-Recipient: rfc822; {JR}\nAction: failed\nStatus: 5.1.1\n\
+         Diagnostic-Code: smtp; 550 5.1.1 <{JR}>: Recipient address rejected: User unknown\n\n\
+         --b\nContent-Type: text/rfc822-headers\n\nMessage-ID: <{id}>\nTo: {JR}\n\n--b--\n",
+        reply = jr.reply_to,
+        id = jr.message_id,
+    );
+    let bounced = sent.ingest("bounce", &bounce);
+    assert_eq!(bounced["kinds"], serde_json::json!(["bounce"]));
+    assert_eq!(bounced["member"], JR);
+    assert_eq!(bounced["bounce"]["hard"], true);
+
+    let juliana = sent.copy_of(JULIANA);
+    let away = format!(
+        "Auto-Submitted: auto-replied\n{}",
+        reply(
+            "away",
+            JULIANA,
+            &juliana.reply_to,
+            &juliana.message_id,
+            "Respuesta automática: Circular 30",
+            "Estoy fuera de la oficina hasta el lunes."
+        )
+    );
+    let away = sent.ingest("away", &away);
+    assert_eq!(away["kinds"], serde_json::json!(["auto_reply"]));
+
+    let amina = sent.copy_of(AMINA);
+    let unsubscribe = sent.ingest(
+        "unsubscribe",
+        &reply(
+            "unsubscribe",
+            AMINA,
+            &amina.unsubscribe,
+            "",
+            "unsubscribe",
+            "",
+        ),
+    );
+    assert_eq!(unsubscribe["kinds"], serde_json::json!(["unsubscribe"]));
+    assert_eq!(unsubscribe["member"], AMINA);
+    // Asking again suppresses nothing more and tells nobody twice.
+    sent.ingest(
+        "unsubscribe-again",
+        &reply(
+            "unsubscribe-again",
+            AMINA,
+            &amina.reply_to,
+            &amina.message_id,
+            "Re: Circulaire 30",
+            "désinscription",
+        ),
+    );
+
+    let mut suppressed = sent.suppressed();
+    suppressed.sort();
+    assert_eq!(
+        suppressed,
+        vec![
+            (AMINA.to_string(), "unsubscribe".to_string()),
+            (JR.to_string(), "hard_bounce".to_string()),
+        ]
+    );
+
+    // The confirmation goes through the outbox, in Amina's language, threaded to her request.
+    let before = sent.outbox().len();
+    sent.ok(&["send", "30", "--now", "--wait"]);
+    let new = sent.outbox();
+    let confirmations: Vec<String> = new
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .filter(|raw| raw.contains("In-Reply-To: <unsubscribe@example.net>"))
+        .collect();
+    assert_eq!(
+        confirmations.len(),
+        1,
+        "{} files before, {}",
+        before,
+        new.len()
+    );
+    let confirmation = MessageParser::default()
+        .parse(confirmations[0].as_bytes())
+        .unwrap();
+    assert_eq!(common::address_of(confirmation.to()), AMINA);
+    assert!(
+        confirmation
+            .subject()
+            .unwrap()
+            .starts_with("Vous ne recevrez plus"),
+        "{:?}",
+        confirmation.subject()
+    );
+
+    let status: Value =
+        serde_json::from_str(&sent.ok(&["status", "30", "--format", "json"])).unwrap();
+    assert_eq!(status["bounces"]["hard"], 1, "{status}");
+    assert_eq!(status["suppressions"], 2, "{status}");
+}
+
+#[test]
+fn suppressions_are_added_and_removed_by_hand_and_a_wrong_removal_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!(
+        "sqlite://{}",
+        dir.path().join("data/circulars.db").display()
+    );
+    let add = circulars(
+        dir.path(),
+        &db,
+        &[
+            "suppressions",
+            "add",
+            "x@example.org",
+            "--note",
+            "asked by phone",
+        ],
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+    let list = stdout(&circulars(dir.path(), &db, &["suppressions", "list"]));
+    assert!(
+        list.contains("x@example.org") && list.contains("manual"),
+        "{list}"
+    );
+    let remove = circulars(
+        dir.path(),
+        &db,
+        &["suppressions", "remove", "x@example.org"],
+    );
+    assert!(remove.status.success(), "{}", stderr(&remove));
+    let again = circulars(
+        dir.path(),
+        &db,
+        &["suppressions", "remove", "x@example.org"],
+    );
+    assert_eq!(again.status.code(), Some(65));
+    assert!(stderr(&again).contains("x@example.org is not suppressed"));
+    let bad = circulars(dir.path(), &db, &["suppressions", "add", "not an address"]);
+    assert_eq!(bad.status.code(), Some(64));
+}
