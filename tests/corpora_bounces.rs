@@ -140,12 +140,19 @@ fn score(folder: &Path) -> Score {
 }
 
 fn percent(part: usize, whole: usize) -> f64 {
-    if whole == 0 { 100.0 } else { 100.0 * part as f64 / whole as f64 }
+    if whole == 0 {
+        100.0
+    } else {
+        100.0 * part as f64 / whole as f64
+    }
 }
 
 fn print(name: &str, score: &Score) {
     println!("== {name}");
-    println!("{:<14} {:>6} {:>12} {:>18}", "label", "files", "kind right", "recipients right");
+    println!(
+        "{:<14} {:>6} {:>12} {:>18}",
+        "label", "files", "kind right", "recipients right"
+    );
     let rows = score.by_kind.iter().map(|(k, t)| (k.as_str(), t));
     let all = score.sum();
     for (kind, t) in rows.chain([("all", &all)]) {
@@ -161,7 +168,10 @@ fn print(name: &str, score: &Score) {
     }
     if score.count_right.1 > 0 {
         let (right, of) = score.count_right;
-        println!("recipient count right: {right}/{of} ({:.1}%)", percent(right, of));
+        println!(
+            "recipient count right: {right}/{of} ({:.1}%)",
+            percent(right, of)
+        );
     }
     for miss in &score.misses {
         println!("miss: {miss}");
@@ -199,12 +209,18 @@ fn sisimai_bounces_are_read_with_the_right_kind() {
 
 #[test]
 fn ruby_bounce_email_bounces_are_read_with_the_right_kind() {
-    assert_goals("ruby_bounce_email", &score(&corpora::folder("ruby_bounce_email")));
+    assert_goals(
+        "ruby_bounce_email",
+        &score(&corpora::folder("ruby_bounce_email")),
+    );
 }
 
 #[test]
 fn ruby_mail_gem_reports_give_the_kind_and_the_failed_recipient() {
-    assert_goals("ruby_mail_gem_dsn", &score(&corpora::folder("ruby_mail_gem_dsn")));
+    assert_goals(
+        "ruby_mail_gem_dsn",
+        &score(&corpora::folder("ruby_mail_gem_dsn")),
+    );
 }
 
 /// Folders that may not be copied into the project (GPL, Perl licence), read where they are:

@@ -103,8 +103,7 @@ pub fn folder(name: &str) -> PathBuf {
 /// The rows of `folder/labels.tsv`, in file order.
 pub fn labels(folder: &Path) -> Vec<Label> {
     let path = folder.join("labels.tsv");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
     lines
