@@ -120,6 +120,10 @@ fn measure(
         .expect("a port")
         .port();
     let started = Instant::now();
+    #[expect(
+        clippy::zombie_processes,
+        reason = "reaped by run::reap with wait4, for its peak memory"
+    )]
     let child = run::serve(dir, url, port);
     let span = runtime.block_on(wait_done(url, messages.len()));
     let wall = started.elapsed();

@@ -23,7 +23,10 @@ impl Notice {
             }
         }
         if body.trim().is_empty() {
-            body = message.body_html(0).map(|h| h.into_owned()).unwrap_or_default();
+            body = message
+                .body_html(0)
+                .map(|h| h.into_owned())
+                .unwrap_or_default();
         }
         let end = signs::notice_end(&body);
         let after = body.split_off(end);
@@ -58,8 +61,14 @@ pub fn read(message: &Message<'_>) -> Option<Report> {
 fn report_type(message: &Message<'_>) -> Option<String> {
     let ct = message.content_type()?;
     let report = ct.ctype().eq_ignore_ascii_case("multipart")
-        && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"));
-    report.then(|| ct.attribute("report-type").unwrap_or_default().to_lowercase())
+        && ct
+            .subtype()
+            .is_some_and(|s| s.eq_ignore_ascii_case("report"));
+    report.then(|| {
+        ct.attribute("report-type")
+            .unwrap_or_default()
+            .to_lowercase()
+    })
 }
 
 /// The per-recipient blocks of every `message/delivery-status` part.
@@ -120,7 +129,10 @@ fn from_text(message: &Message<'_>, notice: &Notice, original: Original) -> Opti
         found.retain(|f| header_recipients.contains(&f.address));
         for address in header_recipients {
             if !found.iter().any(|f| f.address == address) {
-                found.push(text::Found { address, diagnostic: String::new() });
+                found.push(text::Found {
+                    address,
+                    diagnostic: String::new(),
+                });
             }
         }
     }
@@ -133,7 +145,12 @@ fn from_text(message: &Message<'_>, notice: &Notice, original: Original) -> Opti
             });
             let hard = !delayed && hard(code.as_deref(), &f.diagnostic, notice);
             let diagnostic = (!f.diagnostic.is_empty()).then_some(f.diagnostic);
-            Failed { address: f.address, hard, status: code, diagnostic }
+            Failed {
+                address: f.address,
+                hard,
+                status: code,
+                diagnostic,
+            }
         })
         .collect::<Vec<_>>();
     let kind = kind(&failed, delayed, notice);

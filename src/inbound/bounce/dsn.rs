@@ -58,11 +58,7 @@ fn recipient(fields: &[(String, String)]) -> Option<Recipient> {
     let diagnostic = field("diagnostic-code").map(|v| without_type(&v).to_string());
     let status = field("status")
         .and_then(|s| super::status::enhanced_code(&s))
-        .or_else(|| {
-            diagnostic
-                .as_deref()
-                .and_then(super::status::enhanced_code)
-        });
+        .or_else(|| diagnostic.as_deref().and_then(super::status::enhanced_code));
     Some(Recipient {
         address,
         action: field("action").map(|a| a.to_lowercase()),

@@ -17,9 +17,10 @@ pub fn find(message: &Message<'_>, after_notice: &str) -> Original {
         if let PartType::Message(inner) = &part.body {
             return of(inner);
         }
-        let headers_part = part
-            .content_type()
-            .is_some_and(|ct| ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("rfc822-headers")));
+        let headers_part = part.content_type().is_some_and(|ct| {
+            ct.subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("rfc822-headers"))
+        });
         if headers_part {
             if let Some(inner) = MessageParser::default().parse_headers(part.contents()) {
                 return of(&inner);

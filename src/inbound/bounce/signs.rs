@@ -26,7 +26,10 @@ pub fn from_server(message: &Message<'_>) -> bool {
         .and_then(|a| a.address())
         .unwrap_or_default()
         .to_lowercase();
-    let name = from.and_then(|a| a.name()).unwrap_or_default().to_lowercase();
+    let name = from
+        .and_then(|a| a.name())
+        .unwrap_or_default()
+        .to_lowercase();
     let local = address.split('@').next().unwrap_or_default();
     let robot = |text: &str| ROBOT_SENDERS.iter().any(|s| text.contains(s));
     let empty_return_path = message
@@ -83,7 +86,10 @@ pub fn subject_says_bounce(subject: &str) -> bool {
 const SENTENCES: &[(&str, &str)] = &[
     ("created automatically by mail delivery software", "exim"),
     ("the following address(es) failed", "exim"),
-    ("could not be delivered to one or more of its recipients", "exim"),
+    (
+        "could not be delivered to one or more of its recipients",
+        "exim",
+    ),
     ("this is the qmail-send program", "qmail"),
     ("wasn't able to deliver your message", "qmail"),
     ("i'm sorry to have to inform you", "postfix"),
@@ -98,7 +104,10 @@ const SENTENCES: &[(&str, &str)] = &[
     ("google tried to deliver your message", "gmail"),
     ("your message wasn't delivered", "gmail"),
     ("address not found", "gmail"),
-    ("unable to deliver your message to the following address", "yahoo"),
+    (
+        "unable to deliver your message to the following address",
+        "yahoo",
+    ),
     ("the original message was received at", "sendmail"),
     ("transcript of session follows", "sendmail"),
     ("had permanent fatal errors", "sendmail"),

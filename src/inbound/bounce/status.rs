@@ -203,7 +203,9 @@ fn code_at(bytes: &[u8], start: usize) -> Option<String> {
     if bytes.get(end).is_some_and(|b| is_code_char(*b)) {
         return None;
     }
-    std::str::from_utf8(&bytes[start..end]).ok().map(str::to_string)
+    std::str::from_utf8(&bytes[start..end])
+        .ok()
+        .map(str::to_string)
 }
 
 fn is_code_char(b: u8) -> bool {
@@ -219,9 +221,8 @@ pub fn smtp_code(text: &str) -> Option<&str> {
         let alone_after = bytes
             .get(i + 3)
             .is_none_or(|b| matches!(b, b' ' | b'-' | b'\t' | b'\n' | b'\r' | b')'));
-        let reply = matches!(code[0], b'4' | b'5')
-            && code[1].is_ascii_digit()
-            && code[2].is_ascii_digit();
+        let reply =
+            matches!(code[0], b'4' | b'5') && code[1].is_ascii_digit() && code[2].is_ascii_digit();
         (reply && alone_before && alone_after).then(|| &text[i..i + 3])
     })
 }

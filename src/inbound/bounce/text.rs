@@ -50,7 +50,9 @@ pub fn recipients(notice: &str, exclude: &[String]) -> Vec<Found> {
                 continue;
             }
             let before = line[..start].trim().to_lowercase();
-            let before = before.trim_end_matches(['<', '"', '\'', '(', '[']).trim_end();
+            let before = before
+                .trim_end_matches(['<', '"', '\'', '(', '['])
+                .trim_end();
             let list = match lead(before) {
                 Lead::Strong => &mut strong,
                 Lead::Weak => &mut weak,
@@ -72,7 +74,10 @@ enum Lead {
 
 fn lead(before: &str) -> Lead {
     let bare = before.trim_start_matches(['*', '-', '•', '>', '#', ' ', '\t']);
-    if SENDER_LEADS.iter().any(|s| before.contains(s) && !before.contains("rcpt to")) {
+    if SENDER_LEADS
+        .iter()
+        .any(|s| before.contains(s) && !before.contains("rcpt to"))
+    {
         Lead::No
     } else if bare.is_empty() || LEADS.iter().any(|l| before.ends_with(l)) {
         Lead::Strong
