@@ -1,8 +1,8 @@
 //! The command line: one module per command, and the mapping of errors to exit codes.
 
 pub(crate) mod circulars;
-mod ingest;
 mod inbound;
+mod ingest;
 mod members;
 mod recipients;
 mod render;

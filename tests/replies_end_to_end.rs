@@ -96,12 +96,15 @@ fn json(dir: &std::path::Path, db: &str, args: &[&str]) -> Value {
 
 #[test]
 fn a_bounce_an_out_of_office_and_an_unsubscribe_through_imap_do_what_they_should_across_a_dovecot_restart()
-{
+ {
     let smtp = SmtpServer::start();
     let mut dovecot = Dovecot::start();
     let dir = tempfile::tempdir().unwrap();
     copy_recipients(dir.path());
-    let db = format!("sqlite://{}", dir.path().join("data/circulars.db").display());
+    let db = format!(
+        "sqlite://{}",
+        dir.path().join("data/circulars.db").display()
+    );
     let (smtp_port, imap_port) = (smtp.port.to_string(), dovecot.port.to_string());
     let env = [
         ("CIRCULARS_DATABASE_URL", db.as_str()),
@@ -119,13 +122,22 @@ fn a_bounce_an_out_of_office_and_an_unsubscribe_through_imap_do_what_they_should
     let log = dir.path().join("serve.log");
     let mut daemon = Daemon::start_logging(dir.path(), free_port(), &env, &log);
     smtp.wait_for(MEMBERS);
-    let (jr, juliana, amina) = (copy_of(&smtp, JR), copy_of(&smtp, JULIANA), copy_of(&smtp, AMINA));
+    let (jr, juliana, amina) = (
+        copy_of(&smtp, JR),
+        copy_of(&smtp, JULIANA),
+        copy_of(&smtp, AMINA),
+    );
 
     dovecot.append(&bounce(&jr), "07-Dec-2026 10:00:00 +0100");
     let (path, url) = (dir.path().to_path_buf(), db.clone());
     let stored = move |n: usize| {
         let (path, url) = (path.clone(), url.clone());
-        move || json(&path, &url, &["inbound", "list", "--format", "json"]).as_array().map_or(0, Vec::len) >= n
+        move || {
+            json(&path, &url, &["inbound", "list", "--format", "json"])
+                .as_array()
+                .map_or(0, Vec::len)
+                >= n
+        }
     };
     assert!(wait_until(LIMIT, stored(1)), "{}", daemon.log());
     dovecot.restart();
@@ -137,15 +149,30 @@ fn a_bounce_an_out_of_office_and_an_unsubscribe_through_imap_do_what_they_should
     let confirmation = smtp.wait_for(MEMBERS + 1).pop().unwrap();
     let parsed = confirmation.parsed();
     assert_eq!(confirmation.rcpt_tos, vec![AMINA.to_string()]);
-    assert_eq!(parsed.in_reply_to().as_text(), Some("e2e-unsubscribe@dakar.example.net"));
-    assert!(parsed.subject().unwrap().starts_with("Vous ne recevrez plus"), "{:?}", parsed.subject());
+    assert_eq!(
+        parsed.in_reply_to().as_text(),
+        Some("e2e-unsubscribe@dakar.example.net")
+    );
+    assert!(
+        parsed
+            .subject()
+            .unwrap()
+            .starts_with("Vous ne recevrez plus"),
+        "{:?}",
+        parsed.subject()
+    );
 
     let listed = json(dir.path(), &db, &["inbound", "list", "--format", "json"]);
     let kinds: Vec<(String, Value)> = listed
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["member"].as_str().unwrap_or_default().to_string(), m["kinds"].clone()))
+        .map(|m| {
+            (
+                m["member"].as_str().unwrap_or_default().to_string(),
+                m["kinds"].clone(),
+            )
+        })
         .collect();
     assert_eq!(
         kinds,
@@ -155,17 +182,29 @@ fn a_bounce_an_out_of_office_and_an_unsubscribe_through_imap_do_what_they_should
             (AMINA.to_string(), serde_json::json!(["unsubscribe"])),
         ]
     );
-    let suppressed = json(dir.path(), &db, &["suppressions", "list", "--format", "json"]);
+    let suppressed = json(
+        dir.path(),
+        &db,
+        &["suppressions", "list", "--format", "json"],
+    );
     let mut suppressed: Vec<(String, String)> = suppressed
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| (s["email"].as_str().unwrap().into(), s["reason"].as_str().unwrap().into()))
+        .map(|s| {
+            (
+                s["email"].as_str().unwrap().into(),
+                s["reason"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     suppressed.sort();
     assert_eq!(
         suppressed,
-        vec![(AMINA.into(), "unsubscribe".into()), (JR.into(), "hard_bounce".into())]
+        vec![
+            (AMINA.into(), "unsubscribe".into()),
+            (JR.into(), "hard_bounce".into())
+        ]
     );
     // Nothing was answered to the robots: the one extra message is the confirmation.
     std::thread::sleep(Duration::from_secs(2));

@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use super::BadData;
 use crate::config::Config;
-use crate::inbound::process::Processor;
 use crate::inbound::intake::{Arrival, Intake, Kept, Source, looks_like_mail};
+use crate::inbound::process::Processor;
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
