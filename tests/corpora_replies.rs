@@ -8,7 +8,11 @@ use circulars::inbound::classify::{Kind, classify};
 use circulars::inbound::read::parse;
 use common::corpora;
 
-const FOLDERS: [&str; 3] = ["talon", "crisp_email_reply_parser", "discourse_email_reply_trimmer"];
+const FOLDERS: [&str; 3] = [
+    "talon",
+    "crisp_email_reply_parser",
+    "discourse_email_reply_trimmer",
+];
 
 #[test]
 fn every_human_reply_of_the_reply_corpora_is_classified_human() {
@@ -40,5 +44,10 @@ fn every_human_reply_of_the_reply_corpora_is_classified_human() {
     }
     println!("{} of {total} replies right", total - misses.len());
     assert!(total >= 160, "only {total} labelled replies found");
-    assert!(misses.is_empty(), "{} replies misread:\n{}", misses.len(), misses.join("\n"));
+    assert!(
+        misses.is_empty(),
+        "{} replies misread:\n{}",
+        misses.len(),
+        misses.join("\n")
+    );
 }

@@ -63,8 +63,8 @@ Content-Transfer-Encoding: 8bit\r\n\r\n"
 /// The rows of `folder/labels.tsv`.
 pub fn rows(folder: &Path) -> Vec<Row> {
     let labels = folder.join("labels.tsv");
-    let text = std::fs::read_to_string(&labels)
-        .unwrap_or_else(|e| panic!("{}: {e}", labels.display()));
+    let text =
+        std::fs::read_to_string(&labels).unwrap_or_else(|e| panic!("{}: {e}", labels.display()));
     let mut lines = text.lines();
     let names: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
     lines
