@@ -1,6 +1,13 @@
 //! Delivery-status reports (RFC 3464) and the common non-standard bounce formats: whether a
 //! message is a bounce or a delay notice, who failed, and whether the failure is hard or soft.
 
+mod assemble;
+mod dsn;
+mod original;
+mod signs;
+mod status;
+mod text;
+
 use mail_parser::Message;
 
 /// What a bounce says about its recipients taken together.
@@ -48,6 +55,5 @@ pub struct Report {
 ///
 /// Returns `None` when it is neither. Never panics, whatever the input.
 pub fn read(message: &Message<'_>) -> Option<Report> {
-    let _ = message;
-    None
+    assemble::read(message)
 }

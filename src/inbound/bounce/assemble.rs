@@ -1,0 +1,238 @@
+//! Reading a message as a bounce: the RFC 3464 report when there is one, the notice's text
+//! otherwise, and the verdict for each recipient.
+
+use mail_parser::{Message, MimeHeaders};
+
+use super::original::{self, Original};
+use super::{BounceKind, Failed, Report, dsn, signs, status, text};
+
+/// The text a person would read, split at the returned original.
+struct Notice {
+    text: String,
+    lower: String,
+    after: String,
+}
+
+impl Notice {
+    fn of(message: &Message<'_>) -> Notice {
+        let mut body = String::new();
+        for i in 0..message.text_body_count().min(4) {
+            if let Some(text) = message.body_text(i) {
+                body.push_str(&text);
+                body.push('\n');
+            }
+        }
+        if body.trim().is_empty() {
+            body = message
+                .body_html(0)
+                .map(|h| h.into_owned())
+                .unwrap_or_default();
+        }
+        if body.trim().is_empty() {
+            // Broken MIME (a boundary the body never uses) leaves no parts: read the raw body.
+            let raw = message.raw_message();
+            let start = (message.root_part().raw_body_offset() as usize).min(raw.len());
+            body = String::from_utf8_lossy(&raw[start..]).into_owned();
+        }
+        let end = signs::notice_end(&body);
+        let after = body.split_off(end);
+        Notice {
+            lower: body.to_lowercase(),
+            text: body,
+            after,
+        }
+    }
+}
+
+pub fn read(message: &Message<'_>) -> Option<Report> {
+    let report_type = report_type(message);
+    // Feedback reports (ARF) and read receipts (MDN) are reports, but not bounces.
+    if report_type
+        .as_deref()
+        .is_some_and(|t| t.contains("feedback") || t.contains("disposition"))
+    {
+        return None;
+    }
+    let notice = Notice::of(message);
+    let original = original::find(message, &notice.after);
+    let mut blocks = delivery_status(message);
+    if blocks.is_empty() && notice.lower.contains("final-recipient:") {
+        blocks = dsn::recipients(&notice.text);
+    }
+    if !blocks.is_empty() {
+        return from_dsn(&blocks, &notice, original);
+    }
+    from_text(message, &notice, original)
+}
+
+fn report_type(message: &Message<'_>) -> Option<String> {
+    let ct = message.content_type()?;
+    let report = ct.ctype().eq_ignore_ascii_case("multipart")
+        && ct
+            .subtype()
+            .is_some_and(|s| s.eq_ignore_ascii_case("report"));
+    report.then(|| {
+        ct.attribute("report-type")
+            .unwrap_or_default()
+            .to_lowercase()
+    })
+}
+
+/// The per-recipient blocks of every `message/delivery-status` part.
+fn delivery_status(message: &Message<'_>) -> Vec<dsn::Recipient> {
+    message
+        .parts
+        .iter()
+        .filter(|part| {
+            part.content_type().is_some_and(|ct| {
+                ct.subtype()
+                    .is_some_and(|s| s.to_ascii_lowercase().ends_with("delivery-status"))
+            })
+        })
+        .flat_map(|part| dsn::recipients(&String::from_utf8_lossy(part.contents())))
+        .collect()
+}
+
+fn from_dsn(blocks: &[dsn::Recipient], notice: &Notice, original: Original) -> Option<Report> {
+    let failing: Vec<&dsn::Recipient> = blocks.iter().filter(|b| !b.succeeded()).collect();
+    if failing.is_empty() {
+        return None;
+    }
+    let delayed = failing.iter().all(|b| b.delayed())
+        || failing.iter().all(|b| b.action.is_none()) && status::only_delayed(&notice.lower);
+    let mut failed: Vec<Failed> = Vec::new();
+    // A report without Diagnostic-Code often explains each recipient in its text part.
+    let explained = text::recipients(&notice.text, &[]);
+    for block in failing {
+        if failed.iter().any(|f| f.address == block.address) {
+            continue;
+        }
+        let from_text = || {
+            explained
+                .iter()
+                .find(|f| f.address == block.address)
+                .map(|f| f.diagnostic.as_str())
+        };
+        let words = match block.diagnostic.as_deref() {
+            Some(words) => words,
+            None => from_text().unwrap_or_default(),
+        };
+        failed.push(Failed {
+            address: block.address.clone(),
+            hard: !block.delayed() && hard(block.status.as_deref(), words, notice),
+            status: block.status.clone(),
+            diagnostic: block.diagnostic.clone(),
+        });
+    }
+    let reason = format!("delivery-status report for {} recipient(s)", failed.len());
+    let kind = kind(&failed, delayed, notice);
+    Some(report(failed, kind, original, "rfc3464", reason))
+}
+
+fn from_text(message: &Message<'_>, notice: &Notice, original: Original) -> Option<Report> {
+    let sentence = signs::sentence(&notice.lower);
+    let sender = signs::from_server(message);
+    let subject = message.subject().is_some_and(signs::subject_says_bounce);
+    let header_recipients = failed_recipients_header(message);
+    let bounce = match sentence {
+        Some(_) => sender || subject || !header_recipients.is_empty(),
+        None => sender && (subject || status::smtp_error(&notice.lower)),
+    };
+    if !bounce {
+        return None;
+    }
+    let exclude = own_addresses(message, &original);
+    let mut found = text::recipients(&notice.text, &exclude);
+    if !header_recipients.is_empty() {
+        found.retain(|f| header_recipients.contains(&f.address));
+        for address in header_recipients {
+            if !found.iter().any(|f| f.address == address) {
+                found.push(text::Found {
+                    address,
+                    diagnostic: String::new(),
+                });
+            }
+        }
+    }
+    let delayed = status::only_delayed(&notice.lower);
+    let failed = found
+        .into_iter()
+        .map(|f| {
+            let code = status::enhanced_code(&f.diagnostic).or_else(|| {
+                status::enhanced_code(&notice.text).filter(|_| f.diagnostic.is_empty())
+            });
+            let hard = !delayed && hard(code.as_deref(), &f.diagnostic, notice);
+            let diagnostic = (!f.diagnostic.is_empty()).then_some(f.diagnostic);
+            Failed {
+                address: f.address,
+                hard,
+                status: code,
+                diagnostic,
+            }
+        })
+        .collect::<Vec<_>>();
+    let kind = kind(&failed, delayed, notice);
+    let (phrase, format) = sentence.unwrap_or(("", "text"));
+    let reason = match phrase {
+        "" => "sent by a mail server with a bounce's subject".to_string(),
+        _ => format!("the notice says \"{phrase}\""),
+    };
+    Some(report(failed, kind, original, format, reason))
+}
+
+/// Hard or soft from the recipient's own words first, then from the whole notice.
+fn hard(code: Option<&str>, words: &str, notice: &Notice) -> bool {
+    status::is_hard(code, words, &notice.lower)
+}
+
+/// Hard when any recipient is; with no recipient found, what the notice says as a whole.
+fn kind(failed: &[Failed], delayed: bool, notice: &Notice) -> BounceKind {
+    let hard = if failed.is_empty() {
+        hard(status::enhanced_code(&notice.text).as_deref(), "", notice)
+    } else {
+        failed.iter().any(|f| f.hard)
+    };
+    match (delayed, hard) {
+        (true, _) => BounceKind::Delay,
+        (false, true) => BounceKind::Hard,
+        (false, false) => BounceKind::Soft,
+    }
+}
+
+fn report(
+    failed: Vec<Failed>,
+    kind: BounceKind,
+    original: Original,
+    format: &'static str,
+    reason: String,
+) -> Report {
+    Report {
+        kind,
+        failed,
+        original_message_id: original.message_id,
+        original_to: original.to,
+        format,
+        reason,
+    }
+}
+
+/// Exim's `X-Failed-Recipients` header, lowercased.
+fn failed_recipients_header(message: &Message<'_>) -> Vec<String> {
+    message
+        .header_raw("X-Failed-Recipients")
+        .map(|v| text::addresses(v).into_iter().map(|(_, a)| a).collect())
+        .unwrap_or_default()
+}
+
+/// The bounce's sender and recipient (the original's sender), never a failed recipient.
+fn own_addresses(message: &Message<'_>, original: &Original) -> Vec<String> {
+    let mut own: Vec<String> = [message.from(), message.to()]
+        .into_iter()
+        .flatten()
+        .flat_map(|a| a.iter())
+        .filter_map(|a| a.address())
+        .map(str::to_lowercase)
+        .collect();
+    own.extend(original.from.clone());
+    own
+}

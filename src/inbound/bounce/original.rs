@@ -1,0 +1,59 @@
+//! The message that bounced, as the bounce returns it: a `message/rfc822` part, a
+//! `text/rfc822-headers` part, or the headers pasted after the notice.
+
+use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+
+/// The returned original's Message-ID (without `<>`), `To:` and `From:` address.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Original {
+    pub message_id: Option<String>,
+    pub to: Option<String>,
+    pub from: Option<String>,
+}
+
+/// The original carried by `message`, else the one pasted into `after_notice`.
+pub fn find(message: &Message<'_>, after_notice: &str) -> Original {
+    for part in message.parts.iter().skip(1) {
+        if let PartType::Message(inner) = &part.body {
+            return of(inner);
+        }
+        let headers_part = part.content_type().is_some_and(|ct| {
+            ct.subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("rfc822-headers"))
+        });
+        if headers_part {
+            if let Some(inner) = MessageParser::default().parse_headers(part.contents()) {
+                return of(&inner);
+            }
+        }
+    }
+    let lines: Vec<&str> = after_notice
+        .lines()
+        .skip_while(|l| !looks_like_header(l.trim_start()))
+        .collect();
+    let text = lines.join("\n");
+    MessageParser::default()
+        .parse_headers(text.as_bytes())
+        .map(|inner| of(&inner))
+        .unwrap_or_default()
+}
+
+fn of(message: &Message<'_>) -> Original {
+    let first_address = |a: Option<&mail_parser::Address<'_>>| {
+        a.and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .map(str::to_lowercase)
+    };
+    Original {
+        message_id: message.message_id().map(str::to_string),
+        to: first_address(message.to()),
+        from: first_address(message.from()),
+    }
+}
+
+/// `Name: value` with a name of letters, digits and dashes.
+fn looks_like_header(line: &str) -> bool {
+    line.split_once(':').is_some_and(|(name, _)| {
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    })
+}

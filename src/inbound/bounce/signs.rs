@@ -1,0 +1,203 @@
+//! The signs that a message is a bounce: who sent it, its subject, the sentences mail servers
+//! write, and where the notice ends and the returned original begins.
+
+use mail_parser::Message;
+
+/// Local parts and names that mail servers send bounces from.
+const ROBOT_SENDERS: &[&str] = &[
+    "mailer-daemon",
+    "mailer_daemon",
+    "mailerdaemon",
+    "mail-daemon",
+    "maildaemon",
+    "postmaster",
+    "post_master",
+    "mail delivery",
+    "mail administrator",
+    "system administrator",
+    "mail system",
+    "administrateur",
+    "administrador",
+];
+
+/// Whether the sender, or the empty envelope sender, says the message came from a server.
+pub fn from_server(message: &Message<'_>) -> bool {
+    let from = message.from().and_then(|a| a.first());
+    let address = from
+        .and_then(|a| a.address())
+        .unwrap_or_default()
+        .to_lowercase();
+    let name = from
+        .and_then(|a| a.name())
+        .unwrap_or_default()
+        .to_lowercase();
+    let local = address.split('@').next().unwrap_or_default();
+    let robot = |text: &str| ROBOT_SENDERS.iter().any(|s| text.contains(s));
+    let empty_return_path = message
+        .header_raw("Return-Path")
+        .is_some_and(|p| p.trim().trim_matches(['<', '>']).trim().is_empty());
+    robot(local) || robot(&name) || empty_return_path
+}
+
+/// Subjects of bounces and delay notices (lowercased).
+const SUBJECTS: &[&str] = &[
+    "undeliver",
+    "undelivered",
+    "returned mail",
+    "returned to sender",
+    "delivery status notification",
+    "delivery failure",
+    "delivery failed",
+    "delivery notification",
+    "delivery problem",
+    "error sending",
+    "failure notice",
+    "failed delivery",
+    "mail delivery",
+    "mail failure",
+    "could not be delivered",
+    "not delivered",
+    "nondeliverable",
+    "non-deliverable",
+    "delayed mail",
+    "delivery delayed",
+    "warning: message",
+    "mail system error",
+    "message status",
+    "rejected",
+    "non remis",
+    "non distribuable",
+    "non délivré",
+    "échec de remise",
+    "échec de la remise",
+    "no entregado",
+    "no se puede entregar",
+    "no se pudo entregar",
+    "notificación de estado de entrega",
+    "error de entrega",
+    "unzustellbar",
+];
+
+/// Whether the subject reads like a bounce's.
+pub fn subject_says_bounce(subject: &str) -> bool {
+    let subject = subject.to_lowercase();
+    SUBJECTS.iter().any(|s| subject.contains(s))
+}
+
+/// Sentences mail servers write in bounces (lowercased), with the format they point to.
+const SENTENCES: &[(&str, &str)] = &[
+    ("created automatically by mail delivery software", "exim"),
+    ("the following address(es) failed", "exim"),
+    (
+        "could not be delivered to one or more of its recipients",
+        "exim",
+    ),
+    ("this is the qmail-send program", "qmail"),
+    ("wasn't able to deliver your message", "qmail"),
+    ("i'm sorry to have to inform you", "postfix"),
+    ("this is the mail system at host", "postfix"),
+    ("delivery has failed to these recipients", "exchange"),
+    ("remote server returned", "exchange"),
+    ("did not reach the following recipient", "exchange"),
+    ("couldn't be delivered to", "exchange"),
+    ("the following recipient(s) cannot be reached", "exchange"),
+    ("delivery to the following recipient failed", "gmail"),
+    ("delivery to the following recipients failed", "gmail"),
+    ("google tried to deliver your message", "gmail"),
+    ("your message wasn't delivered", "gmail"),
+    ("address not found", "gmail"),
+    (
+        "unable to deliver your message to the following address",
+        "yahoo",
+    ),
+    ("the original message was received at", "sendmail"),
+    ("transcript of session follows", "sendmail"),
+    ("had permanent fatal errors", "sendmail"),
+    ("was not delivered to", "domino"),
+    ("n'a pas pu être remis", "fr"),
+    ("n'a pas pu etre remis", "fr"),
+    ("n'a pas été remis", "fr"),
+    ("n'a pas pu être distribué", "fr"),
+    ("impossible de remettre", "fr"),
+    ("échec de la remise", "fr"),
+    ("echec de la remise", "fr"),
+    ("non remis", "fr"),
+    ("non distribuable", "fr"),
+    ("no se pudo entregar", "es"),
+    ("no se ha podido entregar", "es"),
+    ("no pudo ser entregado", "es"),
+    ("no ha podido ser entregado", "es"),
+    ("no se puede entregar", "es"),
+    ("error de entrega", "es"),
+    ("konnte nicht zugestellt werden", "de"),
+    ("error delivering", "text"),
+    ("trouble delivering", "text"),
+    ("rejected recipient", "text"),
+    ("could not be delivered", "text"),
+    ("couldn't be delivered", "text"),
+    ("undeliverable", "text"),
+    ("unable to deliver", "text"),
+    ("could not deliver", "text"),
+    ("failed to deliver", "text"),
+    ("delivery failed", "text"),
+    ("delivery has failed", "text"),
+    ("message not delivered", "text"),
+    ("permanent error", "text"),
+    ("permanent failure", "text"),
+    ("fatal error", "text"),
+    ("has been delayed", "text"),
+    ("will retry", "text"),
+    ("not yet been delivered", "text"),
+    ("retry timeout exceeded", "text"),
+    ("delivery status notification", "text"),
+];
+
+/// The first bounce sentence in `lower` (the notice, lowercased) and its format.
+pub fn sentence(lower: &str) -> Option<(&'static str, &'static str)> {
+    SENTENCES.iter().copied().find(|(s, _)| lower.contains(s))
+}
+
+/// Lines that introduce the returned original (lowercased, searched within a line).
+const ORIGINAL_MARKERS: &[&str] = &[
+    "copy of the message",
+    "copy of your message",
+    "original message",
+    "original-message",
+    "message follows",
+    "returned message",
+    "unsent message",
+    "headers of your message",
+    "header of the original",
+    "original headers",
+    "below this line",
+    "message d'origine",
+    "mensaje original",
+];
+
+/// Header names that start the returned original when a line begins with them.
+const ORIGINAL_HEADERS: &[&str] = &[
+    "return-path:",
+    "received:",
+    "dkim-signature:",
+    "message-id:",
+    "x-received:",
+    "arc-seal:",
+];
+
+/// Where in `text` the notice ends and the copy of the original begins.
+pub fn notice_end(text: &str) -> usize {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let lower = line.to_lowercase();
+        let marker = ORIGINAL_MARKERS.iter().any(|m| lower.contains(m))
+            && (lower.contains("---")
+                || lower.contains("===")
+                || lower.contains("follow")
+                || lower.trim_end().ends_with(':'));
+        if marker || ORIGINAL_HEADERS.iter().any(|h| lower.starts_with(h)) {
+            return offset;
+        }
+        offset += line.len();
+    }
+    text.len()
+}

@@ -1,0 +1,326 @@
+//! From a status code and the server's words to hard or soft, and the phrases of delay notices.
+//!
+//! "Hard" means the address itself is wrong (no such user, no such domain, moved): sending to
+//! it again cannot succeed. Everything else a server refuses for (full mailbox, spam or policy
+//! blocks, rate limits, size, timeouts, a disabled mailbox that may come back) is soft, even
+//! with a 5xx code, as sisimai's and BounceParser's labels have it.
+
+/// Words that say the recipient address does not exist: hard whatever the code says.
+const HARD: &[&str] = &[
+    "user unknown",
+    "unknown user",
+    "unknown recipient",
+    "recipient unknown",
+    "unknown address",
+    "unknown e-mail address",
+    "unknown email address",
+    "unknown local part",
+    "unknown mailbox",
+    "mailbox unknown",
+    "no such user",
+    "no such recipient",
+    "no such mailbox",
+    "no such address",
+    "no such person",
+    "no such domain",
+    "no mailbox",
+    "addressee unknown",
+    "does not exist",
+    "doesn't exist",
+    "does not have an account",
+    "not a valid mailbox",
+    "invalid mailbox",
+    "invalid recipient",
+    "invalid address",
+    "not our customer",
+    "no longer available",
+    "recipient name is not recognized",
+    "address couldn't be found",
+    "address could not be found",
+    "unrouteable",
+    "unroutable",
+    "mailbox unavailable",
+    "recipient address rejected: access denied",
+    "domain is not reachable",
+    "not found",
+    "not our user",
+    "no smtp service",
+    "host or domain name not found",
+    "host unknown",
+    "unknown host",
+    "domain does not exist",
+    "name service error",
+    "nxdomain",
+    "no mx",
+    "null mx",
+    "does not accept mail",
+    "has moved",
+    "no longer with",
+    "user doesn't have",
+    "not listed in",
+    "adresse inconnue",
+    "destinataire inconnu",
+    "utilisateur inconnu",
+    "n'existe pas",
+    "usuario desconocido",
+    "destinatario desconocido",
+    "no existe",
+    "dirección desconocida",
+];
+
+/// Words saying the refusal is about the sender, the sending host or the message's text
+/// (refused after DATA, when the recipient had been accepted): the address may be fine.
+const NOT_THE_ADDRESS: &[&str] = &[
+    "after end of data",
+    "end of data command",
+    "after data",
+    "reply to data",
+    "after mail from",
+    "after initial connection",
+    "sender address",
+    "sender domain",
+    "sender rejected",
+    "sender verify",
+    "client ip",
+    "client host",
+    "your ip",
+    "unauthenticated",
+    "not verified",
+    "my name was rejected",
+    "helo",
+    "routing loop",
+    "hop count",
+];
+
+/// Words that say the refusal may pass later or is about the message, not the address.
+const SOFT: &[&str] = &[
+    "mailbox full",
+    "mailbox is full",
+    "mailbox has exceeded",
+    "quota",
+    "insufficient storage",
+    "storage space",
+    "too much mail",
+    "full mailbox",
+    "boîte pleine",
+    "boite pleine",
+    "boîte aux lettres pleine",
+    "buzón lleno",
+    "buzon lleno",
+    "greylist",
+    "graylist",
+    "try again later",
+    "try later",
+    "temporarily",
+    "temporary",
+    "rate limit",
+    "too many",
+    "exceeded the rate",
+    "spam",
+    "blocked",
+    "blacklist",
+    "block list",
+    "blocklist",
+    "dnsbl",
+    "rbl",
+    "policy",
+    "reputation",
+    "reverse dns",
+    "ptr record",
+    "spf",
+    "dkim",
+    "dmarc",
+    "authentication",
+    "too large",
+    "too big",
+    "size limit",
+    "exceeds the maximum",
+    "message size",
+    "virus",
+    "content rejected",
+    "suspended",
+    "frozen",
+    "locked",
+    "support tls",
+    "disabled",
+    "deactivated",
+    "relaying",
+    "relay access denied",
+    "relay not permitted",
+    "relaying not allowed",
+    "not permitted to relay",
+    "unable to relay",
+    "relay denied",
+    "retry time",
+    "retry timeout",
+    "timed out",
+    "timeout",
+    "expired",
+    "connection refused",
+    "starttls",
+    "tls required",
+];
+
+/// Whether a failure is hard, from its status code, the recipient's own diagnostic and the
+/// notice as a whole (`notice`, lowercased).
+///
+/// The server calling it temporary (4.x.x), a mailbox-state code (X.2.x: disabled, full) and
+/// words about anything but the address make it soft; words saying the address does not exist
+/// make it hard; then the code decides. Without evidence that the address is wrong it is soft:
+/// a hard bounce suppresses a member, so a doubt must not.
+pub fn is_hard(status: Option<&str>, diagnostic: &str, notice: &str) -> bool {
+    let own = diagnostic.to_lowercase();
+    let class = status.or_else(|| smtp_code(&own));
+    if class.is_some_and(|c| c.starts_with('4')) || status.is_some_and(|s| s.starts_with("5.2.")) {
+        return false;
+    }
+    // 521 and 556 (RFC 7504): the domain accepts no mail at all.
+    if smtp_code(&own).is_some_and(|c| c == "521" || c == "556") {
+        return true;
+    }
+    by_words(&own)
+        .or_else(|| by_words(notice))
+        .unwrap_or_else(|| status.is_some_and(hard_by_code))
+}
+
+/// What the words say: `Some(false)` for a refusal that is not about the address,
+/// `Some(true)` for an address that does not exist, `None` when they say neither.
+fn by_words(words: &str) -> Option<bool> {
+    let any = |list: &[&str]| list.iter().any(|w| words.contains(w));
+    if any(NOT_THE_ADDRESS) || any(SOFT) {
+        Some(false)
+    } else if any(HARD) {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// The meaning of an enhanced status code (RFC 3463) alone.
+fn hard_by_code(code: &str) -> bool {
+    let mut parts = code.split('.');
+    let class = parts.next().unwrap_or_default();
+    let subject = parts.next().unwrap_or_default();
+    let detail = parts.next().unwrap_or_default();
+    if class != "5" {
+        return false;
+    }
+    match subject {
+        // Addressing: bad mailbox, bad destination system, moved (5.1.1, 5.1.2, 5.1.6, 5.1.10);
+        // 5.1.0 says nothing more than "address", 5.1.7 and 5.1.8 are about the sender.
+        "1" => !matches!(detail, "0" | "7" | "8"),
+        // Network, routing: 5.4.4 is "unable to route", the domain has no mail host.
+        "4" => detail == "4",
+        _ => false,
+    }
+}
+
+/// The first enhanced status code (`5.1.1`, `4.2.2`) in `text`.
+pub fn enhanced_code(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).find_map(|start| code_at(bytes, start))
+}
+
+fn code_at(bytes: &[u8], start: usize) -> Option<String> {
+    let class = *bytes.get(start)?;
+    if !matches!(class, b'2' | b'4' | b'5') || start > 0 && is_code_char(bytes[start - 1]) {
+        return None;
+    }
+    let mut end = start + 1;
+    // The subject and the detail: one to three digits each.
+    for _ in 0..2 {
+        if bytes.get(end) != Some(&b'.') {
+            return None;
+        }
+        let digits = bytes[end + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if digits == 0 || digits > 3 {
+            return None;
+        }
+        end += 1 + digits;
+    }
+    if bytes.get(end).is_some_and(|b| is_code_char(*b)) {
+        return None;
+    }
+    std::str::from_utf8(&bytes[start..end])
+        .ok()
+        .map(str::to_string)
+}
+
+fn is_code_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'.'
+}
+
+/// The first three-digit SMTP reply code (`550`, `452`) standing alone in `text`.
+pub fn smtp_code(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(2)).find_map(|i| {
+        let code = &bytes[i..i + 3];
+        let alone_before = i == 0 || !bytes[i - 1].is_ascii_alphanumeric() && bytes[i - 1] != b'.';
+        let alone_after = bytes
+            .get(i + 3)
+            .is_none_or(|b| matches!(b, b' ' | b'-' | b'\t' | b'\n' | b'\r' | b')'));
+        let reply =
+            matches!(code[0], b'4' | b'5') && code[1].is_ascii_digit() && code[2].is_ascii_digit();
+        (reply && alone_before && alone_after).then(|| &text[i..i + 3])
+    })
+}
+
+/// Words of a notice that only reports a delay: the server is still trying.
+const DELAY: &[&str] = &[
+    "will retry",
+    "will be retried",
+    "will continue trying",
+    "will keep trying",
+    "still trying",
+    "has been delayed",
+    "have been delayed",
+    "was delayed",
+    "delivery is delayed",
+    "delivery delayed",
+    "delayed mail",
+    "not yet been delivered",
+    "not been delivered yet",
+    "delivery status notification (delay)",
+    "message delayed",
+    "warning: message",
+    "no action is required on your part",
+    "retardé",
+    "retrasado",
+    "retraso",
+    "sigue intentando",
+];
+
+/// Words that say delivery was given up, which makes a "delay" notice a failure.
+const GIVEN_UP: &[&str] = &[
+    "permanent",
+    "given up",
+    "giving up",
+    "gave up",
+    "failed",
+    "could not be delivered",
+    "couldn't be delivered",
+    "was not delivered",
+    "wasn't delivered",
+    "undeliverable",
+    "unable to deliver",
+    "returned to sender",
+    "no se pudo entregar",
+    "n'a pas pu être remis",
+    "non remis",
+];
+
+/// Whether `text` (lowercased) reports a delay and no failure.
+pub fn only_delayed(text: &str) -> bool {
+    DELAY.iter().any(|w| text.contains(w)) && !GIVEN_UP.iter().any(|w| text.contains(w))
+}
+
+/// Whether `text` (lowercased) quotes a server's refusal: a 4xx/5xx reply or an enhanced
+/// code, with words saying what went wrong.
+pub fn smtp_error(text: &str) -> bool {
+    let code =
+        smtp_code(text).is_some() || enhanced_code(text).is_some_and(|c| !c.starts_with('2'));
+    code && by_words(text).is_some()
+}

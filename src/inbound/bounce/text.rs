@@ -1,0 +1,169 @@
+//! The failed recipients of a bounce written for people (Exim, qmail, Postfix, Exchange, Gmail,
+//! Yahoo, Sendmail, Domino, French and Spanish servers), found by how servers lay them out:
+//! an address leading its line (`<user@example.org>:`, `  user@example.org`), after
+//! `RCPT TO:`, or after words such as "delivered to", with the server's words that follow.
+
+/// A recipient found in a notice, with the lines that explain its failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The address, lowercased.
+    pub address: String,
+    /// The lines after the address, up to a blank line or the next recipient.
+    pub diagnostic: String,
+}
+
+/// Words that, ending the text before an address on its line, make it the failed recipient.
+const LEADS: &[&str] = &[
+    "rcpt to:",
+    "delivered to",
+    "deliver to",
+    "delivery to",
+    "message to",
+    "recipient:",
+    "recipients:",
+    "recipient address:",
+    "address:",
+    "addressee:",
+    "failed:",
+    "remis à",
+    "destinataire :",
+    "destinataire:",
+    "destinatario:",
+    "entregar a",
+    "entregado a",
+];
+
+/// Text before an address that means the address is a sender, not a recipient.
+const SENDER_LEADS: &[&str] = &["from", "sender", "return-path", "reply-to", "by "];
+
+/// Local parts of the servers' own addresses, never a failed recipient.
+const SERVER_LOCALS: &[&str] = &["mailer-daemon", "mail-daemon", "maildaemon"];
+
+/// The failed recipients of `notice`, leaving out `exclude` (the bounce's own addresses).
+pub fn recipients(notice: &str, exclude: &[String]) -> Vec<Found> {
+    let lines: Vec<&str> = notice.lines().collect();
+    let mut strong: Vec<Found> = Vec::new();
+    let mut weak: Vec<Found> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        for (start, address) in addresses(line) {
+            if exclude.contains(&address) || is_server(&address) {
+                continue;
+            }
+            let before = line[..start].trim().to_lowercase();
+            let before = before
+                .trim_end_matches(['<', '"', '\'', '(', '['])
+                .trim_end();
+            let list = match lead(before) {
+                Lead::Strong => &mut strong,
+                Lead::Weak => &mut weak,
+                Lead::No => continue,
+            };
+            let rest = &line[start..];
+            let diagnostic = explanation(rest, &lines[i + 1..]);
+            add(list, address, diagnostic);
+        }
+    }
+    if strong.is_empty() { weak } else { strong }
+}
+
+enum Lead {
+    Strong,
+    Weak,
+    No,
+}
+
+fn lead(before: &str) -> Lead {
+    let bare = before.trim_start_matches(['*', '-', '•', '>', '#', ' ', '\t']);
+    if SENDER_LEADS
+        .iter()
+        .any(|s| before.contains(s) && !before.contains("rcpt to"))
+    {
+        Lead::No
+    } else if bare.is_empty() || bare.ends_with(" to") || LEADS.iter().any(|l| before.ends_with(l))
+    {
+        Lead::Strong
+    } else if bare.ends_with("to:")
+        || bare.ends_with(" for")
+        || bare.ends_with(':') && bare.len() <= 24
+    {
+        Lead::Weak
+    } else {
+        Lead::No
+    }
+}
+
+fn add(list: &mut Vec<Found>, address: String, diagnostic: String) {
+    match list.iter_mut().find(|f| f.address == address) {
+        Some(found) if found.diagnostic.is_empty() => found.diagnostic = diagnostic,
+        Some(_) => {}
+        None => list.push(Found {
+            address,
+            diagnostic,
+        }),
+    }
+}
+
+/// The rest of the address's line and the lines after it, up to a blank line or another
+/// address-led line, on one line. When the address stands alone in its paragraph (Gmail,
+/// DragonFly), the next paragraph explains it.
+fn explanation(rest: &str, after: &[&str]) -> String {
+    let first = rest
+        .split_once(char::is_whitespace)
+        .map_or("", |(_, r)| r)
+        .trim_start_matches([':', '>', ' ', '.']);
+    let mut words = vec![first.trim()];
+    words.extend(paragraph(after));
+    if words.iter().all(|w| w.is_empty()) {
+        let blank = after.iter().take_while(|l| l.trim().is_empty()).count();
+        if blank > 0 {
+            words.extend(paragraph(&after[blank..]));
+        }
+    }
+    words.retain(|w| !w.is_empty());
+    words.join(" ")
+}
+
+/// The lines of `lines` up to a blank line or an address-led line, at most six.
+fn paragraph<'a>(lines: &[&'a str]) -> Vec<&'a str> {
+    lines
+        .iter()
+        .take(6)
+        .map(|l| l.trim())
+        .take_while(|l| !l.is_empty() && addresses(l).first().is_none_or(|(s, _)| *s > 1))
+        .collect()
+}
+
+fn is_server(address: &str) -> bool {
+    let local = address.split('@').next().unwrap_or_default();
+    SERVER_LOCALS.contains(&local)
+}
+
+/// The addresses in `line`, each with the byte offset where it starts, lowercased.
+pub fn addresses(line: &str) -> Vec<(usize, String)> {
+    let bytes = line.as_bytes();
+    let mut found = Vec::new();
+    for (at, _) in line.match_indices('@') {
+        let start = bytes[..at]
+            .iter()
+            .rposition(|b| !is_local_char(*b))
+            .map_or(0, |p| p + 1);
+        let end = bytes[at + 1..]
+            .iter()
+            .position(|b| !is_domain_char(*b))
+            .map_or(bytes.len(), |p| at + 1 + p);
+        let domain = line[at + 1..end].trim_end_matches(['.', '-']);
+        let local = &line[start..at];
+        if !local.is_empty() && domain.contains('.') && !domain.starts_with('.') {
+            found.push((start, format!("{local}@{domain}").to_lowercase()));
+        }
+    }
+    found
+}
+
+fn is_local_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"._%+-=!#$&'*/?^`{|}~".contains(&b)
+}
+
+fn is_domain_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'.' || b == b'-'
+}
