@@ -32,7 +32,9 @@ pub fn robot(message: &Message<'_>, read: &Read) -> Option<(Robot, String)> {
     if let Some(reason) = challenge(&signs) {
         return Some((Robot::Challenge, reason));
     }
-    auto_reply(&signs).map(|reason| (Robot::AutoReply, reason))
+    auto_reply(&signs)
+        .or_else(|| mail_system(message, &signs))
+        .map(|reason| (Robot::AutoReply, reason))
 }
 
 /// What the rules look at, folded once.
@@ -42,6 +44,10 @@ struct Signs<'m> {
     subject: String,
     own: String,
     from_local: String,
+    /// The folded display name of the sender ("mail delivery system").
+    from_name: String,
+    /// The local part of the `Return-Path:` address.
+    return_local: String,
     null_sender: bool,
 }
 
@@ -59,11 +65,19 @@ impl<'m> Signs<'m> {
             .and_then(|f| f.address.split('@').next())
             .unwrap_or_default()
             .to_owned();
+        let local = |address: &str| address.split('@').next().unwrap_or_default().to_owned();
         Signs {
             headers,
             subject: fold(read.subject.as_deref().unwrap_or_default()),
             own: fold(own),
             from_local,
+            from_name: fold(
+                read.from
+                    .as_ref()
+                    .and_then(|f| f.name.as_deref())
+                    .unwrap_or_default(),
+            ),
+            return_local: local(read.return_path.as_deref().unwrap_or_default()),
             null_sender: read.return_path.as_deref() == Some(""),
         }
     }
@@ -190,9 +204,46 @@ fn auto_reply_sender(signs: &Signs<'_>) -> Option<String> {
     if signs.null_sender {
         return Some("null sender (Return-Path: <>) and not a bounce".into());
     }
-    MACHINE_SENDERS
-        .contains(&signs.from_local.as_str())
-        .then(|| format!("sent by {}@, a mail system", signs.from_local))
+    if let Some(who) = [&signs.from_local, &signs.return_local, &signs.from_name]
+        .into_iter()
+        .find(|who| MACHINE_SENDERS.contains(&who.as_str()))
+    {
+        return Some(format!("sent by {who}, a mail system"));
+    }
+    // Mailing-list software answers from its administrative addresses.
+    LIST_SUFFIXES
+        .iter()
+        .find(|s| signs.from_local.ends_with(*s))
+        .map(|s| format!("sent by {}, a list's {s} address", signs.from_local))
+}
+
+/// A delivery report or mail-system notice that the bounce reader did not read: still
+/// a machine, never a person.
+fn mail_system(message: &Message<'_>, signs: &Signs<'_>) -> Option<String> {
+    if message.root_part().is_content_type("multipart", "report")
+        || message
+            .parts
+            .iter()
+            .any(|p| p.is_content_type("message", "delivery-status"))
+    {
+        return Some("a delivery report (multipart/report)".into());
+    }
+    if let Some(name) = ["x-failed-recipients", "x-mailer-daemon-error"]
+        .into_iter()
+        .find(|name| signs.header(name).is_some())
+    {
+        return Some(format!("mail-system header {name}"));
+    }
+    if let Some(name) = MAIL_SYSTEM_NAMES
+        .iter()
+        .find(|n| signs.from_name.contains(*n))
+    {
+        return Some(format!("sent by \"{name}\", a mail system"));
+    }
+    MAIL_SYSTEM_SUBJECTS
+        .iter()
+        .find(|p| signs.subject.starts_with(*p))
+        .map(|p| format!("subject begins with \"{p}\", a mail-system notice"))
 }
 
 fn auto_reply_subject(signs: &Signs<'_>) -> Option<String> {

@@ -109,7 +109,7 @@ fn in_body(read: &Read) -> Option<String> {
         return None;
     }
     read.own_text().lines().find_map(|line| {
-        let line = fold(line);
+        let line = fold(&without_links(line));
         let words = line.split_whitespace().count();
         if words == 0 || words > MAX_LINE_WORDS || negated(&line) {
             return None;
@@ -145,6 +145,19 @@ fn strip_phrase(text: &str, phrase: &str) -> String {
         Some(at) => format!("{} {}", &text[..at], &text[at + phrase.len()..]),
         None => text.to_owned(),
     }
+}
+
+/// `line` without its links: a footer's `…/unsubscribe` URL asks nothing.
+fn without_links(line: &str) -> String {
+    line.split_whitespace()
+        .filter(|w| {
+            !(w.contains("://")
+                || w.starts_with("www.")
+                || w.starts_with("(http")
+                || w.contains("mailto:"))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn negated(line: &str) -> bool {

@@ -60,12 +60,15 @@ fn cut_index(lines: &[(usize, &str)]) -> Option<usize> {
 
 /// "-----Original Message-----", "----- Message d'origine -----", Outlook's underscores.
 fn is_separator(line: &str) -> bool {
-    let dashes = line.starts_with("---") || line.starts_with("___") || line.starts_with("***");
+    let dashes = ["---", "___", "***", "==="]
+        .iter()
+        .any(|d| line.starts_with(d));
     if !dashes {
         return false;
     }
     let letters = line.chars().filter(|c| c.is_alphabetic()).count();
-    (letters == 0 && line.chars().count() >= 10) || {
+    // A rule of dashes alone: what follows is a footer, a signature or the original.
+    (letters == 0 && line.chars().all(|c| "-_*= ".contains(c))) || {
         let folded = fold(line);
         [
             "message",

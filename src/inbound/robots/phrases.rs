@@ -156,6 +156,9 @@ pub const MACHINE_SENDERS: [&str; 14] = [
     "mail-daemon",
 ];
 
+/// Local-part endings of mailing-list software's own addresses.
+pub const LIST_SUFFIXES: [&str; 5] = ["-admin", "-owner", "-request", "-bounces", "-bounce"];
+
 /// `X-Mailer`/`User-Agent` words of vacation programs and autoresponders.
 pub const AUTO_MAILERS: [&str; 6] = [
     "vacation",
@@ -235,4 +238,40 @@ pub const RECEIPT_SUBJECT_PREFIXES: [&str; 20] = [
     "gelezen:",
     "leesbevestiging",
     "llegit:",
+];
+
+/// Display names of mail systems.
+pub const MAIL_SYSTEM_NAMES: [&str; 6] = [
+    "mail delivery system",
+    "mail delivery subsystem",
+    "mailer-daemon",
+    "mailer daemon",
+    "mail administrator",
+    "postmaster",
+];
+
+/// Subject openings of delivery reports, for those the bounce reader does not read.
+pub const MAIL_SYSTEM_SUBJECTS: [&str; 22] = [
+    "undeliverable",
+    "undelivered mail",
+    "undeliverable mail",
+    "returned mail",
+    "mail delivery failed",
+    "mail delivery failure",
+    "delivery failure",
+    "delivery status notification",
+    "delivery notification",
+    "failure notice",
+    "delivery has failed",
+    "message not delivered",
+    "could not send message",
+    "warning: could not send",
+    "non remis",
+    "non distribuable",
+    "echec de la remise",
+    "no se puede entregar",
+    "no entregado",
+    "notificacion de estado de entrega",
+    "unzustellbar",
+    "non recapitabile",
 ];
