@@ -4,7 +4,7 @@
 use mail_parser::{Message, MimeHeaders};
 
 use super::original::{self, Original};
-use super::{BounceKind, Failed, Report, dsn, signs, status, text};
+use super::{BounceKind, Failed, Report, delay, dsn, signs, status, text};
 
 /// The text a person would read, split at the returned original.
 struct Notice {
@@ -28,6 +28,12 @@ impl Notice {
                 .map(|h| h.into_owned())
                 .unwrap_or_default();
         }
+        if body.trim().is_empty() {
+            // Broken MIME (a boundary the body never uses) leaves no parts: read the raw body.
+            let raw = message.raw_message();
+            let start = (message.root_part().raw_body_offset() as usize).min(raw.len());
+            body = String::from_utf8_lossy(&raw[start..]).into_owned();
+        }
         let end = signs::notice_end(&body);
         let after = body.split_off(end);
         Notice {
@@ -40,9 +46,10 @@ impl Notice {
 
 pub fn read(message: &Message<'_>) -> Option<Report> {
     let report_type = report_type(message);
+    // Feedback reports (ARF) and read receipts (MDN) are reports, but not bounces.
     if report_type
         .as_deref()
-        .is_some_and(|t| t != "delivery-status" && t != "global-delivery-status")
+        .is_some_and(|t| t.contains("feedback") || t.contains("disposition"))
     {
         return None;
     }
@@ -92,13 +99,24 @@ fn from_dsn(blocks: &[dsn::Recipient], notice: &Notice, original: Original) -> O
         return None;
     }
     let delayed = failing.iter().all(|b| b.delayed())
-        || failing.iter().all(|b| b.action.is_none()) && status::only_delayed(&notice.lower);
+        || failing.iter().all(|b| b.action.is_none()) && delay::only_delayed(&notice.lower);
     let mut failed: Vec<Failed> = Vec::new();
+    // A report without Diagnostic-Code often explains each recipient in its text part.
+    let explained = text::recipients(&notice.text, &[]);
     for block in failing {
         if failed.iter().any(|f| f.address == block.address) {
             continue;
         }
-        let words = block.diagnostic.as_deref().unwrap_or_default();
+        let from_text = || {
+            explained
+                .iter()
+                .find(|f| f.address == block.address)
+                .map(|f| f.diagnostic.as_str())
+        };
+        let words = match block.diagnostic.as_deref() {
+            Some(words) => words,
+            None => from_text().unwrap_or_default(),
+        };
         failed.push(Failed {
             address: block.address.clone(),
             hard: !block.delayed() && hard(block.status.as_deref(), words, notice),
@@ -118,7 +136,7 @@ fn from_text(message: &Message<'_>, notice: &Notice, original: Original) -> Opti
     let header_recipients = failed_recipients_header(message);
     let bounce = match sentence {
         Some(_) => sender || subject || !header_recipients.is_empty(),
-        None => sender && subject,
+        None => sender && (subject || status::smtp_error(&notice.lower)),
     };
     if !bounce {
         return None;
@@ -136,7 +154,7 @@ fn from_text(message: &Message<'_>, notice: &Notice, original: Original) -> Opti
             }
         }
     }
-    let delayed = status::only_delayed(&notice.lower);
+    let delayed = delay::only_delayed(&notice.lower);
     let failed = found
         .into_iter()
         .map(|f| {
@@ -164,11 +182,7 @@ fn from_text(message: &Message<'_>, notice: &Notice, original: Original) -> Opti
 
 /// Hard or soft from the recipient's own words first, then from the whole notice.
 fn hard(code: Option<&str>, words: &str, notice: &Notice) -> bool {
-    match status::verdict(code, words) {
-        Some(hard) => hard,
-        None => status::verdict(code, &notice.lower)
-            .unwrap_or_else(|| notice.lower.contains("permanent")),
-    }
+    status::is_hard(code, words, &notice.lower)
 }
 
 /// Hard when any recipient is; with no recipient found, what the notice says as a whole.

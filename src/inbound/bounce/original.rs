@@ -21,10 +21,9 @@ pub fn find(message: &Message<'_>, after_notice: &str) -> Original {
             ct.subtype()
                 .is_some_and(|s| s.eq_ignore_ascii_case("rfc822-headers"))
         });
-        if headers_part {
-            if let Some(inner) = MessageParser::default().parse_headers(part.contents()) {
-                return of(&inner);
-            }
+        if headers_part && let Some(inner) = MessageParser::default().parse_headers(part.contents())
+        {
+            return of(&inner);
         }
     }
     let lines: Vec<&str> = after_notice
