@@ -526,7 +526,9 @@ fn a_circular_with_reminders_needs_its_reminder_texts_and_a_deadline() {
 fn a_circular_without_reminders_needs_no_reminder_text() {
     let dir = tempfile::tempdir().unwrap();
     let t = templates_with_layout(dir.path());
-    std::fs::remove_dir_all(t.join("mail")).unwrap();
+    for lang in ["en", "fr", "es"] {
+        std::fs::remove_file(t.join(format!("mail/reminder.{lang}.md"))).unwrap();
+    }
     circular(
         &t,
         "040-no-reminders",
