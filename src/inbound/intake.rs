@@ -157,24 +157,39 @@ impl Intake {
     /// The database is unavailable or refuses the row; nothing is stored then.
     #[tracing::instrument(skip_all, fields(source = %arrival.source, id))]
     pub async fn keep(&self, arrival: Arrival<'_>) -> Result<Kept, IntakeError> {
-        let head = Head::read(arrival.raw);
-        let now = Utc::now();
-        let (received_at, time_source) = received_time(&arrival, &head, now);
-        let row = NewInbound {
-            message_id: head.message_id(),
-            digest: head.digest(),
-            raw: arrival.raw,
-            received_at: stored_time(received_at),
-            time_source: time_source.as_str(),
-            date_header: head.date_header(),
-            subject: head.subject(),
-            source: arrival.source.to_string(),
-            stored_at: stored_time(now),
-            faults: if head.is_mail() { "" } else { NOT_MAIL },
-        };
-        let kept = self.store.keep_inbound(&row).await?;
+        let kept = self.keep_all(std::slice::from_ref(&arrival)).await?[0];
         tracing::Span::current().record("id", kept.id);
-        if kept.new {
+        Ok(kept)
+    }
+
+    /// Stores every arrival as [`Intake::keep`] does, all in one transaction: a batch is
+    /// stored whole or not at all. Returns what was kept, in order.
+    ///
+    /// # Errors
+    /// The database is unavailable or refuses a row; nothing is stored then.
+    pub async fn keep_all(&self, arrivals: &[Arrival<'_>]) -> Result<Vec<Kept>, IntakeError> {
+        let now = Utc::now();
+        let rows: Vec<NewInbound<'_>> = arrivals
+            .iter()
+            .map(|arrival| {
+                let head = Head::read(arrival.raw);
+                let (received_at, time_source) = received_time(arrival, &head, now);
+                NewInbound {
+                    message_id: head.message_id(),
+                    digest: head.digest(),
+                    raw: arrival.raw,
+                    received_at: stored_time(received_at),
+                    time_source: time_source.as_str(),
+                    date_header: head.date_header(),
+                    subject: head.subject(),
+                    source: arrival.source.to_string(),
+                    stored_at: stored_time(now),
+                    faults: if head.is_mail() { "" } else { NOT_MAIL },
+                }
+            })
+            .collect();
+        let kept = self.store.keep_inbound(&rows).await?;
+        if kept.iter().any(|k| k.new) {
             self.stored.notify_one();
         }
         Ok(kept)

@@ -19,12 +19,12 @@ use crate::mail::DkimSigner;
 use crate::outbox::Notices;
 use crate::outbox::worker::SetupError;
 use crate::store::{
-    BounceRules, DeliveryRef, InboundDecision, NewBounce, Pending, Store, StoreError,
+    BounceRules, DeliveryRef, InboundDecision, Known, NewBounce, Pending, Store, StoreError, Wanted,
 };
 use crate::tokens::Signer;
 
-/// Messages read per batch.
-const BATCH: u32 = 32;
+/// Messages read, looked up and written per batch.
+const BATCH: u32 = 256;
 /// How often stored messages are looked for without a wake-up (another daemon's intake).
 const POLL: Duration = Duration::from_secs(5);
 
@@ -105,201 +105,83 @@ impl Processor {
 
     /// Processes one batch of stored messages; returns how many were decided.
     ///
+    /// The batch is read and classified off the async threads, what it refers to is looked
+    /// up in a few queries, and every decision is written in one transaction.
+    ///
     /// # Errors
     /// The database fails (what was decided before stays decided).
     pub async fn process_pending(&self) -> Result<usize, StoreError> {
         let pending = self.store.pending_inbound(BATCH).await?;
-        let mut decided = 0;
-        for message in &pending {
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let readings = match tokio::task::spawn_blocking(move || {
+            pending.into_iter().map(Reading::new).collect::<Vec<_>>()
+        })
+        .await
+        {
+            Ok(readings) => readings,
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        };
+        let addresses = self.addresses();
+        let tokens: Vec<TokenFound> = readings
+            .iter()
+            .map(|reading| TokenFound::search(&addresses, &reading.read))
+            .collect();
+        let mut known = self.store.known(&wanted(&readings, &tokens)).await?;
+        let mut records = Vec::with_capacity(readings.len());
+        for (reading, token) in readings.iter().zip(&tokens) {
             let span =
-                tracing::info_span!("inbound", id = message.id, kinds = tracing::field::Empty);
-            if self.process(message).instrument(span).await? {
+                tracing::info_span!("inbound", id = reading.id, kinds = tracing::field::Empty);
+            let record = self
+                .decide(&mut known, reading, token)
+                .instrument(span)
+                .await?;
+            records.push(record);
+        }
+        let written = self.store.record_inbound(&records, self.rules).await?;
+        let mut decided = 0;
+        for (record, written) in records.iter().zip(written) {
+            if written {
                 decided += 1;
+                tracing::info!(id = record.id, kinds = %record.kinds, member = ?record.member_id, "inbound message decided");
             }
         }
         Ok(decided)
     }
 
-    async fn process(&self, pending: &Pending) -> Result<bool, StoreError> {
-        let parsed = read::parse(&pending.raw);
-        let classified = classify::classify(&parsed.message, &parsed.read);
-        let read = parsed.read;
-        let matched = self.matched(&read, &classified).await?;
-        let sender = read.from.as_ref().map(|from| from.address.as_str());
-        let decision = decision::decide(&classified, &matched, sender);
-        tracing::Span::current().record("kinds", decision.kinds.join(",").as_str());
-        let notice = self
-            .notice(pending, &read, &classified, &matched, &decision)
-            .await?;
-        let record = record(pending.id, &read, &matched, &decision, notice)?;
-        let written = self.store.record_inbound(&record, self.rules).await?;
-        if written {
-            tracing::info!(kinds = %record.kinds, member = ?matched.member_id, "inbound message decided");
-        }
-        Ok(written)
-    }
-
-    /// The member and circular, by the SPEC's order of evidence.
-    async fn matched(&self, read: &Read, classified: &Classified) -> Result<Matched, StoreError> {
-        let addresses = ReplyAddresses {
+    fn addresses(&self) -> ReplyAddresses<'_> {
+        ReplyAddresses {
             local: &self.reply_local,
             domain: &self.reply_domain,
             signer: &self.signer,
-        };
-        let recipients: Vec<&str> = [&read.to, &read.cc, &read.delivered_to, &read.x_original_to]
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
-            .collect();
-        let search = addresses.find(&recipients);
-        let mut matched = Matched::default();
-        for forged in &search.forged {
-            matched.reasons.push(format!(
-                "{forged}: a reply address whose token does not verify, ignored"
-            ));
         }
-        let answered = answered_ids(read, classified);
-        let answered: Vec<&str> = answered.iter().map(String::as_str).collect();
-        let thread = self.store.delivery_answered(&answered).await?;
-        if let Some((token, address)) = search.found
-            && self
-                .by_token(&mut matched, token, address, thread.as_ref())
-                .await?
-        {
-            return Ok(matched);
-        }
-        if let Some(delivery) = thread {
-            let by = if classified.kind == Kind::Bounce {
-                MatchedBy::BouncedMessage
-            } else {
-                MatchedBy::InReplyTo
-            };
-            matched
-                .reasons
-                .push(format!("answers our message <{}>", delivery.message_id));
-            self.set(&mut matched, &delivery, by).await?;
-            return Ok(matched);
-        }
-        self.by_address(&mut matched, read, classified).await?;
-        Ok(matched)
     }
 
-    async fn by_token(
+    async fn decide(
         &self,
-        matched: &mut Matched,
-        token: Token,
-        address: &str,
-        thread: Option<&DeliveryRef>,
-    ) -> Result<bool, StoreError> {
-        let member_id = token.member_id();
-        let (circular, by) = match token {
-            Token::Reply { circular, .. } => (Some(circular), MatchedBy::ReplyToken),
-            Token::Unsubscribe { .. } => (None, MatchedBy::UnsubscribeToken),
-        };
-        let same_member =
-            thread.filter(|d| d.member_id == member_id && circular.is_none_or(|n| n == d.number));
-        let delivery = match same_member {
-            Some(delivery) => Some(delivery.clone()),
-            None => self.store.member_delivery(member_id, circular).await?,
-        };
-        let Some(member) = self.store.member_by_id(member_id).await? else {
-            matched.reasons.push(format!(
-                "{address}: a genuine token for member {member_id}, who is not in the database"
-            ));
-            return Ok(false);
-        };
-        matched.reasons.push(format!(
-            "sent to {address}, the signed address of {}",
-            member.member.email
-        ));
-        matched.member_id = Some(member_id);
-        matched.member_email = Some(member.member.email.to_string());
-        matched.by = Some(by);
-        matched.unsubscribe_address = by == MatchedBy::UnsubscribeToken;
-        matched.circular = circular;
-        if let Some(delivery) = delivery {
-            matched.circular = Some(delivery.number);
-            matched.circular_id = Some(delivery.circular_id);
-            matched.delivery_id = Some(delivery.id);
+        known: &mut Known,
+        reading: &Reading,
+        token: &TokenFound,
+    ) -> Result<InboundDecision, StoreError> {
+        let (read, classified) = (&reading.read, &reading.classified);
+        let matched = matched(known, read, classified, token);
+        let sender = read.from.as_ref().map(|from| from.address.as_str());
+        let decision = decision::decide(classified, &matched, sender);
+        tracing::Span::current().record("kinds", decision.kinds.join(",").as_str());
+        let notice = self.notice(known, reading, &matched, &decision).await?;
+        if let Some(address) = &decision.unsubscribe {
+            known.suppressed_now(address);
         }
-        Ok(true)
-    }
-
-    /// The last step: the sender's address, or for a bounce the failed recipient's.
-    async fn by_address(
-        &self,
-        matched: &mut Matched,
-        read: &Read,
-        classified: &Classified,
-    ) -> Result<(), StoreError> {
-        let (candidates, by): (Vec<&str>, MatchedBy) = match &classified.bounce {
-            Some(report) if classified.kind == Kind::Bounce => (
-                report
-                    .failed
-                    .iter()
-                    .map(|f| f.address.as_str())
-                    .chain(report.original_to.as_deref())
-                    .collect(),
-                MatchedBy::FailedRecipient,
-            ),
-            _ => (
-                read.from.iter().map(|f| f.address.as_str()).collect(),
-                MatchedBy::Sender,
-            ),
-        };
-        for address in candidates {
-            if let Some(member) = self.store.member_by_address(address).await? {
-                matched.reasons.push(format!(
-                    "{address} is the address of member {}",
-                    member.member.email
-                ));
-                if let Some(delivery) = self.store.member_delivery(member.id, None).await? {
-                    matched.reasons.push(format!(
-                        "the latest circular sent to them is {}",
-                        delivery.number
-                    ));
-                    self.set(matched, &delivery, by).await?;
-                }
-                matched.member_id = Some(member.id);
-                matched.member_email = Some(member.member.email.to_string());
-                matched.by = Some(by);
-                return Ok(());
-            }
-        }
-        matched.reasons.push(
-            "no member found: no genuine token, no known Message-ID, no member's address".into(),
-        );
-        Ok(())
-    }
-
-    async fn set(
-        &self,
-        matched: &mut Matched,
-        delivery: &DeliveryRef,
-        by: MatchedBy,
-    ) -> Result<(), StoreError> {
-        matched.circular = Some(delivery.number);
-        matched.circular_id = Some(delivery.circular_id);
-        matched.delivery_id = Some(delivery.id);
-        matched.by = Some(by);
-        if matched.member_id.is_none() {
-            matched.member_id = Some(delivery.member_id);
-            matched.member_email = self
-                .store
-                .member_by_id(delivery.member_id)
-                .await?
-                .map(|m| m.member.email.to_string());
-        }
-        Ok(())
+        record(reading.id, read, &matched, &decision, notice)
     }
 
     /// The confirmation of an unsubscribe request, for a person (never a robot) who was
     /// not suppressed before.
     async fn notice(
         &self,
-        pending: &Pending,
-        read: &Read,
-        classified: &Classified,
+        known: &Known,
+        reading: &Reading,
         matched: &Matched,
         decision: &Decision,
     ) -> Result<Option<crate::store::NewNotice>, StoreError> {
@@ -308,26 +190,221 @@ impl Processor {
         else {
             return Ok(None);
         };
-        if classified.kind.is_robot() || self.store.is_suppressed(address).await? {
+        if reading.classified.kind.is_robot() {
             return Ok(None);
         }
-        let Some(delivery) = self
-            .store
-            .member_delivery(member_id, matched.circular)
-            .await?
-        else {
+        let suppressed = match known.is_suppressed(address) {
+            Some(suppressed) => suppressed,
+            None => self.store.is_suppressed(address).await?,
+        };
+        if suppressed {
+            return Ok(None);
+        }
+        let Some(delivery) = known.member_delivery(member_id, matched.circular) else {
             return Ok(None);
         };
         match notices
-            .unsubscribed(&delivery, read.message_id.as_deref())
+            .unsubscribed(delivery, reading.read.message_id.as_deref())
             .await
         {
             Ok(notice) => Ok(Some(notice)),
             Err(err) => {
-                tracing::warn!(inbound = pending.id, error = %err, "cannot make the unsubscribe confirmation");
+                tracing::warn!(inbound = reading.id, error = %err, "cannot make the unsubscribe confirmation");
                 Ok(None)
             }
         }
+    }
+}
+
+/// A stored message as read and classified.
+struct Reading {
+    id: i64,
+    read: Read,
+    classified: Classified,
+}
+
+impl Reading {
+    fn new(pending: Pending) -> Reading {
+        let parsed = read::parse(&pending.raw);
+        let classified = classify::classify(&parsed.message, &parsed.read);
+        Reading {
+            id: pending.id,
+            read: parsed.read,
+            classified,
+        }
+    }
+}
+
+/// The first step of matching: the genuine token among the addresses the message was sent
+/// to, and the forged ones seen.
+struct TokenFound {
+    found: Option<(Token, String)>,
+    forged: Vec<String>,
+}
+
+impl TokenFound {
+    fn search(addresses: &ReplyAddresses<'_>, read: &Read) -> TokenFound {
+        let recipients: Vec<&str> = [&read.to, &read.cc, &read.delivered_to, &read.x_original_to]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        let search = addresses.find(&recipients);
+        TokenFound {
+            found: search
+                .found
+                .map(|(token, address)| (token, address.to_owned())),
+            forged: search.forged.into_iter().map(str::to_owned).collect(),
+        }
+    }
+}
+
+/// What the batch refers to: the Message-IDs answered, the members named by tokens, and
+/// the senders' and failed recipients' addresses.
+fn wanted(readings: &[Reading], tokens: &[TokenFound]) -> Wanted {
+    let mut wanted = Wanted::default();
+    for (reading, token) in readings.iter().zip(tokens) {
+        wanted
+            .message_ids
+            .extend(answered_ids(&reading.read, &reading.classified));
+        wanted
+            .member_ids
+            .extend(token.found.as_ref().map(|(token, _)| token.member_id()));
+        let (candidates, _) = address_candidates(&reading.read, &reading.classified);
+        wanted
+            .addresses
+            .extend(candidates.into_iter().map(str::to_owned));
+    }
+    wanted
+}
+
+/// The member and circular, by the SPEC's order of evidence.
+fn matched(known: &Known, read: &Read, classified: &Classified, token: &TokenFound) -> Matched {
+    let mut matched = Matched::default();
+    for forged in &token.forged {
+        matched.reasons.push(format!(
+            "{forged}: a reply address whose token does not verify, ignored"
+        ));
+    }
+    let answered = answered_ids(read, classified);
+    let answered: Vec<&str> = answered.iter().map(String::as_str).collect();
+    let thread = known.delivery_answered(&answered);
+    if let Some((token, address)) = &token.found
+        && by_token(known, &mut matched, *token, address, thread)
+    {
+        return matched;
+    }
+    if let Some(delivery) = thread {
+        let by = if classified.kind == Kind::Bounce {
+            MatchedBy::BouncedMessage
+        } else {
+            MatchedBy::InReplyTo
+        };
+        matched
+            .reasons
+            .push(format!("answers our message <{}>", delivery.message_id));
+        set(known, &mut matched, delivery, by);
+        return matched;
+    }
+    by_address(known, &mut matched, read, classified);
+    matched
+}
+
+fn by_token(
+    known: &Known,
+    matched: &mut Matched,
+    token: Token,
+    address: &str,
+    thread: Option<&DeliveryRef>,
+) -> bool {
+    let member_id = token.member_id();
+    let (circular, by) = match token {
+        Token::Reply { circular, .. } => (Some(circular), MatchedBy::ReplyToken),
+        Token::Unsubscribe { .. } => (None, MatchedBy::UnsubscribeToken),
+    };
+    let same_member =
+        thread.filter(|d| d.member_id == member_id && circular.is_none_or(|n| n == d.number));
+    let delivery = same_member.or_else(|| known.member_delivery(member_id, circular));
+    let Some(member) = known.member_by_id(member_id) else {
+        matched.reasons.push(format!(
+            "{address}: a genuine token for member {member_id}, who is not in the database"
+        ));
+        return false;
+    };
+    matched.reasons.push(format!(
+        "sent to {address}, the signed address of {}",
+        member.member.email
+    ));
+    matched.member_id = Some(member_id);
+    matched.member_email = Some(member.member.email.to_string());
+    matched.by = Some(by);
+    matched.unsubscribe_address = by == MatchedBy::UnsubscribeToken;
+    matched.circular = circular;
+    if let Some(delivery) = delivery {
+        matched.circular = Some(delivery.number);
+        matched.circular_id = Some(delivery.circular_id);
+        matched.delivery_id = Some(delivery.id);
+    }
+    true
+}
+
+/// The addresses the last step tries: for a bounce the failed recipients', else the
+/// sender's.
+fn address_candidates<'a>(read: &'a Read, classified: &'a Classified) -> (Vec<&'a str>, MatchedBy) {
+    match &classified.bounce {
+        Some(report) if classified.kind == Kind::Bounce => (
+            report
+                .failed
+                .iter()
+                .map(|f| f.address.as_str())
+                .chain(report.original_to.as_deref())
+                .collect(),
+            MatchedBy::FailedRecipient,
+        ),
+        _ => (
+            read.from.iter().map(|f| f.address.as_str()).collect(),
+            MatchedBy::Sender,
+        ),
+    }
+}
+
+/// The last step: the sender's address, or for a bounce the failed recipient's.
+fn by_address(known: &Known, matched: &mut Matched, read: &Read, classified: &Classified) {
+    let (candidates, by) = address_candidates(read, classified);
+    for address in candidates {
+        if let Some(member) = known.member_by_address(address) {
+            matched.reasons.push(format!(
+                "{address} is the address of member {}",
+                member.member.email
+            ));
+            if let Some(delivery) = known.member_delivery(member.id, None) {
+                matched.reasons.push(format!(
+                    "the latest circular sent to them is {}",
+                    delivery.number
+                ));
+                set(known, matched, delivery, by);
+            }
+            matched.member_id = Some(member.id);
+            matched.member_email = Some(member.member.email.to_string());
+            matched.by = Some(by);
+            return;
+        }
+    }
+    matched
+        .reasons
+        .push("no member found: no genuine token, no known Message-ID, no member's address".into());
+}
+
+fn set(known: &Known, matched: &mut Matched, delivery: &DeliveryRef, by: MatchedBy) {
+    matched.circular = Some(delivery.number);
+    matched.circular_id = Some(delivery.circular_id);
+    matched.delivery_id = Some(delivery.id);
+    matched.by = Some(by);
+    if matched.member_id.is_none() {
+        matched.member_id = Some(delivery.member_id);
+        matched.member_email = known
+            .member_by_id(delivery.member_id)
+            .map(|m| m.member.email.to_string());
     }
 }
 

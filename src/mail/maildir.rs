@@ -12,10 +12,14 @@ use std::time::{Duration, SystemTime};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::inbound::intake::{Arrival, Intake, Kept, Source};
+use crate::inbound::intake::{Arrival, Intake, IntakeError, Kept, Source};
 
 /// How often `new/` is listed when it was empty.
 const POLL: Duration = Duration::from_secs(1);
+
+/// At most this many files, or about this many bytes, are stored in one transaction.
+const BATCH_FILES: usize = 128;
+const BATCH_BYTES: usize = 16 << 20;
 
 /// The longest wait between two tries while the database is unavailable.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -82,7 +86,8 @@ impl Maildir {
 }
 
 /// Watches `maildir` until `shutdown`: stores each message of `new/` and moves it to `cur/`.
-/// Cancellation lets the file at hand finish.
+/// Files are stored a batch at a time, each batch in one transaction; cancellation lets the
+/// batch at hand finish.
 pub async fn watch(maildir: Maildir, intake: Intake, shutdown: CancellationToken) {
     tracing::info!(inbox = %maildir.root.display(), "reading the Maildir inbox");
     let mut reader = Reader {
@@ -102,6 +107,14 @@ pub async fn watch(maildir: Maildir, intake: Intake, shutdown: CancellationToken
     tracing::info!("Maildir inbox closed");
 }
 
+/// What became of a batch.
+enum Stored {
+    Kept(Vec<Kept>),
+    /// The database is up but refuses the batch.
+    Refused(IntakeError),
+    Cancelled,
+}
+
 /// One watcher's state between passes.
 struct Reader {
     maildir: Maildir,
@@ -111,7 +124,8 @@ struct Reader {
 }
 
 impl Reader {
-    /// Takes every file in `new/` once; returns how many were stored and moved.
+    /// Takes every file in `new/` once, a batch at a time; returns how many were stored and
+    /// moved.
     async fn pass(&mut self, shutdown: &CancellationToken) -> usize {
         let waiting = match self.maildir.waiting() {
             Ok(waiting) => waiting,
@@ -124,91 +138,120 @@ impl Reader {
         };
         self.failed.remove("");
         let mut taken = 0;
-        for file in waiting {
-            if shutdown.is_cancelled() {
-                break;
+        let mut files = waiting.iter().peekable();
+        while files.peek().is_some() && !shutdown.is_cancelled() {
+            let mut batch = Vec::new();
+            let mut bytes = 0;
+            while batch.len() < BATCH_FILES && bytes < BATCH_BYTES {
+                let Some(file) = files.next() else { break };
+                if let Some(raw) = self.read(file).await {
+                    bytes += raw.len();
+                    batch.push((file, raw));
+                }
             }
-            if self.take(&file, shutdown).await {
-                taken += 1;
-            }
+            taken += self.take(&batch, shutdown).await;
         }
         taken
     }
 
-    /// Reads, stores and moves one file; false when it stays in `new/`.
-    async fn take(&mut self, file: &Waiting, shutdown: &CancellationToken) -> bool {
+    /// The bytes of `file`; `None` when it is gone or cannot be read (left in `new/`).
+    async fn read(&mut self, file: &Waiting) -> Option<Vec<u8>> {
         let path = self.maildir.root.join("new").join(&file.name);
-        let raw = match tokio::fs::read(&path).await {
-            Ok(raw) => raw,
+        match tokio::fs::read(&path).await {
+            Ok(raw) => Some(raw),
             // Gone since the listing: another reader took it.
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return false,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
             Err(error) => {
                 self.fail_once(
                     &file.name,
                     "cannot read a Maildir file: left in new/",
                     &error,
                 );
-                return false;
-            }
-        };
-        let Some(kept) = self.store(&raw, file, shutdown).await else {
-            return false;
-        };
-        match self.maildir.mark_seen(&file.name) {
-            Ok(()) => {
-                self.failed.remove(&file.name);
-                tracing::debug!(file = %file.name, id = kept.id, new = kept.new, "Maildir message stored");
-                true
-            }
-            Err(error) => {
-                self.fail_once(&file.name, "stored, but cannot move it to cur/", &error);
-                false
+                None
             }
         }
     }
 
-    /// Keeps the message, waiting with backoff while the database is unavailable; `None`
-    /// when it was not stored (cancelled, or the database refuses this message).
+    /// Stores a batch of files in one transaction, then moves each to `cur/`; returns how
+    /// many were moved. When the database refuses the batch, each file is tried alone, so
+    /// one bad file does not hold back the others.
+    async fn take(&mut self, batch: &[(&Waiting, Vec<u8>)], shutdown: &CancellationToken) -> usize {
+        if batch.is_empty() {
+            return 0;
+        }
+        let kept = match self.store(batch, shutdown).await {
+            Stored::Kept(kept) => kept,
+            Stored::Cancelled => return 0,
+            Stored::Refused(_) if batch.len() > 1 => {
+                let mut moved = 0;
+                for one in batch {
+                    moved += Box::pin(self.take(std::slice::from_ref(one), shutdown)).await;
+                }
+                return moved;
+            }
+            Stored::Refused(error) => {
+                self.fail_once(
+                    &batch[0].0.name,
+                    "the database refuses this message: left in new/",
+                    &error,
+                );
+                return 0;
+            }
+        };
+        let mut moved = 0;
+        for ((file, _), kept) in batch.iter().zip(kept) {
+            match self.maildir.mark_seen(&file.name) {
+                Ok(()) => {
+                    self.failed.remove(&file.name);
+                    tracing::debug!(file = %file.name, id = kept.id, new = kept.new, "Maildir message stored");
+                    moved += 1;
+                }
+                Err(error) => {
+                    self.fail_once(&file.name, "stored, but cannot move it to cur/", &error);
+                }
+            }
+        }
+        moved
+    }
+
+    /// Keeps the batch, waiting with backoff while the database is unavailable.
     async fn store(
         &mut self,
-        raw: &[u8],
-        file: &Waiting,
+        batch: &[(&Waiting, Vec<u8>)],
         shutdown: &CancellationToken,
-    ) -> Option<Kept> {
-        let mut backoff = POLL;
-        let mut waiting = false;
-        loop {
-            let arrival = Arrival {
+    ) -> Stored {
+        let arrivals: Vec<Arrival<'_>> = batch
+            .iter()
+            .map(|(file, raw)| Arrival {
                 raw,
                 source: Source::Maildir {
                     file: file.name.clone(),
                 },
                 internal_date: None,
                 modified: Some(file.modified),
-            };
-            let error = match self.intake.keep(arrival).await {
+            })
+            .collect();
+        let mut backoff = POLL;
+        let mut waiting = false;
+        loop {
+            let error = match self.intake.keep_all(&arrivals).await {
                 Ok(kept) => {
                     if waiting {
                         tracing::info!("database available again: intake resumes");
                     }
-                    return Some(kept);
+                    return Stored::Kept(kept);
                 }
                 Err(error) => error,
             };
             if self.intake.store().ping().await.is_ok() {
-                self.fail_once(
-                    &file.name,
-                    "the database refuses this message: left in new/",
-                    &error,
-                );
-                return None;
+                return Stored::Refused(error);
             }
             if !waiting {
                 tracing::error!(error = %crate::cli::causes(&error), "database unavailable, intake waits");
                 waiting = true;
             }
             tokio::select! {
-                () = shutdown.cancelled() => return None,
+                () = shutdown.cancelled() => return Stored::Cancelled,
                 () = tokio::time::sleep(backoff) => {}
             }
             backoff = (backoff * 2).min(MAX_BACKOFF);

@@ -89,10 +89,10 @@ pub struct InboundDecision {
     pub notice: Option<NewNotice>,
 }
 
-const DELIVERY_COLUMNS: &str =
+pub(super) const DELIVERY_COLUMNS: &str =
     "d.id, d.circular_id, c.number, d.member_id, d.committee_id, d.role, d.language, d.message_id";
 
-fn delivery_from_row(row: &AnyRow) -> Result<DeliveryRef, sqlx::Error> {
+pub(super) fn delivery_from_row(row: &AnyRow) -> Result<DeliveryRef, sqlx::Error> {
     let number: i64 = row.try_get("number")?;
     Ok(DeliveryRef {
         id: row.try_get("id")?,
@@ -130,56 +130,6 @@ impl Store {
         Ok(pending)
     }
 
-    /// The first of `message_ids` (nearest first) that is one of our deliveries.
-    ///
-    /// # Errors
-    /// The database fails.
-    pub async fn delivery_answered(
-        &self,
-        message_ids: &[&str],
-    ) -> Result<Option<DeliveryRef>, StoreError> {
-        for id in message_ids.iter().take(20) {
-            let sql = format!(
-                "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN circulars c ON c.id = d.circular_id
-                 WHERE d.message_id = $1"
-            );
-            let row = sqlx::query(AssertSqlSafe(sql))
-                .bind(id.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
-            if let Some(row) = row {
-                return Ok(Some(delivery_from_row(&row)?));
-            }
-        }
-        Ok(None)
-    }
-
-    /// The member's delivery of circular `number` (any circular when `None`): the latest one
-    /// sent, else the latest made.
-    ///
-    /// # Errors
-    /// The database fails.
-    pub async fn member_delivery(
-        &self,
-        member_id: i64,
-        number: Option<u32>,
-    ) -> Result<Option<DeliveryRef>, StoreError> {
-        let sql = format!(
-            "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN circulars c ON c.id = d.circular_id
-             WHERE d.member_id = $1 AND d.purpose = 'circular' AND ($2 < 0 OR c.number = $2)
-             ORDER BY CASE WHEN d.state = 'sent' THEN 0 ELSE 1 END, d.id DESC LIMIT 1"
-        );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(member_id)
-            .bind(number.map_or(-1, i64::from))
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref()
-            .map(delivery_from_row)
-            .transpose()
-            .map_err(Into::into)
-    }
-
     /// The member with database id `id`, removed ones included.
     ///
     /// # Errors
@@ -198,59 +148,72 @@ impl Store {
             .map_err(Into::into)
     }
 
-    /// Writes `decision` and its effects in one transaction. A message already processed
-    /// (by another daemon) is left as it is: false then.
+    /// Writes each decision and its effects, all in one transaction. A message already
+    /// processed (by another daemon) is left as it is: false for it then.
     ///
     /// # Errors
     /// The database fails; nothing is written then.
     pub async fn record_inbound(
         &self,
-        decision: &InboundDecision,
+        decisions: &[InboundDecision],
         rules: BounceRules,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Vec<bool>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let updated = sqlx::query(
-            "UPDATE inbound_messages SET status = $2, from_address = $3, subject = $4,
-                 faults = $5, kinds = $6, member_id = $7, circular_id = $8, delivery_id = $9,
-                 matched_by = $10, bounce = $11, decision = $12, processed_at = $13
-             WHERE id = $1 AND status = 'new'",
-        )
-        .bind(decision.id)
-        .bind(decision.status)
-        .bind(decision.from_address.clone())
-        .bind(decision.subject.clone())
-        .bind(decision.faults.clone())
-        .bind(decision.kinds.clone())
-        .bind(decision.member_id)
-        .bind(decision.circular_id)
-        .bind(decision.delivery_id)
-        .bind(decision.matched_by)
-        .bind(decision.bounce.clone())
-        .bind(decision.decision.clone())
-        .bind(now())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated == 0 {
-            return Ok(false);
-        }
-        let source = format!("inbound #{}", decision.id);
-        record_bounces(&mut tx, decision, &source, rules).await?;
-        if let Some(email) = &decision.unsubscribe {
-            let change = SuppressionChange {
-                email,
-                reason: SuppressionReason::Unsubscribe,
-                source: &source,
-                actor: "inbound",
-            };
-            suppress_in(&mut tx, change).await?;
-        }
-        if let Some(notice) = &decision.notice {
-            queue_notice(&mut tx, notice, self.now_ms_sql()).await?;
+        let mut written = Vec::with_capacity(decisions.len());
+        for decision in decisions {
+            written.push(record_one(&mut tx, decision, rules, self.now_ms_sql()).await?);
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(written)
     }
+}
+
+async fn record_one(
+    tx: &mut AnyConnection,
+    decision: &InboundDecision,
+    rules: BounceRules,
+    now_ms: &str,
+) -> Result<bool, StoreError> {
+    let updated = sqlx::query(
+        "UPDATE inbound_messages SET status = $2, from_address = $3, subject = $4,
+             faults = $5, kinds = $6, member_id = $7, circular_id = $8, delivery_id = $9,
+             matched_by = $10, bounce = $11, decision = $12, processed_at = $13
+         WHERE id = $1 AND status = 'new'",
+    )
+    .bind(decision.id)
+    .bind(decision.status)
+    .bind(decision.from_address.clone())
+    .bind(decision.subject.clone())
+    .bind(decision.faults.clone())
+    .bind(decision.kinds.clone())
+    .bind(decision.member_id)
+    .bind(decision.circular_id)
+    .bind(decision.delivery_id)
+    .bind(decision.matched_by)
+    .bind(decision.bounce.clone())
+    .bind(decision.decision.clone())
+    .bind(now())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Ok(false);
+    }
+    let source = format!("inbound #{}", decision.id);
+    record_bounces(tx, decision, &source, rules).await?;
+    if let Some(email) = &decision.unsubscribe {
+        let change = SuppressionChange {
+            email,
+            reason: SuppressionReason::Unsubscribe,
+            source: &source,
+            actor: "inbound",
+        };
+        suppress_in(tx, change).await?;
+    }
+    if let Some(notice) = &decision.notice {
+        queue_notice(tx, notice, now_ms).await?;
+    }
+    Ok(true)
 }
 
 async fn record_bounces(
@@ -378,40 +341,4 @@ async fn queue_notice(
         .execute(conn)
         .await?;
     Ok(())
-}
-
-impl Store {
-    /// The member whose address is `address` in any letter case (none when two members'
-    /// addresses differ only in case: the sender is then not known for sure).
-    ///
-    /// # Errors
-    /// The database fails.
-    pub async fn member_by_address(
-        &self,
-        address: &str,
-    ) -> Result<Option<StoredMember>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, email, name, position, organisation, city, country, language
-             FROM members WHERE LOWER(email) = LOWER($1) LIMIT 2",
-        )
-        .bind(address.trim().to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        match rows.as_slice() {
-            [row] => Ok(Some(super::members::member_from_row(row)?)),
-            _ => Ok(None),
-        }
-    }
-
-    /// Whether `address` is suppressed.
-    ///
-    /// # Errors
-    /// The database fails.
-    pub async fn is_suppressed(&self, address: &str) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 AS one FROM suppressions WHERE LOWER(email) = LOWER($1)")
-            .bind(address.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.is_some())
-    }
 }

@@ -1,9 +1,16 @@
 //! Stored inbound messages: raw bytes first, what was decided about them after.
 
-use sqlx::Row;
+use std::collections::HashMap;
+
+use sqlx::{AssertSqlSafe, Row};
 
 use super::{Store, StoreError};
 use crate::inbound::intake::Kept;
+
+/// Columns bound per message, and messages per INSERT (well under both databases' limits
+/// on bound values).
+const COLUMNS: usize = 11;
+const ROWS: usize = 64;
 
 /// A message to store, as intake read it.
 #[derive(Debug, Clone)]
@@ -37,53 +44,81 @@ pub struct NewMessage {
 }
 
 impl Store {
-    /// Stores `message` with status `new` unless the same (Message-ID, digest) is stored;
-    /// either way returns its id, in one transaction.
+    /// Stores each message with status `new` unless the same (Message-ID, digest) is stored
+    /// (or comes earlier in `messages`), all in one transaction; returns their ids in order.
     ///
     /// # Errors
     /// The database fails; nothing is stored then.
-    pub async fn keep_inbound(&self, message: &NewInbound<'_>) -> Result<Kept, StoreError> {
+    pub async fn keep_inbound(&self, messages: &[NewInbound<'_>]) -> Result<Vec<Kept>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let size = i64::try_from(message.raw.len()).unwrap_or(i64::MAX);
-        let inserted = sqlx::query(
-            "INSERT INTO inbound_messages (message_id, digest, raw, size, received_at,
-                 time_source, date_header, subject, source, stored_at, faults, status)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new')
-             ON CONFLICT (message_id, digest) DO NOTHING
-             RETURNING id",
-        )
-        .bind(&message.message_id)
-        .bind(&message.digest)
-        .bind(message.raw)
-        .bind(size)
-        .bind(&message.received_at)
-        .bind(message.time_source)
-        .bind(&message.date_header)
-        .bind(&message.subject)
-        .bind(&message.source)
-        .bind(&message.stored_at)
-        .bind(message.faults)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let kept = match inserted {
-            Some(row) => Kept {
-                id: row.try_get(0)?,
-                new: true,
-            },
-            None => {
-                let row = sqlx::query(
-                    "SELECT id FROM inbound_messages WHERE message_id = $1 AND digest = $2",
-                )
-                .bind(&message.message_id)
-                .bind(&message.digest)
-                .fetch_one(&mut *tx)
-                .await?;
-                Kept {
-                    id: row.try_get(0)?,
-                    new: false,
-                }
+        let mut inserted: HashMap<(String, String), i64> = HashMap::new();
+        for chunk in messages.chunks(ROWS) {
+            let values = (0..chunk.len())
+                .map(|row| {
+                    let p = |column: usize| format!("${}", row * COLUMNS + column);
+                    format!(
+                        "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 'new')",
+                        p(1),
+                        p(2),
+                        p(3),
+                        p(4),
+                        p(5),
+                        p(6),
+                        p(7),
+                        p(8),
+                        p(9),
+                        p(10),
+                        p(11)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO inbound_messages (message_id, digest, raw, size, received_at,
+                     time_source, date_header, subject, source, stored_at, faults, status)
+                 VALUES {values}
+                 ON CONFLICT (message_id, digest) DO NOTHING
+                 RETURNING id, message_id, digest"
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for message in chunk {
+                query = query
+                    .bind(&message.message_id)
+                    .bind(&message.digest)
+                    .bind(message.raw)
+                    .bind(i64::try_from(message.raw.len()).unwrap_or(i64::MAX))
+                    .bind(&message.received_at)
+                    .bind(message.time_source)
+                    .bind(&message.date_header)
+                    .bind(&message.subject)
+                    .bind(&message.source)
+                    .bind(&message.stored_at)
+                    .bind(message.faults);
             }
-        };
+            for row in query.fetch_all(&mut *tx).await? {
+                inserted.insert((row.try_get(1)?, row.try_get(2)?), row.try_get(0)?);
+            }
+        }
+        let mut kept = Vec::with_capacity(messages.len());
+        for message in messages {
+            let key = (message.message_id.clone(), message.digest.clone());
+            // The first of a key inserted here is new; a later one in the batch is not.
+            if let Some(id) = inserted.remove(&key) {
+                kept.push(Kept { id, new: true });
+                continue;
+            }
+            let row = sqlx::query(
+                "SELECT id FROM inbound_messages WHERE message_id = $1 AND digest = $2",
+            )
+            .bind(key.0)
+            .bind(key.1)
+            .fetch_one(&mut *tx)
+            .await?;
+            kept.push(Kept {
+                id: row.try_get(0)?,
+                new: false,
+            });
+        }
         tx.commit().await?;
         Ok(kept)
     }

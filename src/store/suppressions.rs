@@ -60,6 +60,18 @@ pub struct SuppressionChange<'a> {
 }
 
 impl Store {
+    /// Whether `address` is suppressed, in any letter case.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn is_suppressed(&self, address: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 AS one FROM suppressions WHERE LOWER(email) = LOWER($1)")
+            .bind(address.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// Every suppressed address, in address order.
     ///
     /// # Errors
