@@ -17,9 +17,9 @@ use crate::inbound::intake::{Arrival, Intake, IntakeError, Kept, Source};
 /// How often `new/` is listed when it was empty.
 const POLL: Duration = Duration::from_secs(1);
 
-/// At most this many files, or about this many bytes, are stored in one transaction.
+/// At most this many files, and about this many bytes, are stored in one transaction.
 const BATCH_FILES: usize = 128;
-const BATCH_BYTES: usize = 16 << 20;
+const BATCH_BYTES: u64 = 16 << 20;
 
 /// The longest wait between two tries while the database is unavailable.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -35,6 +35,7 @@ pub struct Maildir {
 struct Waiting {
     modified: SystemTime,
     name: String,
+    size: u64,
 }
 
 impl Maildir {
@@ -69,6 +70,7 @@ impl Maildir {
             files.push(Waiting {
                 modified: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
                 name: entry.file_name().to_string_lossy().into_owned(),
+                size: meta.len(),
             });
         }
         files.sort();
@@ -107,6 +109,24 @@ pub async fn watch(maildir: Maildir, intake: Intake, shutdown: CancellationToken
     tracing::info!("Maildir inbox closed");
 }
 
+/// `files` cut into batches of at most [`BATCH_FILES`] files and, unless one file is
+/// larger, [`BATCH_BYTES`] bytes.
+fn batches(files: &[Waiting]) -> Vec<&[Waiting]> {
+    let mut batches = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, file) in files.iter().enumerate() {
+        if i > start && (i - start == BATCH_FILES || bytes + file.size > BATCH_BYTES) {
+            batches.push(&files[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += file.size;
+    }
+    if start < files.len() {
+        batches.push(&files[start..]);
+    }
+    batches
+}
+
 /// What became of a batch.
 enum Stored {
     Kept(Vec<Kept>),
@@ -138,15 +158,21 @@ impl Reader {
         };
         self.failed.remove("");
         let mut taken = 0;
-        let mut files = waiting.iter().peekable();
-        while files.peek().is_some() && !shutdown.is_cancelled() {
-            let mut batch = Vec::new();
-            let mut bytes = 0;
-            while batch.len() < BATCH_FILES && bytes < BATCH_BYTES {
-                let Some(file) = files.next() else { break };
-                if let Some(raw) = self.read(file).await {
-                    bytes += raw.len();
-                    batch.push((file, raw));
+        for group in batches(&waiting) {
+            if shutdown.is_cancelled() {
+                break;
+            }
+            let mut batch = Vec::with_capacity(group.len());
+            for (file, read) in group.iter().zip(self.read(group).await) {
+                match read {
+                    Ok(raw) => batch.push((file, raw)),
+                    // Gone since the listing: another reader took it.
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(error) => self.fail_once(
+                        &file.name,
+                        "cannot read a Maildir file: left in new/",
+                        &error,
+                    ),
                 }
             }
             taken += self.take(&batch, shutdown).await;
@@ -154,21 +180,16 @@ impl Reader {
         taken
     }
 
-    /// The bytes of `file`; `None` when it is gone or cannot be read (left in `new/`).
-    async fn read(&mut self, file: &Waiting) -> Option<Vec<u8>> {
-        let path = self.maildir.root.join("new").join(&file.name);
-        match tokio::fs::read(&path).await {
-            Ok(raw) => Some(raw),
-            // Gone since the listing: another reader took it.
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
-            Err(error) => {
-                self.fail_once(
-                    &file.name,
-                    "cannot read a Maildir file: left in new/",
-                    &error,
-                );
-                None
-            }
+    /// The bytes of each file, read together off the async threads.
+    async fn read(&self, files: &[Waiting]) -> Vec<std::io::Result<Vec<u8>>> {
+        let new = self.maildir.root.join("new");
+        let paths: Vec<PathBuf> = files.iter().map(|file| new.join(&file.name)).collect();
+        let read = tokio::task::spawn_blocking(move || {
+            paths.iter().map(std::fs::read).collect::<Vec<_>>()
+        });
+        match read.await {
+            Ok(read) => read,
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
         }
     }
 
@@ -262,5 +283,37 @@ impl Reader {
         if self.failed.insert(name.to_string()) {
             tracing::error!(file = %name, error = %error, "{what}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(sizes: &[u64]) -> Vec<Waiting> {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(n, &size)| Waiting {
+                modified: SystemTime::UNIX_EPOCH,
+                name: format!("{n}"),
+                size,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batches_are_bounded_by_count_and_bytes() {
+        let many = files(&vec![10; BATCH_FILES * 2 + 1]);
+        let lengths: Vec<usize> = batches(&many).iter().map(|b| b.len()).collect();
+        assert_eq!(lengths, [BATCH_FILES, BATCH_FILES, 1]);
+        let large = files(&[BATCH_BYTES - 5, 10, BATCH_BYTES * 2, 1]);
+        let lengths: Vec<usize> = batches(&large).iter().map(|b| b.len()).collect();
+        assert_eq!(
+            lengths,
+            [1, 1, 1, 1],
+            "a file larger than the bound goes alone"
+        );
+        assert!(batches(&[]).is_empty());
     }
 }
