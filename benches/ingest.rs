@@ -6,7 +6,8 @@
 //! them.
 //!
 //! `cargo bench --bench ingest`. Environment: `BENCH_MESSAGES` (10000), `PG_TEST_URL`
-//! (the PostgreSQL server a database is created on; the run is skipped when it cannot be).
+//! (the PostgreSQL server a database is created on; the run is skipped when it cannot be),
+//! `BENCH_KEEP=1` (keeps the scratch folder and its SQLite database).
 
 #[path = "ingest/corpus.rs"]
 mod corpus;
@@ -41,6 +42,9 @@ fn main() {
         std::env::var("BENCH_MESSAGES").map_or(10_000, |n| n.parse().expect("BENCH_MESSAGES"));
     let project = Path::new(env!("CARGO_MANIFEST_DIR"));
     let work = tempfile::tempdir().expect("a scratch folder");
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        println!("kept: {}", work.path().display());
+    }
     let messages = corpus::build(&project.join("tests/corpora"), count);
     let bytes: usize = messages.iter().map(Vec::len).sum();
     let plain = work.path().join("messages");
@@ -71,6 +75,9 @@ fn main() {
         .is_err()
     {
         println!("PostgreSQL at {admin} unavailable: skipped");
+        if std::env::var_os("BENCH_KEEP").is_some() {
+            let _ = work.keep();
+        }
         return;
     }
     let base = admin
@@ -89,6 +96,9 @@ fn main() {
         &admin,
         &format!("DROP DATABASE {name} WITH (FORCE)"),
     ));
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        let _ = work.keep();
+    }
 }
 
 /// One daemon run on `url`: fills its inbox, waits until everything is processed, stops it.

@@ -3,6 +3,7 @@
 //! scores, suppressions, an unsubscribe confirmation) are written in one transaction.
 //! Several daemons may process at once: a message is decided once (the first to write wins).
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -115,14 +116,7 @@ impl Processor {
         if pending.is_empty() {
             return Ok(0);
         }
-        let readings = match tokio::task::spawn_blocking(move || {
-            pending.into_iter().map(Reading::new).collect::<Vec<_>>()
-        })
-        .await
-        {
-            Ok(readings) => readings,
-            Err(error) => std::panic::resume_unwind(error.into_panic()),
-        };
+        let readings = read_all(pending).await;
         let addresses = self.addresses();
         let tokens: Vec<TokenFound> = readings
             .iter()
@@ -221,6 +215,28 @@ struct Reading {
     id: i64,
     read: Read,
     classified: Classified,
+}
+
+/// Reads and classifies `pending`, in order, on one blocking thread per core.
+async fn read_all(mut pending: Vec<Pending>) -> Vec<Reading> {
+    let threads = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    let share = pending.len().div_ceil(threads).max(1);
+    let mut tasks = Vec::with_capacity(threads);
+    while !pending.is_empty() {
+        let rest = pending.split_off(share.min(pending.len()));
+        let part = std::mem::replace(&mut pending, rest);
+        tasks.push(tokio::task::spawn_blocking(move || {
+            part.into_iter().map(Reading::new).collect::<Vec<_>>()
+        }));
+    }
+    let mut readings = Vec::new();
+    for task in tasks {
+        match task.await {
+            Ok(part) => readings.extend(part),
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        }
+    }
+    readings
 }
 
 impl Reading {

@@ -13,6 +13,9 @@ mod own;
 mod text;
 
 use chrono::{DateTime, FixedOffset};
+use std::ops::Range;
+use std::sync::{LazyLock, OnceLock};
+
 use mail_parser::{HeaderForm, HeaderName, HeaderValue, Message, MessageParser, MessagePart};
 
 pub use faults::Faults;
@@ -74,7 +77,21 @@ pub struct Read {
     pub attachments: Vec<Attachment>,
     pub inner: Vec<Inner>,
     pub faults: Faults,
+    /// Where [`Read::own_text`] lies in `text`, found on first use: several readers ask.
+    own: OwnRange,
 }
+
+/// A cache of what `text` determines: never part of a comparison.
+#[derive(Debug, Clone, Default)]
+struct OwnRange(OnceLock<Range<usize>>);
+
+impl PartialEq for OwnRange {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for OwnRange {}
 
 /// A message parsed once: mail-parser's view and ours.
 #[derive(Debug)]
@@ -85,9 +102,37 @@ pub struct Parsed<'a> {
     pub read: Read,
 }
 
+/// mail-parser's own parser for each field, but for the `Received:` traces: they are never
+/// read structured here, and parsing them costs more than all the other fields.
+static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
+    use HeaderName::*;
+    let mut parser = MessageParser::new()
+        .with_mime_headers()
+        .with_date_headers()
+        .with_address_headers()
+        .with_message_ids()
+        .header_text(Subject)
+        .header_text(Comments)
+        .header_id(ReturnPath)
+        .header_comma_separated(Keywords)
+        .header_comma_separated(ContentLanguage);
+    for list in [
+        ListArchive,
+        ListHelp,
+        ListId,
+        ListOwner,
+        ListPost,
+        ListSubscribe,
+        ListUnsubscribe,
+    ] {
+        parser = parser.header_address(list);
+    }
+    parser
+});
+
 /// Parses `raw` once. Never panics, whatever the bytes.
 pub fn parse(raw: &[u8]) -> Parsed<'_> {
-    let message = MessageParser::default()
+    let message = PARSER
         .parse(raw)
         .unwrap_or_else(|| empty_message(raw));
     let read = read_message(&message, raw);
@@ -126,6 +171,7 @@ fn read_message(message: &Message<'_>, raw: &[u8]) -> Read {
         attachments: body.attachments,
         inner: body.inner,
         faults: Faults::default(),
+        own: OwnRange::default(),
     };
     read.faults = Faults::of(raw, message, &read);
     read

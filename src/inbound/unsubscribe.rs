@@ -1,7 +1,7 @@
 //! Requests to stop receiving circulars: the word in the subject, or alone in the member's
 //! own words (never in the quoted circular, whose footer says "unsubscribe" itself).
 
-use super::read::{Read, first_phrase, fold, has_phrase};
+use super::read::{Read, first_phrase, fold};
 use super::robots::subject_without_reply_prefixes;
 
 /// Words that ask to stop wherever they stand in a short line.
@@ -104,8 +104,8 @@ fn in_subject(read: &Read) -> Option<String> {
 }
 
 fn in_body(read: &Read) -> Option<String> {
-    let own = fold(read.own_text());
-    if own.split_whitespace().count() > MAX_WORDS {
+    // Folding keeps the words as they are: they may be counted before it.
+    if read.own_text().split_whitespace().count() > MAX_WORDS {
         return None;
     }
     read.own_text().lines().find_map(|line| {
@@ -161,7 +161,7 @@ fn without_links(line: &str) -> String {
 }
 
 fn negated(line: &str) -> bool {
-    NEGATIONS.iter().any(|n| has_phrase(line, n))
+    first_phrase(line, &NEGATIONS).is_some()
 }
 
 #[cfg(test)]

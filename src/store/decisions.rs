@@ -7,6 +7,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::suppressions::{SuppressionChange, SuppressionReason, suppress_in};
 use super::{Store, StoreError, now};
+use crate::inbound::intake::stored_time;
 use crate::locale::Language;
 use crate::members::StoredMember;
 
@@ -192,7 +193,8 @@ async fn record_one(
     .bind(decision.matched_by)
     .bind(decision.bounce.clone())
     .bind(decision.decision.clone())
-    .bind(now())
+    // Milliseconds, like `stored_at`: the two give the time a message waited.
+    .bind(stored_time(chrono::Utc::now()))
     .execute(&mut *tx)
     .await?
     .rows_affected();

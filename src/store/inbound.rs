@@ -4,12 +4,13 @@ use std::collections::HashMap;
 
 use sqlx::{AssertSqlSafe, Row};
 
+use super::batch::values_sql;
 use super::{Store, StoreError};
 use crate::inbound::intake::Kept;
 
 /// Columns bound per message, and messages per INSERT (well under both databases' limits
 /// on bound values).
-const COLUMNS: usize = 11;
+const COLUMNS: usize = 12;
 const ROWS: usize = 64;
 
 /// A message to store, as intake read it.
@@ -53,32 +54,15 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut inserted: HashMap<(String, String), i64> = HashMap::new();
         for chunk in messages.chunks(ROWS) {
-            let values = (0..chunk.len())
-                .map(|row| {
-                    let p = |column: usize| format!("${}", row * COLUMNS + column);
-                    format!(
-                        "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 'new')",
-                        p(1),
-                        p(2),
-                        p(3),
-                        p(4),
-                        p(5),
-                        p(6),
-                        p(7),
-                        p(8),
-                        p(9),
-                        p(10),
-                        p(11)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
+            let mut sql = values_sql(
+                self.backend,
                 "INSERT INTO inbound_messages (message_id, digest, raw, size, received_at,
-                     time_source, date_header, subject, source, stored_at, faults, status)
-                 VALUES {values}
-                 ON CONFLICT (message_id, digest) DO NOTHING
-                 RETURNING id, message_id, digest"
+                     time_source, date_header, subject, source, stored_at, faults, status)",
+                COLUMNS,
+                chunk.len(),
+            );
+            sql.push_str(
+                " ON CONFLICT (message_id, digest) DO NOTHING RETURNING id, message_id, digest",
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for message in chunk {
@@ -93,7 +77,8 @@ impl Store {
                     .bind(&message.subject)
                     .bind(&message.source)
                     .bind(&message.stored_at)
-                    .bind(message.faults);
+                    .bind(message.faults)
+                    .bind("new");
             }
             for row in query.fetch_all(&mut *tx).await? {
                 inserted.insert((row.try_get(1)?, row.try_get(2)?), row.try_get(0)?);

@@ -50,8 +50,6 @@ pub(super) struct Head<'a> {
     fields: Vec<Field<'a>>,
     /// Where the bytes past the leading trace fields start.
     trace_end: usize,
-    /// Where the header block ends (past its blank line, or the end of what parsed).
-    header_end: usize,
 }
 
 impl<'a> Head<'a> {
@@ -81,9 +79,6 @@ impl<'a> Head<'a> {
                 in_trace = in_trace && is_trace(field.name);
                 fields.push(field);
             } else {
-                if is_blank(line) {
-                    pos = end;
-                }
                 break;
             }
             pos = end;
@@ -95,18 +90,12 @@ impl<'a> Head<'a> {
             raw,
             fields,
             trace_end,
-            header_end: pos,
         }
     }
 
     /// At least one header field: the bytes could be a message.
     pub(super) fn is_mail(&self) -> bool {
         !self.fields.is_empty()
-    }
-
-    /// The header block, for a parser that decodes fields.
-    pub(super) fn block(&self) -> &'a [u8] {
-        &self.raw[..self.header_end]
     }
 
     /// SHA-256 (hex) of the bytes past the leading trace fields, with CRLF read as LF so the
@@ -145,7 +134,17 @@ impl<'a> Head<'a> {
 
     /// The decoded `Subject:`, '' when there is none.
     pub(super) fn subject(&self) -> String {
-        let parsed = mail_parser::MessageParser::new().parse_headers(self.block());
+        let Some(field) = self.field("subject") else {
+            return String::new();
+        };
+        // Only the one field is decoded: the rest of the block (long Received traces) would
+        // cost more than the subject.
+        let mut bytes = b"Subject:".to_vec();
+        bytes.extend_from_slice(field.value);
+        bytes.extend_from_slice(b"\n\n");
+        let parsed = mail_parser::MessageParser::new()
+            .header_text(mail_parser::HeaderName::Subject)
+            .parse_headers(&bytes);
         let subject = parsed
             .as_ref()
             .and_then(|m| m.subject())
@@ -167,12 +166,16 @@ impl<'a> Head<'a> {
         DateTime::from_timestamp(parsed.to_timestamp(), 0).filter(|d| plausible(*d, now))
     }
 
+    /// The first field named `name` (lower case).
+    fn field(&self, name: &str) -> Option<&Field<'a>> {
+        self.fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name.as_bytes()))
+    }
+
     /// The first field named `name` (lower case), unfolded, as text.
     fn value(&self, name: &str) -> Option<String> {
-        let field = self
-            .fields
-            .iter()
-            .find(|f| f.name.eq_ignore_ascii_case(name.as_bytes()))?;
+        let field = self.field(name)?;
         let text = String::from_utf8_lossy(field.value);
         let unfolded: Vec<&str> = text.lines().map(str::trim).collect();
         Some(unfolded.join(" ").trim().replace('\0', ""))
@@ -205,10 +208,6 @@ fn field_name_end(line: &[u8]) -> Option<usize> {
     let name = line[..colon].trim_ascii_end();
     let printable = name.iter().all(|b| (33..=126).contains(b));
     (!name.is_empty() && printable).then_some(colon)
-}
-
-fn is_blank(line: &[u8]) -> bool {
-    line.iter().all(|b| b.is_ascii_whitespace())
 }
 
 /// At most `max` bytes, cut at a character boundary.

@@ -1,14 +1,26 @@
 //! Text folded for matching words: lowercase, no accents, one space between words,
 //! straight apostrophes, no space before a colon (French typography writes "Lu :").
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, RwLock};
+
+use aho_corasick::AhoCorasick;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 /// `text` folded for matching.
 pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    if text.is_ascii() {
+        return fold_chars(text.len(), text.chars());
+    }
+    fold_chars(text.len(), text.nfd().filter(|c| !is_combining_mark(*c)))
+}
+
+/// Folds characters already decomposed and without combining marks.
+fn fold_chars(capacity: usize, chars: impl Iterator<Item = char>) -> String {
+    let mut out = String::with_capacity(capacity);
     let mut space = false;
-    for c in text.nfd().filter(|c| !is_combining_mark(*c)) {
+    for c in chars {
         let c = match c {
             '\u{2018}' | '\u{2019}' | '\u{02bc}' | '`' | '\u{b4}' => '\'',
             c if c.is_whitespace() => ' ',
@@ -34,27 +46,54 @@ pub fn has_phrase(text: &str, phrase: &str) -> bool {
 
 /// Where folded `text` holds folded `phrase` as whole words.
 pub fn find_phrase(text: &str, phrase: &str) -> Option<usize> {
-    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-    let edge_start = phrase.starts_with(char::is_alphanumeric);
-    let edge_end = phrase.ends_with(char::is_alphanumeric);
-    let mut from = 0;
-    while let Some(at) = text[from..].find(phrase) {
-        let start = from + at;
-        let end = start + phrase.len();
-        let before = text[..start].chars().next_back();
-        let after = text[end..].chars().next();
-        let glued = edge_start && word(before) || edge_end && word(after);
-        if !glued {
-            return Some(start);
-        }
-        from = start + text[start..].chars().next().map_or(1, char::len_utf8);
-    }
-    None
+    whole_words(text, &[phrase]).map(|(_, start)| start).next()
 }
 
-/// The first of `phrases` that folded `text` holds.
+/// The first of `phrases` (in their order) that folded `text` holds.
 pub fn first_phrase<'p>(text: &str, phrases: &[&'p str]) -> Option<&'p str> {
-    phrases.iter().copied().find(|p| has_phrase(text, p))
+    let first = whole_words(text, phrases).map(|(index, _)| index).min()?;
+    Some(phrases[first])
+}
+
+/// Every place where `text` holds one of `phrases` as whole words: the phrase's index and
+/// where it starts, in order of their ends.
+fn whole_words<'t>(text: &'t str, phrases: &[&str]) -> impl Iterator<Item = (usize, usize)> + 't {
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let edges: Vec<(bool, bool)> = phrases
+        .iter()
+        .map(|p| (p.starts_with(char::is_alphanumeric), p.ends_with(char::is_alphanumeric)))
+        .collect();
+    searcher(phrases)
+        .find_overlapping_iter(text)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .filter_map(move |found| {
+            let (edge_start, edge_end) = edges[found.pattern().as_usize()];
+            let before = text[..found.start()].chars().next_back();
+            let after = text[found.end()..].chars().next();
+            let glued = edge_start && word(before) || edge_end && word(after);
+            (!glued).then_some((found.pattern().as_usize(), found.start()))
+        })
+}
+
+/// The searcher for `phrases`, built once per list: the readers search the same few dozen
+/// constant lists in every message, and building a searcher costs more than a search.
+fn searcher(phrases: &[&str]) -> Arc<AhoCorasick> {
+    /// More lists than the readers have: past it, a list is searched without being kept.
+    const KEPT: usize = 256;
+    static SEARCHERS: LazyLock<RwLock<HashMap<String, Arc<AhoCorasick>>>> =
+        LazyLock::new(RwLock::default);
+    let key = phrases.join("\0");
+    if let Some(found) = SEARCHERS.read().ok().and_then(|kept| kept.get(&key).cloned()) {
+        return found;
+    }
+    let built = Arc::new(AhoCorasick::new(phrases).expect("a few phrases fit any automaton"));
+    if let Ok(mut kept) = SEARCHERS.write()
+        && kept.len() < KEPT
+    {
+        kept.insert(key, built.clone());
+    }
+    built
 }
 
 #[cfg(test)]

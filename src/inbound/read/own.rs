@@ -9,7 +9,12 @@ impl Read {
     /// original-message block or signature. When the member wrote below the quote instead,
     /// the first unquoted lines after it.
     pub fn own_text(&self) -> &str {
-        own_text(&self.text)
+        let range = self.own.0.get_or_init(|| {
+            let own = own_text(&self.text);
+            let start = own.as_ptr() as usize - self.text.as_ptr() as usize;
+            start..start + own.len()
+        });
+        &self.text[range.clone()]
     }
 }
 
