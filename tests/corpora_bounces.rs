@@ -1,4 +1,4 @@
-//! The bounce reader on bounces written by others: sisimai's set of emails, the Ruby
+//! The bounce reader (as the classifier uses it) on bounces written by others: sisimai's set of emails, the Ruby
 //! `bounce_email` gem's and the Ruby `mail` gem's DSN fixtures, with their projects' labels
 //! (and, with `--ignored`, Mailman 2's and BounceParser's, read where they are).
 //!
@@ -6,8 +6,9 @@
 //! source's meaning*: a miss still counts when the source means something else by "hard"
 //! ([`Meaning`]): Mailman 2 and the `bounce_email` gem call every fatal failure hard, so a
 //! full mailbox or a spam refusal read as soft is right by their meaning; sisimai files a
-//! delay warning as a soft bounce (it has no delay kind) and calls a disabled mailbox
-//! (`suspend`) soft, where the reader calls it hard. The reader follows one definition (the
+//! delay warning as a soft bounce (it has no delay kind), calls a disabled mailbox
+//! (`suspend`) soft, where the reader calls it hard, and calls `filtered` (soft) a refusal
+//! after DATA or by a carrier's filter even when the server's words are "User unknown". The reader follows one definition (the
 //! README's); it is never bent to a corpus's.
 
 mod common;
@@ -15,9 +16,10 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use circulars::inbound::bounce::{self, BounceKind, Report};
+use circulars::inbound::bounce::{BounceKind, Report};
+use circulars::inbound::classify::classify;
+use circulars::inbound::read::parse;
 use common::corpora::{self, Label, Meaning};
-use mail_parser::MessageParser;
 
 /// What a labelled message should be read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -102,8 +104,10 @@ fn by_meaning(row: &Label, verdict: Verdict) -> Vec<Verdict> {
         (Meaning::Fatal, Hard) => vec![Hard, Soft],
         (Meaning::Fatal, Soft) => vec![Soft, Delay],
         (Meaning::Sisimai, Soft) => match row.detail("sisimai_reason") {
-            // A disabled mailbox and a domain that accepts no mail fail the address for good.
-            Some("suspend" | "notaccept") => vec![Soft, Hard],
+            // A disabled mailbox and a domain that accepts no mail fail the address for good;
+            // `filtered` is sisimai's name for a refusal after DATA or by a carrier's sender
+            // filter, even when the server says "User unknown", which the reader calls hard.
+            Some("suspend" | "notaccept" | "filtered") => vec![Soft, Hard],
             _ => vec![Soft, Delay],
         },
         _ => vec![verdict],
@@ -222,9 +226,9 @@ fn score(folder: &Path) -> Score {
     let mut score = Score::default();
     for case in cases(corpora::labels(folder)) {
         let raw = corpora::load(folder, &case.file);
-        let report = MessageParser::default()
-            .parse(&raw)
-            .and_then(|m| bounce::read(&m));
+        let parsed = parse(&raw);
+        // The classifier's verdict: a challenge sent as a delivery report is no bounce.
+        let report = classify(&parsed.message, &parsed.read).bounce;
         score_case(&case, report.as_ref(), &mut score);
     }
     score

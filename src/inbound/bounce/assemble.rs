@@ -46,23 +46,57 @@ impl Notice {
 
 pub fn read(message: &Message<'_>) -> Option<Report> {
     let report_type = report_type(message);
-    // Feedback reports (ARF) and read receipts (MDN) are reports, but not bounces.
+    // Feedback reports (ARF) are reports, but not bounces; so are read receipts (MDN),
+    // except the one a Sieve `reject` sends (RFC 5429): automatic, "deleted".
+    let disposition = report_type
+        .as_deref()
+        .is_some_and(|t| t.contains("disposition"));
     if report_type
         .as_deref()
-        .is_some_and(|t| t.contains("feedback") || t.contains("disposition"))
+        .is_some_and(|t| t.contains("feedback"))
     {
         return None;
     }
     let notice = Notice::of(message);
     let original = original::find(message, &notice.after);
+    if disposition {
+        let blocks = rejected_by_sieve(message);
+        return (!blocks.is_empty())
+            .then(|| from_dsn(&blocks, &notice, original, "sieve-reject"))
+            .flatten();
+    }
     let mut blocks = delivery_status(message);
     if blocks.is_empty() && notice.lower.contains("final-recipient:") {
         blocks = dsn::recipients(&notice.text);
     }
     if !blocks.is_empty() {
-        return from_dsn(&blocks, &notice, original);
+        return from_dsn(&blocks, &notice, original, "rfc3464");
     }
-    from_text(message, &notice, original)
+    let report = report_type.is_some_and(|t| t.contains("delivery-status"));
+    from_text(message, &notice, original, report)
+}
+
+/// The recipient of a disposition notification that says the message was refused unread
+/// (`automatic-action/…; deleted`), as a Sieve `reject` sends it; none for a read receipt.
+fn rejected_by_sieve(message: &Message<'_>) -> Vec<dsn::Recipient> {
+    let Some(part) = message
+        .parts
+        .iter()
+        .find(|p| p.is_content_type("message", "disposition-notification"))
+    else {
+        return Vec::new();
+    };
+    let fields = String::from_utf8_lossy(part.contents()).to_lowercase();
+    let deleted = fields.lines().any(|line| {
+        line.starts_with("disposition:")
+            && line.contains("automatic-action")
+            && line.contains("deleted")
+    });
+    if deleted {
+        dsn::recipients(&fields)
+    } else {
+        Vec::new()
+    }
 }
 
 fn report_type(message: &Message<'_>) -> Option<String> {
@@ -93,7 +127,12 @@ fn delivery_status(message: &Message<'_>) -> Vec<dsn::Recipient> {
         .collect()
 }
 
-fn from_dsn(blocks: &[dsn::Recipient], notice: &Notice, original: Original) -> Option<Report> {
+fn from_dsn(
+    blocks: &[dsn::Recipient],
+    notice: &Notice,
+    original: Original,
+    format: &'static str,
+) -> Option<Report> {
     let failing: Vec<&dsn::Recipient> = blocks.iter().filter(|b| !b.succeeded()).collect();
     if failing.is_empty() {
         return None;
@@ -126,23 +165,45 @@ fn from_dsn(blocks: &[dsn::Recipient], notice: &Notice, original: Original) -> O
     }
     let reason = format!("delivery-status report for {} recipient(s)", failed.len());
     let kind = kind(&failed, delayed, notice);
-    Some(report(failed, kind, original, "rfc3464", reason))
+    Some(report(failed, kind, original, format, reason))
 }
 
-fn from_text(message: &Message<'_>, notice: &Notice, original: Original) -> Option<Report> {
+/// A bounce written for people: a server's sentence with a server's sign (its sender, a
+/// bounce's subject, a report's type, `X-Failed-Recipients`), or, without such a sentence,
+/// a server quoting a refusal or returning the message to recipients it names.
+fn from_text(
+    message: &Message<'_>,
+    notice: &Notice,
+    original: Original,
+    a_report: bool,
+) -> Option<Report> {
     let sentence = signs::sentence(&notice.lower);
-    let sender = signs::from_server(message);
+    let sender = signs::from_server(message) || a_report;
     let subject = message.subject().is_some_and(signs::subject_says_bounce);
     let header_recipients = failed_recipients_header(message);
+    let exclude = own_addresses(message, &original);
+    let mut found = text::recipients(&notice.text, &exclude);
+    let returned = original.message_id.is_some() || original.to.is_some();
     let bounce = match sentence {
         Some(_) => sender || subject || !header_recipients.is_empty(),
-        None => sender && (subject || status::smtp_error(&notice.lower)),
+        None => {
+            sender
+                && (subject || status::smtp_error(&notice.lower) || returned && !found.is_empty())
+        }
     };
     if !bounce {
         return None;
     }
-    let exclude = own_addresses(message, &original);
-    let mut found = text::recipients(&notice.text, &exclude);
+    if found.is_empty()
+        && header_recipients.is_empty()
+        && let Some(to) = original.to.clone().filter(|to| !exclude.contains(to))
+    {
+        // Nothing names the recipient but the returned message's own `To:`.
+        found.push(text::Found {
+            address: to,
+            diagnostic: String::new(),
+        });
+    }
     if !header_recipients.is_empty() {
         found.retain(|f| header_recipients.contains(&f.address));
         for address in header_recipients {

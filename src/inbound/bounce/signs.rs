@@ -16,6 +16,7 @@ const ROBOT_SENDERS: &[&str] = &[
     "mail administrator",
     "system administrator",
     "mail system",
+    "mdaemon",
     "administrateur",
     "administrador",
 ];
@@ -33,10 +34,15 @@ pub fn from_server(message: &Message<'_>) -> bool {
         .to_lowercase();
     let local = address.split('@').next().unwrap_or_default();
     let robot = |text: &str| ROBOT_SENDERS.iter().any(|s| text.contains(s));
-    let empty_return_path = message
+    // The envelope sender, as the last server wrote it: empty, or a server's own address.
+    let return_path = message
         .header_raw("Return-Path")
-        .is_some_and(|p| p.trim().trim_matches(['<', '>']).trim().is_empty());
-    robot(local) || robot(&name) || empty_return_path
+        .map(|p| p.trim().trim_matches(['<', '>']).trim().to_lowercase());
+    let return_local = return_path
+        .as_deref()
+        .map(|p| p.split('@').next().unwrap_or_default());
+    let by_return_path = return_local.is_some_and(|l| l.is_empty() || robot(l));
+    robot(local) || robot(&name) || by_return_path
 }
 
 /// Subjects of bounces and delay notices (lowercased).
@@ -65,6 +71,12 @@ const SUBJECTS: &[&str] = &[
     "mail system error",
     "message status",
     "rejected",
+    "mail failed",
+    "failed mail",
+    "returning to sender",
+    "user unknown",
+    "unknown user",
+    "no such user",
     "non remis",
     "non distribuable",
     "non délivré",
@@ -131,6 +143,18 @@ const SENTENCES: &[(&str, &str)] = &[
     ("error de entrega", "es"),
     ("konnte nicht zugestellt werden", "de"),
     ("error delivering", "text"),
+    ("was not delivered", "text"),
+    ("has not been delivered", "text"),
+    ("did not receive a copy", "text"),
+    ("fatal delivery error", "text"),
+    ("permanent fatal", "text"),
+    ("this is a permanent error", "text"),
+    ("wasn't able to deliver", "text"),
+    ("was not able to deliver", "text"),
+    ("has been returned because", "text"),
+    ("failed recipient", "text"),
+    ("failed address", "text"),
+    ("no valid recipients", "text"),
     ("trouble delivering", "text"),
     ("rejected recipient", "text"),
     ("could not be delivered", "text"),

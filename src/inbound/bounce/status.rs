@@ -1,9 +1,10 @@
 //! From a status code and the server's words to hard or soft, and the phrases of delay notices.
 //!
-//! "Hard" means the address itself is wrong (no such user, no such domain, moved): sending to
-//! it again cannot succeed. Everything else a server refuses for (full mailbox, spam or policy
-//! blocks, rate limits, size, timeouts, a disabled mailbox that may come back) is soft, even
-//! with a 5xx code, as sisimai's and BounceParser's labels have it.
+//! "Hard" means the address itself failed for good: no such user, no such domain, moved, or a
+//! mailbox disabled or closed; sending to it again cannot succeed. Everything else a server
+//! refuses for (a full mailbox, spam, content or policy blocks, rate limits, size, timeouts,
+//! anything it calls temporary) is soft, even with a 5xx code: the address may be fine. See
+//! the README, "Accuracy on mail written by others".
 
 /// Words that say the recipient address does not exist: hard whatever the code says.
 const HARD: &[&str] = &[
@@ -62,6 +63,15 @@ const HARD: &[&str] = &[
     "does not accept mail",
     "has moved",
     "no longer with",
+    "disabled",
+    "deactivated",
+    "inactive",
+    "suspended",
+    "discontinued",
+    "no longer active",
+    "not active",
+    "account closed",
+    "mailbox closed",
     "user doesn't have",
     "not listed in",
     "adresse inconnue",
@@ -122,6 +132,7 @@ const SOFT: &[&str] = &[
     "rate limit",
     "too many",
     "exceeded the rate",
+    "at a rate that",
     "spam",
     "blocked",
     "blacklist",
@@ -144,12 +155,9 @@ const SOFT: &[&str] = &[
     "message size",
     "virus",
     "content rejected",
-    "suspended",
     "frozen",
     "locked",
     "support tls",
-    "disabled",
-    "deactivated",
     "relaying",
     "relay access denied",
     "relay not permitted",
@@ -170,14 +178,15 @@ const SOFT: &[&str] = &[
 /// Whether a failure is hard, from its status code, the recipient's own diagnostic and the
 /// notice as a whole (`notice`, lowercased).
 ///
-/// The server calling it temporary (4.x.x), a mailbox-state code (X.2.x: disabled, full) and
-/// words about anything but the address make it soft; words saying the address does not exist
-/// make it hard; then the code decides. Without evidence that the address is wrong it is soft:
-/// a hard bounce suppresses a member, so a doubt must not.
+/// The server calling it temporary (4.x.x) makes it soft; then the recipient's own words
+/// (about anything but the address: soft; saying the address does not exist or is
+/// disabled: hard), then a status code that says which, then the notice's words. Without
+/// evidence that the address failed it is soft: a hard bounce suppresses a member, so a
+/// doubt must not.
 pub fn is_hard(status: Option<&str>, diagnostic: &str, notice: &str) -> bool {
     let own = diagnostic.to_lowercase();
     let class = status.or_else(|| smtp_code(&own));
-    if class.is_some_and(|c| c.starts_with('4')) || status.is_some_and(|s| s.starts_with("5.2.")) {
+    if class.is_some_and(|c| c.starts_with('4')) {
         return false;
     }
     // 521 and 556 (RFC 7504): the domain accepts no mail at all.
@@ -185,8 +194,9 @@ pub fn is_hard(status: Option<&str>, diagnostic: &str, notice: &str) -> bool {
         return true;
     }
     by_words(&own)
+        .or_else(|| status.and_then(hard_by_code))
         .or_else(|| by_words(notice))
-        .unwrap_or_else(|| status.is_some_and(hard_by_code))
+        .unwrap_or(false)
 }
 
 /// What the words say: `Some(false)` for a refusal that is not about the address,
@@ -202,22 +212,30 @@ fn by_words(words: &str) -> Option<bool> {
     }
 }
 
-/// The meaning of an enhanced status code (RFC 3463) alone.
-fn hard_by_code(code: &str) -> bool {
+/// The meaning of an enhanced status code (RFC 3463) alone, when it says hard or soft.
+fn hard_by_code(code: &str) -> Option<bool> {
     let mut parts = code.split('.');
     let class = parts.next().unwrap_or_default();
     let subject = parts.next().unwrap_or_default();
     let detail = parts.next().unwrap_or_default();
     if class != "5" {
-        return false;
+        return Some(false);
     }
-    match subject {
-        // Addressing: bad mailbox, bad destination system, moved (5.1.1, 5.1.2, 5.1.6, 5.1.10);
-        // 5.1.0 says nothing more than "address", 5.1.7 and 5.1.8 are about the sender.
-        "1" => !matches!(detail, "0" | "7" | "8"),
-        // Network, routing: 5.4.4 is "unable to route", the domain has no mail host.
-        "4" => detail == "4",
-        _ => false,
+    match (subject, detail) {
+        // Addressing: bad mailbox, bad destination system, bad syntax, moved (5.1.1-5.1.6,
+        // 5.1.10); 5.1.0 says nothing more than "address".
+        ("1", "7" | "8") => Some(false),
+        ("1", "0") => None,
+        ("1", _) => Some(true),
+        // Mailbox: disabled (5.2.1) is hard; full, too large, list expansion are soft.
+        ("2", "1") => Some(true),
+        ("2", "0") => None,
+        ("2", _) => Some(false),
+        // 5.4.4 is "unable to route": the domain has no mail host.
+        ("4", "4") => Some(true),
+        // Message content (5.6.x) and security or policy (5.7.x): the address may be fine.
+        ("3", "4") | ("6" | "7", _) => Some(false),
+        _ => None,
     }
 }
 
