@@ -152,13 +152,16 @@ fn from_dsn(
                 .find(|f| f.address == block.address)
                 .map(|f| f.diagnostic.as_str())
         };
-        let words = match block.diagnostic.as_deref() {
-            Some(words) => words,
-            None => from_text().unwrap_or_default(),
+        // The server's own words first; the text's guess only after the status code.
+        let (words, context) = match block.diagnostic.as_deref() {
+            Some(words) => (words, String::new()),
+            None => ("", from_text().unwrap_or_default().to_lowercase()),
         };
+        let status = block.status.as_deref();
+        let hard = status::is_hard(status, words, &[&context, &notice.lower]);
         failed.push(Failed {
             address: block.address.clone(),
-            hard: !block.delayed() && hard(block.status.as_deref(), words, notice),
+            hard: !block.delayed() && hard,
             status: block.status.clone(),
             diagnostic: block.diagnostic.clone(),
         });
@@ -243,7 +246,7 @@ fn from_text(
 
 /// Hard or soft from the recipient's own words first, then from the whole notice.
 fn hard(code: Option<&str>, words: &str, notice: &Notice) -> bool {
-    status::is_hard(code, words, &notice.lower)
+    status::is_hard(code, words, &[&notice.lower])
 }
 
 /// Hard when any recipient is; with no recipient found, what the notice says as a whole.

@@ -175,15 +175,16 @@ const SOFT: &[&str] = &[
     "tls required",
 ];
 
-/// Whether a failure is hard, from its status code, the recipient's own diagnostic and the
-/// notice as a whole (`notice`, lowercased).
+/// Whether a failure is hard, from its status code, the server's diagnostic for the
+/// recipient and, weaker, other words (`context`, lowercased: the lines of the notice about
+/// the recipient, then the notice as a whole).
 ///
-/// The server calling it temporary (4.x.x) makes it soft; then the recipient's own words
-/// (about anything but the address: soft; saying the address does not exist or is
-/// disabled: hard), then a status code that says which, then the notice's words. Without
+/// The server calling it temporary (4.x.x) makes it soft; then the server's words (about
+/// anything but the address: soft; saying the address does not exist or is disabled:
+/// hard), then a status code that says which, then the context's words in order. Without
 /// evidence that the address failed it is soft: a hard bounce suppresses a member, so a
 /// doubt must not.
-pub fn is_hard(status: Option<&str>, diagnostic: &str, notice: &str) -> bool {
+pub fn is_hard(status: Option<&str>, diagnostic: &str, context: &[&str]) -> bool {
     let own = diagnostic.to_lowercase();
     let class = status.or_else(|| smtp_code(&own));
     if class.is_some_and(|c| c.starts_with('4')) {
@@ -195,7 +196,7 @@ pub fn is_hard(status: Option<&str>, diagnostic: &str, notice: &str) -> bool {
     }
     by_words(&own)
         .or_else(|| status.and_then(hard_by_code))
-        .or_else(|| by_words(notice))
+        .or_else(|| context.iter().find_map(|words| by_words(words)))
         .unwrap_or(false)
 }
 
