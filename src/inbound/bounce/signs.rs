@@ -213,15 +213,28 @@ pub fn notice_end(text: &str) -> usize {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let lower = line.to_lowercase();
-        let marker = ORIGINAL_MARKERS.iter().any(|m| lower.contains(m))
-            && (lower.contains("---")
-                || lower.contains("===")
-                || lower.contains("follow")
-                || lower.trim_end().ends_with(':'));
+        // A marker with a rule or "follows", or a line of its own ending in a colon (not
+        // "the following addresses did not receive a copy of your message:").
+        let opening = lower.trim_start_matches(|c: char| !c.is_alphanumeric());
+        let marker = ORIGINAL_MARKERS.iter().any(|m| {
+            lower.contains(m)
+                && (lower.contains("---")
+                    || lower.contains("===")
+                    || lower.contains("follow")
+                    || lower.trim_end().ends_with(':') && opens_with(opening, m))
+        });
         if marker || ORIGINAL_HEADERS.iter().any(|h| lower.starts_with(h)) {
             return offset;
         }
         offset += line.len();
     }
     text.len()
+}
+
+/// Whether `line` begins with `marker`, after at most one short word ("a", "the", "your").
+fn opens_with(line: &str, marker: &str) -> bool {
+    line.starts_with(marker)
+        || line
+            .split_once(' ')
+            .is_some_and(|(word, rest)| word.len() <= 4 && rest.starts_with(marker))
 }
