@@ -138,6 +138,7 @@ const SOFT: &[&str] = &[
     "greylist",
     "graylist",
     "try again later",
+    "host not found, try again",
     "try later",
     "temporarily",
     "temporary",
@@ -202,11 +203,11 @@ pub fn is_hard(status: Option<&str>, diagnostic: &str, context: &[&str]) -> bool
     if class.is_some_and(|c| c.starts_with('4')) {
         return false;
     }
-    // 521 and 556 (RFC 7504): the domain accepts no mail at all.
-    if smtp_code(&own).is_some_and(|c| c == "521" || c == "556") {
-        return true;
-    }
+    // 521 and 556 (RFC 7504): the domain accepts no mail at all, unless the words say the
+    // refusal is about the sender ("521 5.7.1 blocked using a DNSBL").
+    let no_mail = smtp_code(&own).is_some_and(|c| c == "521" || c == "556");
     by_words(&own)
+        .or(no_mail.then_some(true))
         .or_else(|| status.and_then(hard_by_code))
         .or_else(|| context.iter().find_map(|words| by_words(words)))
         .unwrap_or(false)

@@ -265,3 +265,24 @@ Action: failed\nStatus: 5.1.1\n\n--b--\n";
     assert_eq!(addresses(&report), ["ana@example.org"]);
     assert_eq!(report.kind, BounceKind::Hard);
 }
+
+#[test]
+fn a_domain_refusing_all_mail_is_hard_unless_it_refuses_the_sender() {
+    let report = |diagnostic: &str| {
+        notice(
+            "Mail Delivery System <MAILER-DAEMON@mx.example.net>",
+            "Undelivered Mail Returned to Sender",
+            &format!(
+                "This is the mail system at host mx.example.net.\n\n\
+<ana@example.org>: host mx.example.org[192.0.2.1] said: {diagnostic} (in reply to RCPT TO command)\n"
+            ),
+        )
+    };
+    let no_mail = report("556 5.1.10 Domain does not accept mail");
+    assert_eq!(kind_and_recipients(&no_mail).0, BounceKind::Hard);
+    let blocklisted =
+        report("521 5.7.1 Service unavailable; client [192.0.2.9] blocked using dnsbl.example.net");
+    assert_eq!(kind_and_recipients(&blocklisted).0, BounceKind::Soft);
+    let dns_later = report("Name service error for domain example.org: Host not found, try again");
+    assert_eq!(kind_and_recipients(&dns_later).0, BounceKind::Soft);
+}
