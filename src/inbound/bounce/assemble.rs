@@ -186,7 +186,7 @@ fn from_text(
     let header_recipients = failed_recipients_header(message);
     let exclude = own_addresses(message, &original);
     let mut found = text::recipients(&notice.text, &exclude);
-    let returned = original.message_id.is_some() || original.to.is_some();
+    let returned = original.returned;
     let bounce = match sentence {
         Some(_) => sender || subject || !header_recipients.is_empty(),
         None => {

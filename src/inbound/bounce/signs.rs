@@ -223,7 +223,10 @@ pub fn notice_end(text: &str) -> usize {
                     || lower.contains("follow")
                     || lower.trim_end().ends_with(':') && opens_with(opening, m))
         });
-        if marker || ORIGINAL_HEADERS.iter().any(|h| lower.starts_with(h)) {
+        if marker {
+            return offset + marker_start(line);
+        }
+        if ORIGINAL_HEADERS.iter().any(|h| lower.starts_with(h)) {
             return offset;
         }
         offset += line.len();
@@ -237,4 +240,15 @@ fn opens_with(line: &str, marker: &str) -> bool {
         || line
             .split_once(' ')
             .is_some_and(|(word, rest)| word.len() <= 4 && rest.starts_with(marker))
+}
+
+/// Where on a marker's line the marker begins: at its rule ("--- Below this line …") when
+/// a notice without line breaks (an HTML one, flattened) runs into it, else the line start.
+fn marker_start(line: &str) -> usize {
+    ["---", "==="]
+        .iter()
+        .filter_map(|rule| line.find(rule))
+        .min()
+        .filter(|at| line[..*at].trim().len() > 40)
+        .unwrap_or(0)
 }

@@ -286,3 +286,32 @@ fn a_domain_refusing_all_mail_is_hard_unless_it_refuses_the_sender() {
     let dns_later = report("Name service error for domain example.org: Host not found, try again");
     assert_eq!(kind_and_recipients(&dns_later).0, BounceKind::Soft);
 }
+
+#[test]
+fn an_html_notice_flattened_onto_one_line_keeps_its_text_before_the_copy() {
+    let raw = "From: MAILER-DAEMON@yahoo.example.com\nTo: circulars@example.net\n\
+MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n\
+I'm afraid I wasn't able to deliver the following message. \
+This is a permanent error; I've given up. Sorry it didn't work out. \
+To: ana@example.org ---Below this line is a copy of the message.\n";
+    let report = parse(raw).expect("a bounce");
+    assert_eq!(addresses(&report), ["ana@example.org"]);
+}
+
+#[test]
+fn a_server_returning_the_message_to_named_addresses_is_a_bounce_in_any_language() {
+    let raw = "From: MAILER-DAEMON@mail.example.cn\nTo: circulars@example.net\n\
+Subject: =?utf-8?B?6YKu5Lu26YCA5L+h?=\nMIME-Version: 1.0\n\
+Content-Type: multipart/mixed; boundary=\"m\"\n\n\
+--m\nContent-Type: text/plain; charset=utf-8\n\n\
+邮件无法投递到以下地址：\n\n<ana@example.org>:\n\n<ben@example.org>:\n\n\
+--m\nContent-Type: message/rfc822\n\n\
+Message-ID: <c12.m1@circulars.example.net>\nTo: ana@example.org\n\nHello\n--m--\n";
+    let report = parse(raw).expect("a bounce");
+    assert_eq!(addresses(&report), ["ana@example.org", "ben@example.org"]);
+    assert_eq!(
+        report.kind,
+        BounceKind::Soft,
+        "nothing says the addresses are wrong"
+    );
+}
