@@ -4,7 +4,7 @@
 use mail_parser::{Message, MimeHeaders};
 
 use super::original::{self, Original};
-use super::{BounceKind, Failed, Report, delay, dsn, signs, status, text};
+use super::{BounceKind, Failed, Report, delay, dsn, sieve, signs, status, text};
 
 /// The text a person would read, split at the returned original.
 struct Notice {
@@ -60,7 +60,7 @@ pub fn read(message: &Message<'_>) -> Option<Report> {
     let notice = Notice::of(message);
     let original = original::find(message, &notice.after);
     if disposition {
-        let blocks = rejected_by_sieve(message);
+        let blocks = sieve::rejected(message);
         return (!blocks.is_empty())
             .then(|| from_dsn(&blocks, &notice, original, "sieve-reject"))
             .flatten();
@@ -74,29 +74,6 @@ pub fn read(message: &Message<'_>) -> Option<Report> {
     }
     let report = report_type.is_some_and(|t| t.contains("delivery-status"));
     from_text(message, &notice, original, report)
-}
-
-/// The recipient of a disposition notification that says the message was refused unread
-/// (`automatic-action/…; deleted`), as a Sieve `reject` sends it; none for a read receipt.
-fn rejected_by_sieve(message: &Message<'_>) -> Vec<dsn::Recipient> {
-    let Some(part) = message
-        .parts
-        .iter()
-        .find(|p| p.is_content_type("message", "disposition-notification"))
-    else {
-        return Vec::new();
-    };
-    let fields = String::from_utf8_lossy(part.contents()).to_lowercase();
-    let deleted = fields.lines().any(|line| {
-        line.starts_with("disposition:")
-            && line.contains("automatic-action")
-            && line.contains("deleted")
-    });
-    if deleted {
-        dsn::recipients(&fields)
-    } else {
-        Vec::new()
-    }
 }
 
 fn report_type(message: &Message<'_>) -> Option<String> {
