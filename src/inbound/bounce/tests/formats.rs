@@ -315,3 +315,31 @@ Message-ID: <c12.m1@circulars.example.net>\nTo: ana@example.org\n\nHello\n--m--\
         "nothing says the addresses are wrong"
     );
 }
+
+#[test]
+fn a_french_notice_about_a_full_mailbox_is_soft() {
+    let raw = notice(
+        "Mail Delivery System <MAILER-DAEMON@smtp.example.fr>",
+        "Message non délivré : Circulaire 12",
+        "Votre message n'a pas pu être délivré au destinataire suivant :\n\n\
+membre@example.fr\n    552 5.2.2 La boîte aux lettres du destinataire est pleine\n",
+    );
+    assert_eq!(
+        kind_and_recipients(&raw),
+        (BounceKind::Soft, vec!["membre@example.fr".into()])
+    );
+}
+
+#[test]
+fn a_spanish_delay_notice_is_a_delay() {
+    let raw = notice(
+        "MAILER-DAEMON@correo.example.es",
+        "Entrega retrasada: Circular 12",
+        "Su mensaje aún no se ha entregado a los siguientes destinatarios:\n\n\
+socio@example.es\n\nEl servidor seguirá intentando durante 4 días.\n",
+    );
+    assert_eq!(
+        kind_and_recipients(&raw),
+        (BounceKind::Delay, vec!["socio@example.es".into()])
+    );
+}
