@@ -343,3 +343,23 @@ socio@example.es\n\nEl servidor seguirá intentando durante 4 días.\n",
         (BounceKind::Delay, vec!["socio@example.es".into()])
     );
 }
+
+#[test]
+fn the_plainer_words_for_an_unknown_user_are_hard() {
+    for words in [
+        "Invalid final delivery userid: ana@example.org",
+        "ana@example.org: User not known",
+        "ana@example.org: this email address is wrong or no longer valid",
+    ] {
+        let raw = notice(
+            "Postmaster <postmaster@example.org>",
+            "Undeliverable Mail",
+            &format!("Your message could not be delivered.\n\n{words}\n"),
+        );
+        assert_eq!(
+            kind_and_recipients(&raw),
+            (BounceKind::Hard, vec!["ana@example.org".into()]),
+            "{words}"
+        );
+    }
+}
