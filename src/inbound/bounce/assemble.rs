@@ -162,63 +162,67 @@ fn from_text(
     let subject = message.subject().is_some_and(signs::subject_says_bounce);
     let header_recipients = failed_recipients_header(message);
     let exclude = own_addresses(message, &original);
-    let mut found = text::recipients(&notice.text, &exclude);
-    let returned = original.returned;
-    let bounce = match sentence {
-        Some(_) => sender || subject || !header_recipients.is_empty(),
-        None => {
-            sender
-                && (subject || status::smtp_error(&notice.lower) || returned && !found.is_empty())
+    let found = text::recipients(&notice.text, &exclude);
+    let reason = match sentence {
+        Some((phrase, _)) => (sender || subject || !header_recipients.is_empty())
+            .then(|| format!("the notice says \"{phrase}\"")),
+        None if !sender => None,
+        None if subject => Some("sent by a mail server with a bounce's subject".to_string()),
+        None if status::smtp_error(&notice.lower) => {
+            Some("sent by a mail server quoting a refusal".to_string())
         }
-    };
-    if !bounce {
-        return None;
-    }
-    if found.is_empty()
-        && header_recipients.is_empty()
-        && let Some(to) = original.to.clone().filter(|to| !exclude.contains(to))
-    {
-        // Nothing names the recipient but the returned message's own `To:`.
-        found.push(text::Found {
-            address: to,
-            diagnostic: String::new(),
-        });
-    }
-    if !header_recipients.is_empty() {
-        found.retain(|f| header_recipients.contains(&f.address));
-        for address in header_recipients {
-            if !found.iter().any(|f| f.address == address) {
-                found.push(text::Found {
-                    address,
-                    diagnostic: String::new(),
-                });
-            }
-        }
-    }
+        None => (original.returned && !found.is_empty())
+            .then(|| "a mail server returned the message to the addresses it names".to_string()),
+    }?;
+    let found = with_header_and_original(found, header_recipients, &original, &exclude);
     let delayed = delay::only_delayed(&notice.lower);
     let failed = found
         .into_iter()
-        .map(|f| {
-            let code = status::enhanced_code(&f.diagnostic).or_else(|| {
-                status::enhanced_code(&notice.text).filter(|_| f.diagnostic.is_empty())
-            });
-            let hard = !delayed && hard(code.as_deref(), &f.diagnostic, notice);
-            let diagnostic = (!f.diagnostic.is_empty()).then_some(f.diagnostic);
-            Failed {
-                address: f.address,
-                hard,
-                status: code,
-                diagnostic,
-            }
-        })
+        .map(|f| failed_in_text(f, notice, delayed))
         .collect::<Vec<_>>();
     let kind = kind(&failed, delayed, notice);
-    let (phrase, format) = sentence.unwrap_or(("", "text"));
-    let reason = match phrase {
-        "" => "sent by a mail server with a bounce's subject".to_string(),
-        _ => format!("the notice says \"{phrase}\""),
-    };
+    let format = sentence.map_or("text", |(_, format)| format);
     Some(report(failed, kind, original, format, reason))
+}
+
+/// The recipients found in the text, narrowed to `X-Failed-Recipients` when the server
+/// names them there, else the returned message's own `To:` when nothing names them.
+fn with_header_and_original(
+    mut found: Vec<text::Found>,
+    header: Vec<String>,
+    original: &Original,
+    exclude: &[String],
+) -> Vec<text::Found> {
+    let bare = |address: String| text::Found {
+        address,
+        diagnostic: String::new(),
+    };
+    if !header.is_empty() {
+        found.retain(|f| header.contains(&f.address));
+        for address in header {
+            if !found.iter().any(|f| f.address == address) {
+                found.push(bare(address));
+            }
+        }
+    } else if found.is_empty()
+        && let Some(to) = original.to.clone().filter(|to| !exclude.contains(to))
+    {
+        found.push(bare(to));
+    }
+    found
+}
+
+/// A recipient of a notice written for people, with its code and verdict.
+fn failed_in_text(found: text::Found, notice: &Notice, delayed: bool) -> Failed {
+    let code = status::enhanced_code(&found.diagnostic)
+        .or_else(|| status::enhanced_code(&notice.text).filter(|_| found.diagnostic.is_empty()));
+    let hard = !delayed && hard(code.as_deref(), &found.diagnostic, notice);
+    Failed {
+        address: found.address,
+        hard,
+        status: code,
+        diagnostic: (!found.diagnostic.is_empty()).then_some(found.diagnostic),
+    }
 }
 
 /// Hard or soft from the recipient's own words first, then from the whole notice.
