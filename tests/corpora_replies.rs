@@ -148,8 +148,8 @@ fn no_robot_of_the_corpora_is_taken_for_a_person() {
 }
 
 /// The same over folders that may not be copied into the project, read where they are:
-/// `BOUNCE_CORPORA=../shared/corpora/mailman2_bounces:../shared/corpora/perl_bounceparser
-/// cargo test --test corpora_replies -- --ignored --nocapture`.
+/// `BOUNCE_CORPORA=$C/mailman2_bounces:$C/perl_bounceparser cargo test --test corpora_replies --
+/// --ignored --nocapture`, with `C` the shared corpora (`/work/shared/corpora`).
 #[test]
 #[ignore = "reads corpora outside the project, named by BOUNCE_CORPORA"]
 fn no_robot_of_other_corpora_is_taken_for_a_person() {
