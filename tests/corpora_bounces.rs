@@ -395,8 +395,8 @@ fn outside_floors(name: &str) -> Option<Floors> {
 
 /// Folders that may not be copied into the project (GPL, Perl licence), read where they are:
 /// `BOUNCE_CORPORA=$C/mailman2_bounces:$C/perl_bounceparser cargo test --test corpora_bounces --
-/// --ignored --nocapture`, with `C` the shared corpora (`/work/shared/corpora`). Asserts the floors of the
-/// folders it knows by name, prints the figures of the others.
+/// --ignored --nocapture`, with `C` the shared corpora (`/work/shared/corpora`). Asserts the
+/// floors of the folders it knows by name, prints the figures of the others.
 #[test]
 #[ignore = "reads corpora outside the project, named by BOUNCE_CORPORA"]
 fn other_corpora_figures() {
