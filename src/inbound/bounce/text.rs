@@ -40,6 +40,10 @@ const LEADS: &[&str] = &[
 /// forwarded to: the one that was sent to, so failed too (checked before the sender words).
 const ALIAS_LEADS: &[&str] = &["expanded from:", "expanded from", "generated from"];
 
+/// Words that, in a sentence ending in a colon just before an address, say it is the one
+/// that failed ("The following recipients returned permanent errors: …").
+const NAMING_WORDS: &[&str] = &["recipient", "address", "destinatari", "destinatario"];
+
 /// Text before an address that means the address is a sender, not a recipient.
 const SENDER_LEADS: &[&str] = &["from", "sender", "return-path", "reply-to", "by "];
 
@@ -88,7 +92,11 @@ fn lead(before: &str) -> Lead {
         .any(|s| before.contains(s) && !before.contains("rcpt to"))
     {
         Lead::No
-    } else if bare.is_empty() || bare.ends_with(" to") || LEADS.iter().any(|l| before.ends_with(l))
+    } else if bare.is_empty()
+        || bare.ends_with(" to")
+        || LEADS.iter().any(|l| before.ends_with(l))
+        || refusal_code(bare)
+        || bare.ends_with(':') && NAMING_WORDS.iter().any(|w| bare.contains(w))
     {
         Lead::Strong
     } else if bare.ends_with("to:")
@@ -99,6 +107,18 @@ fn lead(before: &str) -> Lead {
     } else {
         Lead::No
     }
+}
+
+/// Whether `before` is only a refusal's reply code, as Sendmail's transcripts write
+/// `554 <user@example.org>... Host unknown` (`<<< 550`, `550 5.1.1` too).
+fn refusal_code(before: &str) -> bool {
+    let mut words = before.trim_start_matches(['<', ' ']).split_whitespace();
+    let reply = words.next().is_some_and(|w| {
+        w.len() == 3 && w.starts_with(['4', '5']) && w.bytes().all(|b| b.is_ascii_digit())
+    });
+    let rest_is_code = words
+        .all(|w| w.split('.').count() == 3 && w.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    reply && rest_is_code
 }
 
 fn add(list: &mut Vec<Found>, address: String, diagnostic: String) {

@@ -363,3 +363,42 @@ fn the_plainer_words_for_an_unknown_user_are_hard() {
         );
     }
 }
+
+#[test]
+fn a_sendmail_transcript_names_each_refused_recipient_after_its_code() {
+    let raw = notice(
+        "Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>",
+        "Returned mail: see transcript for details",
+        "The original message was received at Mon, 1 Jun 2026 10:00:00 +0200\n\n\
+   ----- Transcript of session follows -----\n\
+550 example.org (smtp)... 550 Host unknown\n\
+554 <ana@example.org>... 550 Host unknown (Authoritative answer from name server)\n\
+>>> RCPT To:<ben@example.net>\n\
+<<< 550 5.1.1 No such user here.\n\
+550 5.1.1 <ben@example.net>... User unknown\n\n\
+   ----- Unsent message follows -----\n",
+    );
+    assert_eq!(
+        kind_and_recipients(&raw),
+        (
+            BounceKind::Hard,
+            vec!["ana@example.org".into(), "ben@example.net".into()]
+        )
+    );
+}
+
+#[test]
+fn a_sentence_about_recipients_ending_in_a_colon_names_the_failed_one() {
+    let raw = notice(
+        "mailer-daemon@mx.example.net",
+        "There was an error sending your mail",
+        "We had trouble delivering your message. Full details follow:\n\n\
+1 error(s):\n\n\
+The following recipients returned permanent errors: ana@example.org. Reason: \
+SMTP Server <192.0.2.1> refused to accept your message (550 5.1.1 User unknown)\n",
+    );
+    assert_eq!(
+        kind_and_recipients(&raw),
+        (BounceKind::Hard, vec!["ana@example.org".into()])
+    );
+}
