@@ -227,15 +227,16 @@ pub fn notice_end(text: &str) -> usize {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let lower = line.to_lowercase();
-        // A marker with a rule or "follows", or a line of its own ending in a colon (not
-        // "the following addresses did not receive a copy of your message:").
+        // A marker with a rule or "follows" after it, or a line of its own ending in a colon
+        // (not "the following addresses did not receive a copy of your message:").
         let opening = lower.trim_start_matches(|c: char| !c.is_alphanumeric());
         let marker = ORIGINAL_MARKERS.iter().any(|m| {
-            lower.contains(m)
-                && (lower.contains("---")
+            lower.find(m).is_some_and(|at| {
+                lower.contains("---")
                     || lower.contains("===")
-                    || lower.contains("follow")
-                    || lower.trim_end().ends_with(':') && opens_with(opening, m))
+                    || lower[at..].contains("follow")
+                    || lower.trim_end().ends_with(':') && opens_with(opening, m)
+            })
         });
         if marker {
             return offset + marker_start(line);

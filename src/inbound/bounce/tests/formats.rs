@@ -402,3 +402,16 @@ SMTP Server <192.0.2.1> refused to accept your message (550 5.1.1 User unknown)\
         (BounceKind::Hard, vec!["ana@example.org".into()])
     );
 }
+
+#[test]
+fn a_sentence_mentioning_a_copy_of_the_message_does_not_end_the_notice() {
+    let raw = notice(
+        "MDaemon@mx.example.net",
+        "Permanent Delivery Failure",
+        "The attached message had PERMANENT fatal delivery errors!\n\n\
+YOUR MESSAGE WAS NOT DELIVERED!\n\n\
+The following addresses did NOT receive a copy of your message:\n\n\
+> ana@example.org\n\n--- Session Transcript ---\n",
+    );
+    assert_eq!(kind_and_recipients(&raw).1, ["ana@example.org"]);
+}
