@@ -55,7 +55,7 @@ fn main() {
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
         for row in corpora::labels(folder) {
-            let raw = as_mail(&row.file, corpora::load(folder, &row.file));
+            let raw = row.message();
             messages += 1;
             let parsed = parse(&raw);
             let classified = classify(&parsed.message, &parsed.read);
@@ -178,16 +178,4 @@ fn kind_right(row: &corpora::Label, classified: &Classified) -> bool {
         "unsubscribe" => classified.kind == Kind::Unsubscribe,
         _ => classified.kind != Kind::Bounce,
     }
-}
-
-/// A body-only case (`bodies/`) wrapped in the headers of a reply to a circular.
-fn as_mail(file: &str, bytes: Vec<u8>) -> Vec<u8> {
-    if !file.starts_with("bodies/") {
-        return bytes;
-    }
-    let mut raw = b"From: Member <member@example.org>\r\nTo: reply+c12@circulars.example.org\r\n\
-Subject: Re: Circular 12\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-        .to_vec();
-    raw.extend_from_slice(&bytes);
-    raw
 }

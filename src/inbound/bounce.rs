@@ -5,9 +5,11 @@ mod assemble;
 mod delay;
 mod dsn;
 mod original;
+mod sieve;
 mod signs;
 mod status;
 mod text;
+mod words;
 
 use mail_parser::Message;
 

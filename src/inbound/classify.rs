@@ -1,8 +1,9 @@
 //! The kind of a message, from bounces, robots and unsubscribe requests, with the reasons.
 //!
 //! Pure: [`classify`] takes a parsed message (see [`super::read::parse`]) and returns what
-//! it is. Bounces are looked for first (they often carry auto-reply headers too), then
-//! robots, then unsubscribe requests; everything else is a human reply. Mail sent to the
+//! it is. A plain challenge-response comes first (some are sent as delivery reports), then
+//! bounces (they often carry auto-reply headers too), then the other robots, then
+//! unsubscribe requests; everything else is a human reply. Mail sent to the
 //! `List-Unsubscribe` mailto address is recognised by matching, not here.
 
 use mail_parser::Message;
@@ -56,6 +57,9 @@ pub struct Classified {
 
 /// What `message` (read as `read`) is. Never panics.
 pub fn classify(message: &Message<'_>, read: &Read) -> Classified {
+    if let Some(reason) = robots::sure_challenge(message, read) {
+        return plain(Kind::Challenge, reason);
+    }
     if let Some(report) = bounce::read(message) {
         let kind = match report.kind {
             BounceKind::Delay => Kind::Delay,
@@ -137,6 +141,20 @@ mod tests {
     fn a_robot_asking_to_unsubscribe_is_still_a_robot() {
         let raw = "From: a@example.org\r\nAuto-Submitted: auto-replied\r\nSubject: Unsubscribe\r\n\r\nunsubscribe\r\n";
         assert_eq!(kind_of(raw), Kind::AutoReply);
+    }
+
+    #[test]
+    fn a_challenge_sent_as_a_delivery_report_is_a_challenge_not_a_bounce() {
+        let raw = "From: noreply@screening.example.com\r\nTo: sender@example.net\r\n\
+Subject: Re: Circular 12\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+--b\r\nContent-Type: text/plain\r\n\r\n\
+Your message about \"Circular 12\" has been waitlisted. Please verify you are human:\r\n\
+https://screening.example.com/v/1\r\n\
+--b\r\nContent-Type: message/delivery-status\r\n\r\n\
+Reporting-MTA: dns; screening.example.com\r\n\r\n\
+Final-Recipient: rfc822; ana@example.org\r\nAction: failed\r\nStatus: 5.0.0\r\n\r\n--b--\r\n";
+        assert_eq!(kind_of(raw), Kind::Challenge);
     }
 
     #[test]

@@ -5,11 +5,13 @@
 //! member's own words in EN/FR/ES and a few other languages. `X-Auto-Response-Suppress`
 //! alone proves nothing: Outlook puts it on people's mail too.
 
+mod challenge;
 mod phrases;
 
 use mail_parser::{Message, MimeHeaders};
 
 use super::read::{Read, first_phrase, fold, has_phrase};
+use challenge::challenge;
 use phrases::*;
 
 /// A message a machine sent in answer to ours.
@@ -29,12 +31,22 @@ pub fn robot(message: &Message<'_>, read: &Read) -> Option<(Robot, String)> {
     if let Some(reason) = read_receipt(message, &signs) {
         return Some((Robot::ReadReceipt, reason));
     }
-    if let Some(reason) = challenge(&signs) {
+    if let Some((reason, _)) = challenge(&signs) {
         return Some((Robot::Challenge, reason));
     }
     auto_reply(&signs)
         .or_else(|| mail_system(message, &signs))
         .map(|reason| (Robot::AutoReply, reason))
+}
+
+/// A challenge-response so plainly one that it wins over reading the message as a bounce
+/// (Boxbe and its kind send their challenges as delivery reports): a challenge service's
+/// header, the service named beside a challenge's words, or words asking to prove that the
+/// sender is a person. The reason, or None.
+pub fn sure_challenge(message: &Message<'_>, read: &Read) -> Option<String> {
+    challenge(&Signs::of(message, read))
+        .filter(|(_, sure)| *sure)
+        .map(|(reason, _)| reason)
 }
 
 /// What the rules look at, folded once.
@@ -44,6 +56,8 @@ struct Signs<'m> {
     subject: String,
     own: String,
     from_local: String,
+    /// The domain of the sender's address.
+    from_domain: String,
     /// The folded display name of the sender ("mail delivery system").
     from_name: String,
     /// The local part of the `Return-Path:` address.
@@ -65,12 +79,19 @@ impl<'m> Signs<'m> {
             .and_then(|f| f.address.split('@').next())
             .unwrap_or_default()
             .to_owned();
+        let from_domain = read
+            .from
+            .as_ref()
+            .and_then(|f| f.address.split_once('@'))
+            .map(|(_, domain)| domain.to_ascii_lowercase())
+            .unwrap_or_default();
         let local = |address: &str| address.split('@').next().unwrap_or_default().to_owned();
         Signs {
             headers,
             subject: fold(read.subject.as_deref().unwrap_or_default()),
             own: fold(own),
             from_local,
+            from_domain,
             from_name: fold(
                 read.from
                     .as_ref()
@@ -131,35 +152,6 @@ fn read_receipt(message: &Message<'_>, signs: &Signs<'_>) -> Option<String> {
         .iter()
         .find(|p| signs.subject.starts_with(*p) || subject.starts_with(*p))
         .map(|p| format!("subject begins with \"{p}\" (a read receipt)"))
-}
-
-fn challenge(signs: &Signs<'_>) -> Option<String> {
-    let service_header = signs.headers.iter().find(|(name, value)| {
-        let value = value.to_ascii_lowercase();
-        CHALLENGE_SERVICES
-            .iter()
-            .any(|s| name.contains(s) || (name == "x-delivery-agent" && value.contains(s)))
-    });
-    let service_text = first_phrase(&signs.own, &CHALLENGE_SERVICES);
-    let phrase = first_phrase(&signs.own, &CHALLENGE_PHRASES)
-        .or_else(|| first_phrase(&signs.subject, &CHALLENGE_PHRASES));
-    match (service_header, service_text, phrase) {
-        (Some((name, _)), _, _) => Some(format!("challenge-response header {name}")),
-        (None, Some(service), Some(phrase)) => Some(format!(
-            "challenge-response: \"{service}\" and \"{phrase}\""
-        )),
-        (None, _, Some(phrase)) if signs.machine_hint() || second_phrase(signs, phrase) => {
-            Some(format!("challenge-response: \"{phrase}\" from a machine"))
-        }
-        _ => None,
-    }
-}
-
-fn second_phrase(signs: &Signs<'_>, first: &str) -> bool {
-    CHALLENGE_PHRASES
-        .iter()
-        .filter(|p| **p != first)
-        .any(|p| has_phrase(&signs.own, p))
 }
 
 fn auto_reply(signs: &Signs<'_>) -> Option<String> {

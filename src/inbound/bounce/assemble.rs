@@ -4,7 +4,7 @@
 use mail_parser::{Message, MimeHeaders};
 
 use super::original::{self, Original};
-use super::{BounceKind, Failed, Report, delay, dsn, signs, status, text};
+use super::{BounceKind, Failed, Report, delay, dsn, sieve, signs, status, text};
 
 /// The text a person would read, split at the returned original.
 struct Notice {
@@ -46,23 +46,34 @@ impl Notice {
 
 pub fn read(message: &Message<'_>) -> Option<Report> {
     let report_type = report_type(message);
-    // Feedback reports (ARF) and read receipts (MDN) are reports, but not bounces.
+    // Feedback reports (ARF) are reports, but not bounces; so are read receipts (MDN),
+    // except the one a Sieve `reject` sends (RFC 5429): automatic, "deleted".
+    let disposition = report_type
+        .as_deref()
+        .is_some_and(|t| t.contains("disposition"));
     if report_type
         .as_deref()
-        .is_some_and(|t| t.contains("feedback") || t.contains("disposition"))
+        .is_some_and(|t| t.contains("feedback"))
     {
         return None;
     }
     let notice = Notice::of(message);
     let original = original::find(message, &notice.after);
+    if disposition {
+        let blocks = sieve::rejected(message);
+        return (!blocks.is_empty())
+            .then(|| from_dsn(&blocks, &notice, original, "sieve-reject"))
+            .flatten();
+    }
     let mut blocks = delivery_status(message);
     if blocks.is_empty() && notice.lower.contains("final-recipient:") {
         blocks = dsn::recipients(&notice.text);
     }
     if !blocks.is_empty() {
-        return from_dsn(&blocks, &notice, original);
+        return from_dsn(&blocks, &notice, original, "rfc3464");
     }
-    from_text(message, &notice, original)
+    let report = report_type.is_some_and(|t| t.contains("delivery-status"));
+    from_text(message, &notice, original, report)
 }
 
 fn report_type(message: &Message<'_>) -> Option<String> {
@@ -93,7 +104,12 @@ fn delivery_status(message: &Message<'_>) -> Vec<dsn::Recipient> {
         .collect()
 }
 
-fn from_dsn(blocks: &[dsn::Recipient], notice: &Notice, original: Original) -> Option<Report> {
+fn from_dsn(
+    blocks: &[dsn::Recipient],
+    notice: &Notice,
+    original: Original,
+    format: &'static str,
+) -> Option<Report> {
     let failing: Vec<&dsn::Recipient> = blocks.iter().filter(|b| !b.succeeded()).collect();
     if failing.is_empty() {
         return None;
@@ -113,76 +129,105 @@ fn from_dsn(blocks: &[dsn::Recipient], notice: &Notice, original: Original) -> O
                 .find(|f| f.address == block.address)
                 .map(|f| f.diagnostic.as_str())
         };
-        let words = match block.diagnostic.as_deref() {
-            Some(words) => words,
-            None => from_text().unwrap_or_default(),
+        // The server's own words first; the text's guess only after the status code.
+        let (words, context) = match block.diagnostic.as_deref() {
+            Some(words) => (words, String::new()),
+            None => ("", from_text().unwrap_or_default().to_lowercase()),
         };
+        let status = block.status.as_deref();
+        let hard = status::is_hard(status, words, &[&context, &notice.lower]);
         failed.push(Failed {
             address: block.address.clone(),
-            hard: !block.delayed() && hard(block.status.as_deref(), words, notice),
+            hard: !block.delayed() && hard,
             status: block.status.clone(),
             diagnostic: block.diagnostic.clone(),
         });
     }
     let reason = format!("delivery-status report for {} recipient(s)", failed.len());
     let kind = kind(&failed, delayed, notice);
-    Some(report(failed, kind, original, "rfc3464", reason))
+    Some(report(failed, kind, original, format, reason))
 }
 
-fn from_text(message: &Message<'_>, notice: &Notice, original: Original) -> Option<Report> {
+/// A bounce written for people: a server's sentence with a server's sign (its sender, a
+/// bounce's subject, a report's type, `X-Failed-Recipients`), or, without such a sentence,
+/// a server quoting a refusal or returning the message to recipients it names.
+fn from_text(
+    message: &Message<'_>,
+    notice: &Notice,
+    original: Original,
+    a_report: bool,
+) -> Option<Report> {
     let sentence = signs::sentence(&notice.lower);
-    let sender = signs::from_server(message);
+    let sender = signs::from_server(message) || a_report;
     let subject = message.subject().is_some_and(signs::subject_says_bounce);
     let header_recipients = failed_recipients_header(message);
-    let bounce = match sentence {
-        Some(_) => sender || subject || !header_recipients.is_empty(),
-        None => sender && (subject || status::smtp_error(&notice.lower)),
-    };
-    if !bounce {
-        return None;
-    }
     let exclude = own_addresses(message, &original);
-    let mut found = text::recipients(&notice.text, &exclude);
-    if !header_recipients.is_empty() {
-        found.retain(|f| header_recipients.contains(&f.address));
-        for address in header_recipients {
-            if !found.iter().any(|f| f.address == address) {
-                found.push(text::Found {
-                    address,
-                    diagnostic: String::new(),
-                });
-            }
+    let found = text::recipients(&notice.text, &exclude);
+    let reason = match sentence {
+        Some((phrase, _)) => (sender || subject || !header_recipients.is_empty())
+            .then(|| format!("the notice says \"{phrase}\"")),
+        None if !sender => None,
+        None if subject => Some("sent by a mail server with a bounce's subject".to_string()),
+        None if status::smtp_error(&notice.lower) => {
+            Some("sent by a mail server quoting a refusal".to_string())
         }
-    }
+        None => (original.returned && !found.is_empty())
+            .then(|| "a mail server returned the message to the addresses it names".to_string()),
+    }?;
+    let found = with_header_and_original(found, header_recipients, &original, &exclude);
     let delayed = delay::only_delayed(&notice.lower);
     let failed = found
         .into_iter()
-        .map(|f| {
-            let code = status::enhanced_code(&f.diagnostic).or_else(|| {
-                status::enhanced_code(&notice.text).filter(|_| f.diagnostic.is_empty())
-            });
-            let hard = !delayed && hard(code.as_deref(), &f.diagnostic, notice);
-            let diagnostic = (!f.diagnostic.is_empty()).then_some(f.diagnostic);
-            Failed {
-                address: f.address,
-                hard,
-                status: code,
-                diagnostic,
-            }
-        })
+        .map(|f| failed_in_text(f, notice, delayed))
         .collect::<Vec<_>>();
     let kind = kind(&failed, delayed, notice);
-    let (phrase, format) = sentence.unwrap_or(("", "text"));
-    let reason = match phrase {
-        "" => "sent by a mail server with a bounce's subject".to_string(),
-        _ => format!("the notice says \"{phrase}\""),
-    };
+    let format = sentence.map_or("text", |(_, format)| format);
     Some(report(failed, kind, original, format, reason))
+}
+
+/// The recipients found in the text, narrowed to `X-Failed-Recipients` when the server
+/// names them there, else the returned message's own `To:` when nothing names them.
+fn with_header_and_original(
+    mut found: Vec<text::Found>,
+    header: Vec<String>,
+    original: &Original,
+    exclude: &[String],
+) -> Vec<text::Found> {
+    let bare = |address: String| text::Found {
+        address,
+        diagnostic: String::new(),
+    };
+    if !header.is_empty() {
+        found.retain(|f| header.contains(&f.address));
+        for address in header {
+            if !found.iter().any(|f| f.address == address) {
+                found.push(bare(address));
+            }
+        }
+    } else if found.is_empty()
+        && let Some(to) = original.to.clone().filter(|to| !exclude.contains(to))
+    {
+        found.push(bare(to));
+    }
+    found
+}
+
+/// A recipient of a notice written for people, with its code and verdict.
+fn failed_in_text(found: text::Found, notice: &Notice, delayed: bool) -> Failed {
+    let code = status::enhanced_code(&found.diagnostic)
+        .or_else(|| status::enhanced_code(&notice.text).filter(|_| found.diagnostic.is_empty()));
+    let hard = !delayed && hard(code.as_deref(), &found.diagnostic, notice);
+    Failed {
+        address: found.address,
+        hard,
+        status: code,
+        diagnostic: (!found.diagnostic.is_empty()).then_some(found.diagnostic),
+    }
 }
 
 /// Hard or soft from the recipient's own words first, then from the whole notice.
 fn hard(code: Option<&str>, words: &str, notice: &Notice) -> bool {
-    status::is_hard(code, words, &notice.lower)
+    status::is_hard(code, words, &[&notice.lower])
 }
 
 /// Hard when any recipient is; with no recipient found, what the notice says as a whole.

@@ -20,6 +20,12 @@ const DELAY: &[&str] = &[
     "warning: message",
     "no action is required on your part",
     "retardé",
+    "différé",
+    "n'a pas encore été remis",
+    "n'a pas encore été distribué",
+    "aún no se ha entregado",
+    "aun no se ha entregado",
+    "todavía no se ha entregado",
     "retrasado",
     "retraso",
     "sigue intentando",
@@ -44,7 +50,47 @@ const GIVEN_UP: &[&str] = &[
     "non remis",
 ];
 
+/// Words that say outright the server goes on trying: a word such as "failed" about one
+/// attempt does not make these a failure, only the server saying it gave up.
+const STILL_TRYING: &[&str] = &[
+    "delivery attempts will continue",
+    "will continue to try",
+    "will continue trying",
+    "will keep trying",
+    "will be retried",
+    "has been postponed",
+    "not yet been delivered",
+    "this warning may be repeated",
+    "advisory-only",
+    "no action is required on your part",
+    "delivery status notification (delay)",
+    "message delayed",
+    "sigue intentando",
+    "seguirá intentando",
+    "seguira intentando",
+    "se volverá a intentar",
+    "nouvelles tentatives",
+    "nouvelle tentative",
+    "continuera d'essayer",
+    "continuera à essayer",
+];
+
+/// Words that say the server gave up for good, whatever else it says.
+const GAVE_UP: &[&str] = &[
+    "permanent",
+    "given up",
+    "giving up",
+    "gave up",
+    "not be retried",
+    "no further attempts",
+    "no more attempts",
+];
+
 /// Whether `text` (lowercased) reports a delay and no failure.
 pub fn only_delayed(text: &str) -> bool {
-    DELAY.iter().any(|w| text.contains(w)) && !GIVEN_UP.iter().any(|w| text.contains(w))
+    let any = |list: &[&str]| list.iter().any(|w| text.contains(w));
+    if any(GAVE_UP) {
+        return false;
+    }
+    any(STILL_TRYING) || any(DELAY) && !any(GIVEN_UP)
 }

@@ -7,7 +7,7 @@
 /// What one per-recipient block says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Recipient {
-    /// `Final-Recipient`, else `Original-Recipient`, lowercased, without `rfc822;` or `<>`.
+    /// `Original-Recipient`, else `Final-Recipient`, lowercased, without `rfc822;` or `<>`.
     pub address: String,
     /// `Action`, lowercased (`failed`, `delayed`, `delivered`, …), when given.
     pub action: Option<String>,
@@ -52,9 +52,10 @@ fn recipient(fields: &[(String, String)]) -> Option<Recipient> {
             .map(|(_, v)| v.trim().to_string())
             .filter(|v| !v.is_empty())
     };
-    let address = field("final-recipient")
+    // The address as it was sent to comes first: the final one may be an alias's target.
+    let address = field("original-recipient")
         .and_then(|v| address_of(&v))
-        .or_else(|| field("original-recipient").and_then(|v| address_of(&v)))
+        .or_else(|| field("final-recipient").and_then(|v| address_of(&v)))
         .or_else(|| field("x-actual-recipient").and_then(|v| address_of(&v)))?;
     let diagnostic = field("diagnostic-code").map(|v| without_type(&v).to_string());
     let status = field("status")
@@ -68,7 +69,8 @@ fn recipient(fields: &[(String, String)]) -> Option<Recipient> {
     })
 }
 
-/// `rfc822; <User@Example.org>` → `user@example.org`; `None` when no address is left.
+/// `rfc822; <User@Example.org>` → `user@example.org`; `None` when no address is left or its
+/// domain is a host's own name (`user@sims-ms-daemon`).
 fn address_of(value: &str) -> Option<String> {
     let address = without_type(value)
         .trim()
@@ -76,7 +78,8 @@ fn address_of(value: &str) -> Option<String> {
         .trim_end_matches('>')
         .trim()
         .to_lowercase();
-    (!address.is_empty() && address.contains('@')).then_some(address)
+    let domain = address.split_once('@').map_or("", |(_, d)| d);
+    domain.contains('.').then_some(address)
 }
 
 /// The value after an RFC 3464 type prefix (`rfc822;`, `smtp;`, `X-Postfix;`).

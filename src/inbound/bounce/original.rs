@@ -9,6 +9,9 @@ pub struct Original {
     pub message_id: Option<String>,
     pub to: Option<String>,
     pub from: Option<String>,
+    /// Whether the message was returned at all, as a part or pasted headers (even when
+    /// those say nothing of use).
+    pub returned: bool,
 }
 
 /// The original carried by `message`, else the one pasted into `after_notice`.
@@ -16,6 +19,13 @@ pub fn find(message: &Message<'_>, after_notice: &str) -> Original {
     for part in message.parts.iter().skip(1) {
         if let PartType::Message(inner) = &part.body {
             return of(inner);
+        }
+        if part.is_content_type("message", "rfc822") {
+            // A returned message mail-parser could not read (cut short, anonymised).
+            return Original {
+                returned: true,
+                ..Original::default()
+            };
         }
         let headers_part = part.content_type().is_some_and(|ct| {
             ct.subtype()
@@ -34,6 +44,7 @@ pub fn find(message: &Message<'_>, after_notice: &str) -> Original {
     MessageParser::default()
         .parse_headers(text.as_bytes())
         .map(|inner| of(&inner))
+        .filter(|o| o.message_id.is_some() || o.to.is_some() || o.from.is_some())
         .unwrap_or_default()
 }
 
@@ -47,6 +58,7 @@ fn of(message: &Message<'_>) -> Original {
         message_id: message.message_id().map(str::to_string),
         to: first_address(message.to()),
         from: first_address(message.from()),
+        returned: true,
     }
 }
 

@@ -16,6 +16,7 @@ const ROBOT_SENDERS: &[&str] = &[
     "mail administrator",
     "system administrator",
     "mail system",
+    "mdaemon",
     "administrateur",
     "administrador",
 ];
@@ -33,10 +34,15 @@ pub fn from_server(message: &Message<'_>) -> bool {
         .to_lowercase();
     let local = address.split('@').next().unwrap_or_default();
     let robot = |text: &str| ROBOT_SENDERS.iter().any(|s| text.contains(s));
-    let empty_return_path = message
+    // The envelope sender, as the last server wrote it: empty, or a server's own address.
+    let return_path = message
         .header_raw("Return-Path")
-        .is_some_and(|p| p.trim().trim_matches(['<', '>']).trim().is_empty());
-    robot(local) || robot(&name) || empty_return_path
+        .map(|p| p.trim().trim_matches(['<', '>']).trim().to_lowercase());
+    let return_local = return_path
+        .as_deref()
+        .map(|p| p.split('@').next().unwrap_or_default());
+    let by_return_path = return_local.is_some_and(|l| l.is_empty() || robot(l));
+    robot(local) || robot(&name) || by_return_path
 }
 
 /// Subjects of bounces and delay notices (lowercased).
@@ -65,9 +71,18 @@ const SUBJECTS: &[&str] = &[
     "mail system error",
     "message status",
     "rejected",
+    "mail failed",
+    "failed mail",
+    "returning to sender",
+    "user unknown",
+    "unknown user",
+    "no such user",
     "non remis",
     "non distribuable",
     "non délivré",
+    "remise différée",
+    "distribution différée",
+    "entrega retrasada",
     "échec de remise",
     "échec de la remise",
     "no entregado",
@@ -118,6 +133,12 @@ const SENTENCES: &[(&str, &str)] = &[
     ("n'a pas pu etre remis", "fr"),
     ("n'a pas été remis", "fr"),
     ("n'a pas pu être distribué", "fr"),
+    ("n'a pas pu être délivré", "fr"),
+    ("n'a pas été délivré", "fr"),
+    ("impossible de délivrer", "fr"),
+    ("impossible de distribuer", "fr"),
+    ("échec de la distribution", "fr"),
+    ("n'a pas encore été remis", "fr"),
     ("impossible de remettre", "fr"),
     ("échec de la remise", "fr"),
     ("echec de la remise", "fr"),
@@ -129,8 +150,25 @@ const SENTENCES: &[(&str, &str)] = &[
     ("no ha podido ser entregado", "es"),
     ("no se puede entregar", "es"),
     ("error de entrega", "es"),
+    ("no fue entregado", "es"),
+    ("no ha sido entregado", "es"),
+    ("imposible entregar", "es"),
+    ("error al entregar", "es"),
+    ("aún no se ha entregado", "es"),
     ("konnte nicht zugestellt werden", "de"),
     ("error delivering", "text"),
+    ("was not delivered", "text"),
+    ("has not been delivered", "text"),
+    ("did not receive a copy", "text"),
+    ("fatal delivery error", "text"),
+    ("permanent fatal", "text"),
+    ("this is a permanent error", "text"),
+    ("wasn't able to deliver", "text"),
+    ("was not able to deliver", "text"),
+    ("has been returned because", "text"),
+    ("failed recipient", "text"),
+    ("failed address", "text"),
+    ("no valid recipients", "text"),
     ("trouble delivering", "text"),
     ("rejected recipient", "text"),
     ("could not be delivered", "text"),
@@ -189,15 +227,43 @@ pub fn notice_end(text: &str) -> usize {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let lower = line.to_lowercase();
-        let marker = ORIGINAL_MARKERS.iter().any(|m| lower.contains(m))
-            && (lower.contains("---")
-                || lower.contains("===")
-                || lower.contains("follow")
-                || lower.trim_end().ends_with(':'));
-        if marker || ORIGINAL_HEADERS.iter().any(|h| lower.starts_with(h)) {
+        // A marker with a rule or "follows" after it, or a line of its own ending in a colon
+        // (not "the following addresses did not receive a copy of your message:").
+        let opening = lower.trim_start_matches(|c: char| !c.is_alphanumeric());
+        let marker = ORIGINAL_MARKERS.iter().any(|m| {
+            lower.find(m).is_some_and(|at| {
+                lower.contains("---")
+                    || lower.contains("===")
+                    || lower[at..].contains("follow")
+                    || lower.trim_end().ends_with(':') && opens_with(opening, m)
+            })
+        });
+        if marker {
+            return offset + marker_start(line);
+        }
+        if ORIGINAL_HEADERS.iter().any(|h| lower.starts_with(h)) {
             return offset;
         }
         offset += line.len();
     }
     text.len()
+}
+
+/// Whether `line` begins with `marker`, after at most one short word ("a", "the", "your").
+fn opens_with(line: &str, marker: &str) -> bool {
+    line.starts_with(marker)
+        || line
+            .split_once(' ')
+            .is_some_and(|(word, rest)| word.len() <= 4 && rest.starts_with(marker))
+}
+
+/// Where on a marker's line the marker begins: at its rule ("--- Below this line …") when
+/// a notice without line breaks (an HTML one, flattened) runs into it, else the line start.
+fn marker_start(line: &str) -> usize {
+    ["---", "==="]
+        .iter()
+        .filter_map(|rule| line.find(rule))
+        .min()
+        .filter(|at| line[..*at].trim().len() > 40)
+        .unwrap_or(0)
 }

@@ -1,192 +1,36 @@
-//! From a status code and the server's words to hard or soft, and the phrases of delay notices.
+//! From a status code and the server's words to hard or soft.
 //!
-//! "Hard" means the address itself is wrong (no such user, no such domain, moved): sending to
-//! it again cannot succeed. Everything else a server refuses for (full mailbox, spam or policy
-//! blocks, rate limits, size, timeouts, a disabled mailbox that may come back) is soft, even
-//! with a 5xx code, as sisimai's and BounceParser's labels have it.
+//! "Hard" means the address itself failed for good: no such user, no such domain, moved, or a
+//! mailbox disabled or closed; sending to it again cannot succeed. Everything else a server
+//! refuses for (a full mailbox, spam, content or policy blocks, rate limits, size, timeouts,
+//! anything it calls temporary) is soft, even with a 5xx code: the address may be fine. See
+//! the README, "Accuracy on mail written by others".
 
-/// Words that say the recipient address does not exist: hard whatever the code says.
-const HARD: &[&str] = &[
-    "user unknown",
-    "unknown user",
-    "unknown recipient",
-    "recipient unknown",
-    "unknown address",
-    "unknown e-mail address",
-    "unknown email address",
-    "unknown local part",
-    "unknown mailbox",
-    "mailbox unknown",
-    "no such user",
-    "no such recipient",
-    "no such mailbox",
-    "no such address",
-    "no such person",
-    "no such domain",
-    "no mailbox",
-    "addressee unknown",
-    "does not exist",
-    "doesn't exist",
-    "does not have an account",
-    "not a valid mailbox",
-    "invalid mailbox",
-    "invalid recipient",
-    "invalid address",
-    "not our customer",
-    "no longer available",
-    "recipient name is not recognized",
-    "address couldn't be found",
-    "address could not be found",
-    "unrouteable",
-    "unroutable",
-    "mailbox unavailable",
-    "recipient address rejected: access denied",
-    "domain is not reachable",
-    "not found",
-    "not our user",
-    "not a known user",
-    "no mail box",
-    "bad recipient",
-    "bad_recipient",
-    "not an active address",
-    "name or service not known",
-    "no smtp service",
-    "host or domain name not found",
-    "host unknown",
-    "unknown host",
-    "domain does not exist",
-    "name service error",
-    "nxdomain",
-    "no mx",
-    "null mx",
-    "does not accept mail",
-    "has moved",
-    "no longer with",
-    "user doesn't have",
-    "not listed in",
-    "adresse inconnue",
-    "destinataire inconnu",
-    "utilisateur inconnu",
-    "n'existe pas",
-    "usuario desconocido",
-    "destinatario desconocido",
-    "no existe",
-    "dirección desconocida",
-];
+use super::words::{HARD, NOT_THE_ADDRESS, SOFT};
 
-/// Words saying the refusal is about the sender, the sending host or the message's text
-/// (refused after DATA, when the recipient had been accepted): the address may be fine.
-const NOT_THE_ADDRESS: &[&str] = &[
-    "after end of data",
-    "end of data command",
-    "after data",
-    "reply to data",
-    "after mail from",
-    "after initial connection",
-    "sender address",
-    "sender domain",
-    "sender rejected",
-    "sender verify",
-    "client ip",
-    "client host",
-    "your ip",
-    "unauthenticated",
-    "not verified",
-    "my name was rejected",
-    "helo",
-    "routing loop",
-    "hop count",
-];
-
-/// Words that say the refusal may pass later or is about the message, not the address.
-const SOFT: &[&str] = &[
-    "mailbox full",
-    "mailbox is full",
-    "mailbox has exceeded",
-    "quota",
-    "insufficient storage",
-    "storage space",
-    "too much mail",
-    "full mailbox",
-    "boîte pleine",
-    "boite pleine",
-    "boîte aux lettres pleine",
-    "buzón lleno",
-    "buzon lleno",
-    "greylist",
-    "graylist",
-    "try again later",
-    "try later",
-    "temporarily",
-    "temporary",
-    "rate limit",
-    "too many",
-    "exceeded the rate",
-    "spam",
-    "blocked",
-    "blacklist",
-    "block list",
-    "blocklist",
-    "dnsbl",
-    "rbl",
-    "policy",
-    "reputation",
-    "reverse dns",
-    "ptr record",
-    "spf",
-    "dkim",
-    "dmarc",
-    "authentication",
-    "too large",
-    "too big",
-    "size limit",
-    "exceeds the maximum",
-    "message size",
-    "virus",
-    "content rejected",
-    "suspended",
-    "frozen",
-    "locked",
-    "support tls",
-    "disabled",
-    "deactivated",
-    "relaying",
-    "relay access denied",
-    "relay not permitted",
-    "relaying not allowed",
-    "not permitted to relay",
-    "unable to relay",
-    "relay denied",
-    "retry time",
-    "retry timeout",
-    "timed out",
-    "timeout",
-    "expired",
-    "connection refused",
-    "starttls",
-    "tls required",
-];
-
-/// Whether a failure is hard, from its status code, the recipient's own diagnostic and the
-/// notice as a whole (`notice`, lowercased).
+/// Whether a failure is hard, from its status code, the server's diagnostic for the
+/// recipient and, weaker, other words (`context`, lowercased: the lines of the notice about
+/// the recipient, then the notice as a whole).
 ///
-/// The server calling it temporary (4.x.x), a mailbox-state code (X.2.x: disabled, full) and
-/// words about anything but the address make it soft; words saying the address does not exist
-/// make it hard; then the code decides. Without evidence that the address is wrong it is soft:
-/// a hard bounce suppresses a member, so a doubt must not.
-pub fn is_hard(status: Option<&str>, diagnostic: &str, notice: &str) -> bool {
+/// The server calling it temporary (4.x.x) makes it soft; then the server's words (about
+/// anything but the address: soft; saying the address does not exist or is disabled:
+/// hard), then a status code that says which, then the context's words in order. Without
+/// evidence that the address failed it is soft: a hard bounce suppresses a member, so a
+/// doubt must not.
+pub fn is_hard(status: Option<&str>, diagnostic: &str, context: &[&str]) -> bool {
     let own = diagnostic.to_lowercase();
     let class = status.or_else(|| smtp_code(&own));
-    if class.is_some_and(|c| c.starts_with('4')) || status.is_some_and(|s| s.starts_with("5.2.")) {
+    if class.is_some_and(|c| c.starts_with('4')) {
         return false;
     }
-    // 521 and 556 (RFC 7504): the domain accepts no mail at all.
-    if smtp_code(&own).is_some_and(|c| c == "521" || c == "556") {
-        return true;
-    }
+    // 521 and 556 (RFC 7504): the domain accepts no mail at all, unless the words say the
+    // refusal is about the sender ("521 5.7.1 blocked using a DNSBL").
+    let no_mail = smtp_code(&own).is_some_and(|c| c == "521" || c == "556");
     by_words(&own)
-        .or_else(|| by_words(notice))
-        .unwrap_or_else(|| status.is_some_and(hard_by_code))
+        .or(no_mail.then_some(true))
+        .or_else(|| status.and_then(hard_by_code))
+        .or_else(|| context.iter().find_map(|words| by_words(words)))
+        .unwrap_or(false)
 }
 
 /// What the words say: `Some(false)` for a refusal that is not about the address,
@@ -202,22 +46,30 @@ fn by_words(words: &str) -> Option<bool> {
     }
 }
 
-/// The meaning of an enhanced status code (RFC 3463) alone.
-fn hard_by_code(code: &str) -> bool {
+/// The meaning of an enhanced status code (RFC 3463) alone, when it says hard or soft.
+fn hard_by_code(code: &str) -> Option<bool> {
     let mut parts = code.split('.');
     let class = parts.next().unwrap_or_default();
     let subject = parts.next().unwrap_or_default();
     let detail = parts.next().unwrap_or_default();
     if class != "5" {
-        return false;
+        return Some(false);
     }
-    match subject {
-        // Addressing: bad mailbox, bad destination system, moved (5.1.1, 5.1.2, 5.1.6, 5.1.10);
-        // 5.1.0 says nothing more than "address", 5.1.7 and 5.1.8 are about the sender.
-        "1" => !matches!(detail, "0" | "7" | "8"),
-        // Network, routing: 5.4.4 is "unable to route", the domain has no mail host.
-        "4" => detail == "4",
-        _ => false,
+    match (subject, detail) {
+        // Addressing: bad mailbox, bad destination system, bad syntax, moved (5.1.1-5.1.6,
+        // 5.1.10); 5.1.0 says nothing more than "address".
+        ("1", "7" | "8") => Some(false),
+        ("1", "0") => None,
+        ("1", _) => Some(true),
+        // Mailbox: disabled (5.2.1) is hard; full, too large, list expansion are soft.
+        ("2", "1") => Some(true),
+        ("2", "0") => None,
+        ("2", _) => Some(false),
+        // 5.4.4 is "unable to route": the domain has no mail host.
+        ("4", "4") => Some(true),
+        // Message content (5.6.x) and security or policy (5.7.x): the address may be fine.
+        ("3", "4") | ("6" | "7", _) => Some(false),
+        _ => None,
     }
 }
 

@@ -176,3 +176,5 @@ fn garbage_does_not_panic() {
         }
     }
 }
+
+mod formats;

@@ -25,6 +25,9 @@ const LEADS: &[&str] = &[
     "address:",
     "addressee:",
     "failed:",
+    "userid:",
+    "attempts:",
+    "mailbox",
     "remis à",
     "destinataire :",
     "destinataire:",
@@ -32,6 +35,14 @@ const LEADS: &[&str] = &[
     "entregar a",
     "entregado a",
 ];
+
+/// Words before an address that make it the address the failed one was expanded from or
+/// forwarded to: the one that was sent to, so failed too (checked before the sender words).
+const ALIAS_LEADS: &[&str] = &["expanded from:", "expanded from", "generated from"];
+
+/// Words that, in a sentence ending in a colon just before an address, say it is the one
+/// that failed ("The following recipients returned permanent errors: …").
+const NAMING_WORDS: &[&str] = &["recipient", "address", "destinatari", "destinatario"];
 
 /// Text before an address that means the address is a sender, not a recipient.
 const SENDER_LEADS: &[&str] = &["from", "sender", "return-path", "reply-to", "by "];
@@ -59,7 +70,7 @@ pub fn recipients(notice: &str, exclude: &[String]) -> Vec<Found> {
                 Lead::No => continue,
             };
             let rest = &line[start..];
-            let diagnostic = explanation(rest, &lines[i + 1..]);
+            let diagnostic = explanation(rest, &lines[i + 1..], &address);
             add(list, address, diagnostic);
         }
     }
@@ -74,12 +85,18 @@ enum Lead {
 
 fn lead(before: &str) -> Lead {
     let bare = before.trim_start_matches(['*', '-', '•', '>', '#', ' ', '\t']);
-    if SENDER_LEADS
+    if ALIAS_LEADS.iter().any(|l| before.ends_with(l)) {
+        Lead::Strong
+    } else if SENDER_LEADS
         .iter()
         .any(|s| before.contains(s) && !before.contains("rcpt to"))
     {
         Lead::No
-    } else if bare.is_empty() || bare.ends_with(" to") || LEADS.iter().any(|l| before.ends_with(l))
+    } else if bare.is_empty()
+        || bare.ends_with(" to")
+        || LEADS.iter().any(|l| before.ends_with(l))
+        || refusal_code(bare)
+        || bare.ends_with(':') && NAMING_WORDS.iter().any(|w| bare.contains(w))
     {
         Lead::Strong
     } else if bare.ends_with("to:")
@@ -90,6 +107,18 @@ fn lead(before: &str) -> Lead {
     } else {
         Lead::No
     }
+}
+
+/// Whether `before` is only a refusal's reply code, as Sendmail's transcripts write
+/// `554 <user@example.org>... Host unknown` (`<<< 550`, `550 5.1.1` too).
+fn refusal_code(before: &str) -> bool {
+    let mut words = before.trim_start_matches(['<', ' ']).split_whitespace();
+    let reply = words.next().is_some_and(|w| {
+        w.len() == 3 && w.starts_with(['4', '5']) && w.bytes().all(|b| b.is_ascii_digit())
+    });
+    let rest_is_code = words
+        .all(|w| w.split('.').count() == 3 && w.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    reply && rest_is_code
 }
 
 fn add(list: &mut Vec<Found>, address: String, diagnostic: String) {
@@ -106,30 +135,35 @@ fn add(list: &mut Vec<Found>, address: String, diagnostic: String) {
 /// The rest of the address's line and the lines after it, up to a blank line or another
 /// address-led line, on one line. When the address stands alone in its paragraph (Gmail,
 /// DragonFly), the next paragraph explains it.
-fn explanation(rest: &str, after: &[&str]) -> String {
+fn explanation(rest: &str, after: &[&str], address: &str) -> String {
     let first = rest
         .split_once(char::is_whitespace)
         .map_or("", |(_, r)| r)
         .trim_start_matches([':', '>', ' ', '.']);
     let mut words = vec![first.trim()];
-    words.extend(paragraph(after));
+    words.extend(paragraph(after, address));
     if words.iter().all(|w| w.is_empty()) {
         let blank = after.iter().take_while(|l| l.trim().is_empty()).count();
         if blank > 0 {
-            words.extend(paragraph(&after[blank..]));
+            words.extend(paragraph(&after[blank..], address));
         }
     }
     words.retain(|w| !w.is_empty());
     words.join(" ")
 }
 
-/// The lines of `lines` up to a blank line or an address-led line, at most six.
-fn paragraph<'a>(lines: &[&'a str]) -> Vec<&'a str> {
+/// The lines of `lines` up to a blank line or a line led by another address, at most six.
+fn paragraph<'a>(lines: &[&'a str], address: &str) -> Vec<&'a str> {
+    let another = |line: &str| {
+        addresses(line)
+            .first()
+            .is_some_and(|(start, found)| *start <= 1 && found != address)
+    };
     lines
         .iter()
         .take(6)
         .map(|l| l.trim())
-        .take_while(|l| !l.is_empty() && addresses(l).first().is_none_or(|(s, _)| *s > 1))
+        .take_while(|l| !l.is_empty() && !another(l))
         .collect()
 }
 
@@ -152,7 +186,8 @@ pub fn addresses(line: &str) -> Vec<(usize, String)> {
             .position(|b| !is_domain_char(*b))
             .map_or(bytes.len(), |p| at + 1 + p);
         let domain = line[at + 1..end].trim_end_matches(['.', '-']);
-        let local = &line[start..at];
+        // A quote opening the local part is the text's, not the address's ('user@example.org').
+        let local = line[start..at].trim_start_matches(['\'', '`']);
         if !local.is_empty() && domain.contains('.') && !domain.starts_with('.') {
             found.push((start, format!("{local}@{domain}").to_lowercase()));
         }

@@ -216,6 +216,27 @@ pub const CHALLENGE_PHRASES: [&str; 32] = [
     "su mensaje ha sido retenido",
 ];
 
+/// Words only a challenge writes: asking the sender to prove to be a person, or to have the
+/// held message let through. Sure enough to win over a bounce reading.
+pub const HUMAN_PROOF_PHRASES: [&str; 16] = [
+    "confirm you are human",
+    "confirm that you are human",
+    "confirm you are a human",
+    "confirm that you are a human",
+    "prove you are human",
+    "prove that you are human",
+    "verify you are human",
+    "verify that you are human",
+    "verify you are a human",
+    "please confirm your message",
+    "has been waitlisted",
+    "confirmer que vous etes un humain",
+    "prouver que vous etes humain",
+    "confirmar que eres humano",
+    "confirme que es humano",
+    "demostrar que eres humano",
+];
+
 /// Subject openings of read receipts.
 pub const RECEIPT_SUBJECT_PREFIXES: [&str; 20] = [
     "read:",

@@ -1,4 +1,4 @@
-use super::{Robot, robot};
+use super::{Robot, robot, sure_challenge};
 use crate::inbound::read::parse;
 
 fn kind(raw: &str) -> Option<Robot> {
@@ -109,6 +109,36 @@ Final-Recipient: rfc822;ana@example.org\r\nDisposition: manual-action/MDN-sent-m
             "{s}"
         );
     }
+}
+
+fn sure(raw: &str) -> bool {
+    let parsed = parse(raw.as_bytes());
+    sure_challenge(&parsed.message, &parsed.read).is_some()
+}
+
+#[test]
+fn a_screening_service_named_beside_its_request_is_a_sure_challenge() {
+    let boxbe = "From: noreply@boxbe.com\r\nTo: sender@example.net\r\n\
+Subject: Re: Circular 12 (Action Required)\r\n\r\n\
+Hello,\r\n\r\nYour message about \"Circular 12\" has been waitlisted.\r\n\
+Please add yourself to my Boxbe Guest List so your messages will go to my Inbox.\r\n\
+Click the link below to be added:\r\nhttps://www.boxbe.com/crs?tc=1\r\n";
+    assert!(sure(boxbe));
+    assert_eq!(kind(boxbe), Some(Robot::Challenge));
+    let human = mail(
+        "Subject: Re: Circular 12\r\nAuto-Submitted: auto-replied",
+        "Before your message reaches me, please verify you are human: https://example.org/v",
+    );
+    assert!(sure(&human));
+}
+
+#[test]
+fn a_bounce_asking_for_a_verified_sender_is_no_sure_challenge() {
+    let bounce = "From: MAILER-DAEMON@mx.example.org\r\nTo: sender@example.net\r\n\
+Subject: Undelivered Mail Returned to Sender\r\n\r\n\
+<ana@example.org>: host mx.example.org said: 550 5.7.1 Sender address not verified, \
+verify your address and whitelist us (in reply to RCPT TO command)\r\n";
+    assert!(!sure(bounce));
 }
 
 #[test]
