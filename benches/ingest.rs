@@ -153,9 +153,11 @@ fn measure(
     };
     println!(
         "{label}: {rate:.0} msg/s stored and processed ({:.1}x python; goal {GOAL}x, aim {AIM}x: {verdict}); \
-         stored alone {stored:.0} msg/s; {:.1} s from start to the last processed; peak RSS {:.1} MB; stopped {}",
+         stored alone {stored:.0} msg/s; {:.1} s from start to the last processed; \
+         {:.0} µs of CPU per message; peak RSS {:.1} MB; stopped {}",
         rate / python,
         wall.as_secs_f64(),
+        reaped.cpu_seconds * 1e6 / count,
         reaped.peak_mb,
         if reaped.success {
             "cleanly"

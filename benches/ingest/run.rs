@@ -27,6 +27,8 @@ print(len(raws), time.perf_counter() - start)
 /// A child's end: its peak resident memory (MB) and how it exited.
 pub struct Reaped {
     pub peak_mb: f64,
+    /// User and system CPU time, in seconds.
+    pub cpu_seconds: f64,
     pub success: bool,
 }
 
@@ -79,6 +81,10 @@ pub fn serve(dir: &Path, url: &str, port: u16) -> Child {
         .expect("circulars serve")
 }
 
+fn seconds(time: libc::timeval) -> f64 {
+    time.tv_sec as f64 + time.tv_usec as f64 / 1e6
+}
+
 /// Waits for `child` to exit, sending `SIGTERM` first when `term` is given; then reaps it.
 pub fn reap(child: &Child, term: Option<Duration>) -> Reaped {
     let pid = i32::try_from(child.id()).expect("PIDs fit in pid_t");
@@ -96,6 +102,7 @@ pub fn reap(child: &Child, term: Option<Duration>) -> Reaped {
         if reaped == pid {
             return Reaped {
                 peak_mb: usage.ru_maxrss as f64 / 1024.0,
+                cpu_seconds: seconds(usage.ru_utime) + seconds(usage.ru_stime),
                 success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
             };
         }

@@ -57,7 +57,8 @@ pub struct Classified {
 
 /// What `message` (read as `read`) is. Never panics.
 pub fn classify(message: &Message<'_>, read: &Read) -> Classified {
-    if let Some(reason) = robots::sure_challenge(message, read) {
+    let signs = robots::Signs::of(message, read);
+    if let Some(reason) = robots::sure_challenge(&signs) {
         return plain(Kind::Challenge, reason);
     }
     if let Some(report) = bounce::read(message) {
@@ -71,7 +72,7 @@ pub fn classify(message: &Message<'_>, read: &Read) -> Classified {
             bounce: Some(report),
         };
     }
-    if let Some((robot, reason)) = robots::robot(message, read) {
+    if let Some((robot, reason)) = robots::robot(message, &signs) {
         let kind = match robot {
             Robot::AutoReply => Kind::AutoReply,
             Robot::Challenge => Kind::Challenge,

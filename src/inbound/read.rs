@@ -132,9 +132,7 @@ static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
 
 /// Parses `raw` once. Never panics, whatever the bytes.
 pub fn parse(raw: &[u8]) -> Parsed<'_> {
-    let message = PARSER
-        .parse(raw)
-        .unwrap_or_else(|| empty_message(raw));
+    let message = PARSER.parse(raw).unwrap_or_else(|| empty_message(raw));
     let read = read_message(&message, raw);
     Parsed { message, read }
 }

@@ -25,17 +25,17 @@ pub enum Robot {
     ReadReceipt,
 }
 
-/// The robot that sent `message`, with the reason, or None for a person.
-pub fn robot(message: &Message<'_>, read: &Read) -> Option<(Robot, String)> {
-    let signs = Signs::of(message, read);
-    if let Some(reason) = read_receipt(message, &signs) {
+/// The robot that sent `message` (its `signs` read by [`Signs::of`]), with the reason, or
+/// None for a person.
+pub fn robot(message: &Message<'_>, signs: &Signs<'_>) -> Option<(Robot, String)> {
+    if let Some(reason) = read_receipt(message, signs) {
         return Some((Robot::ReadReceipt, reason));
     }
-    if let Some((reason, _)) = challenge(&signs) {
+    if let Some((reason, _)) = challenge(signs) {
         return Some((Robot::Challenge, reason));
     }
-    auto_reply(&signs)
-        .or_else(|| mail_system(message, &signs))
+    auto_reply(signs)
+        .or_else(|| mail_system(message, signs))
         .map(|reason| (Robot::AutoReply, reason))
 }
 
@@ -43,14 +43,14 @@ pub fn robot(message: &Message<'_>, read: &Read) -> Option<(Robot, String)> {
 /// (Boxbe and its kind send their challenges as delivery reports): a challenge service's
 /// header, the service named beside a challenge's words, or words asking to prove that the
 /// sender is a person. The reason, or None.
-pub fn sure_challenge(message: &Message<'_>, read: &Read) -> Option<String> {
-    challenge(&Signs::of(message, read))
+pub fn sure_challenge(signs: &Signs<'_>) -> Option<String> {
+    challenge(signs)
         .filter(|(_, sure)| *sure)
         .map(|(reason, _)| reason)
 }
 
-/// What the rules look at, folded once.
-struct Signs<'m> {
+/// What the rules look at, folded once per message.
+pub struct Signs<'m> {
     /// (lowercased name, raw value) of the top-level headers.
     headers: Vec<(String, &'m str)>,
     subject: String,
@@ -66,7 +66,7 @@ struct Signs<'m> {
 }
 
 impl<'m> Signs<'m> {
-    fn of(message: &'m Message<'_>, read: &Read) -> Signs<'m> {
+    pub fn of(message: &'m Message<'_>, read: &Read) -> Signs<'m> {
         let headers = message
             .headers_raw()
             .map(|(name, value)| (name.to_ascii_lowercase(), value.trim()))

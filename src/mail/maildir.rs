@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::inbound::intake::{Arrival, Intake, IntakeError, Kept, Source};
@@ -158,12 +159,21 @@ impl Reader {
         };
         self.failed.remove("");
         let mut taken = 0;
-        for group in batches(&waiting) {
+        let groups = batches(&waiting);
+        // The next batch is read while this one is stored.
+        let mut next = groups.first().map(|group| self.read(group));
+        for (i, group) in groups.iter().enumerate() {
             if shutdown.is_cancelled() {
                 break;
             }
+            let Some(reading) = next.take() else { break };
+            let read = match reading.await {
+                Ok(read) => read,
+                Err(error) => std::panic::resume_unwind(error.into_panic()),
+            };
+            next = groups.get(i + 1).map(|group| self.read(group));
             let mut batch = Vec::with_capacity(group.len());
-            for (file, read) in group.iter().zip(self.read(group).await) {
+            for (file, read) in group.iter().zip(read) {
                 match read {
                     Ok(raw) => batch.push((file, raw)),
                     // Gone since the listing: another reader took it.
@@ -180,17 +190,11 @@ impl Reader {
         taken
     }
 
-    /// The bytes of each file, read together off the async threads.
-    async fn read(&self, files: &[Waiting]) -> Vec<std::io::Result<Vec<u8>>> {
+    /// Starts reading the bytes of each file, together, off the async threads.
+    fn read(&self, files: &[Waiting]) -> JoinHandle<Vec<std::io::Result<Vec<u8>>>> {
         let new = self.maildir.root.join("new");
         let paths: Vec<PathBuf> = files.iter().map(|file| new.join(&file.name)).collect();
-        let read = tokio::task::spawn_blocking(move || {
-            paths.iter().map(std::fs::read).collect::<Vec<_>>()
-        });
-        match read.await {
-            Ok(read) => read,
-            Err(error) => std::panic::resume_unwind(error.into_panic()),
-        }
+        tokio::task::spawn_blocking(move || paths.iter().map(std::fs::read).collect())
     }
 
     /// Stores a batch of files in one transaction, then moves each to `cur/`; returns how
@@ -219,9 +223,21 @@ impl Reader {
                 return 0;
             }
         };
+        let names: Vec<String> = batch.iter().map(|(file, _)| file.name.clone()).collect();
+        let maildir = self.maildir.clone();
+        let seen = tokio::task::spawn_blocking(move || {
+            names
+                .iter()
+                .map(|name| maildir.mark_seen(name))
+                .collect::<Vec<_>>()
+        });
+        let seen = match seen.await {
+            Ok(seen) => seen,
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        };
         let mut moved = 0;
-        for ((file, _), kept) in batch.iter().zip(kept) {
-            match self.maildir.mark_seen(&file.name) {
+        for (((file, _), kept), seen) in batch.iter().zip(kept).zip(seen) {
+            match seen {
                 Ok(()) => {
                     self.failed.remove(&file.name);
                     tracing::debug!(file = %file.name, id = kept.id, new = kept.new, "Maildir message stored");

@@ -1,6 +1,9 @@
 //! The signs that a message is a bounce: who sent it, its subject, the sentences mail servers
 //! write, and where the notice ends and the returned original begins.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 use mail_parser::Message;
 
 /// Local parts and names that mail servers send bounces from.
@@ -222,6 +225,10 @@ const ORIGINAL_HEADERS: &[&str] = &[
     "arc-seal:",
 ];
 
+/// Finds whether a line holds any of [`ORIGINAL_MARKERS`] in one pass: most lines hold none.
+static MARKERS: LazyLock<AhoCorasick> =
+    LazyLock::new(|| AhoCorasick::new(ORIGINAL_MARKERS).expect("a few markers fit any automaton"));
+
 /// Where in `text` the notice ends and the copy of the original begins.
 pub fn notice_end(text: &str) -> usize {
     let mut offset = 0;
@@ -230,14 +237,15 @@ pub fn notice_end(text: &str) -> usize {
         // A marker with a rule or "follows" after it, or a line of its own ending in a colon
         // (not "the following addresses did not receive a copy of your message:").
         let opening = lower.trim_start_matches(|c: char| !c.is_alphanumeric());
-        let marker = ORIGINAL_MARKERS.iter().any(|m| {
-            lower.find(m).is_some_and(|at| {
-                lower.contains("---")
-                    || lower.contains("===")
-                    || lower[at..].contains("follow")
-                    || lower.trim_end().ends_with(':') && opens_with(opening, m)
-            })
-        });
+        let marker = MARKERS.is_match(&lower)
+            && ORIGINAL_MARKERS.iter().any(|m| {
+                lower.find(m).is_some_and(|at| {
+                    lower.contains("---")
+                        || lower.contains("===")
+                        || lower[at..].contains("follow")
+                        || lower.trim_end().ends_with(':') && opens_with(opening, m)
+                })
+            });
         if marker {
             return offset + marker_start(line);
         }

@@ -61,7 +61,12 @@ fn whole_words<'t>(text: &'t str, phrases: &[&str]) -> impl Iterator<Item = (usi
     let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
     let edges: Vec<(bool, bool)> = phrases
         .iter()
-        .map(|p| (p.starts_with(char::is_alphanumeric), p.ends_with(char::is_alphanumeric)))
+        .map(|p| {
+            (
+                p.starts_with(char::is_alphanumeric),
+                p.ends_with(char::is_alphanumeric),
+            )
+        })
         .collect();
     searcher(phrases)
         .find_overlapping_iter(text)
@@ -84,7 +89,11 @@ fn searcher(phrases: &[&str]) -> Arc<AhoCorasick> {
     static SEARCHERS: LazyLock<RwLock<HashMap<String, Arc<AhoCorasick>>>> =
         LazyLock::new(RwLock::default);
     let key = phrases.join("\0");
-    if let Some(found) = SEARCHERS.read().ok().and_then(|kept| kept.get(&key).cloned()) {
+    if let Some(found) = SEARCHERS
+        .read()
+        .ok()
+        .and_then(|kept| kept.get(&key).cloned())
+    {
         return found;
     }
     let built = Arc::new(AhoCorasick::new(phrases).expect("a few phrases fit any automaton"));

@@ -1,9 +1,9 @@
-use super::{Robot, robot, sure_challenge};
+use super::{Robot, Signs, robot, sure_challenge};
 use crate::inbound::read::parse;
 
 fn kind(raw: &str) -> Option<Robot> {
     let parsed = parse(raw.as_bytes());
-    robot(&parsed.message, &parsed.read).map(|(robot, _)| robot)
+    robot(&parsed.message, &Signs::of(&parsed.message, &parsed.read)).map(|(robot, _)| robot)
 }
 
 fn mail(headers: &str, body: &str) -> String {
@@ -113,7 +113,7 @@ Final-Recipient: rfc822;ana@example.org\r\nDisposition: manual-action/MDN-sent-m
 
 fn sure(raw: &str) -> bool {
     let parsed = parse(raw.as_bytes());
-    sure_challenge(&parsed.message, &parsed.read).is_some()
+    sure_challenge(&Signs::of(&parsed.message, &parsed.read)).is_some()
 }
 
 #[test]
