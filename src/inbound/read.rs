@@ -132,9 +132,16 @@ static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
 
 /// Parses `raw` once. Never panics, whatever the bytes.
 pub fn parse(raw: &[u8]) -> Parsed<'_> {
-    let message = PARSER.parse(raw).unwrap_or_else(|| empty_message(raw));
+    let message = parse_with(&PARSER, raw).unwrap_or_else(|| empty_message(raw));
     let read = read_message(&message, raw);
     Parsed { message, read }
+}
+
+/// What `parser` makes of `raw`, or None. mail-parser checks its own invariants in debug
+/// builds (fuzzing found a MIME tree it cannot close, which release builds recover from):
+/// a panic of the parser is a message it could not parse, never a stopped reader.
+pub(crate) fn parse_with<'r>(parser: &MessageParser, raw: &'r [u8]) -> Option<Message<'r>> {
+    std::panic::catch_unwind(|| parser.parse(raw)).ok().flatten()
 }
 
 /// `raw` as text. Never panics, whatever the bytes.

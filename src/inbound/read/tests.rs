@@ -169,3 +169,11 @@ fn parse_gives_the_message_it_read() {
     assert_eq!(parsed.message.subject(), Some("RE\u{a0}: Circulaire n°12"));
     assert_eq!(parse(b"").message.parts.len(), 1);
 }
+
+#[test]
+fn a_multipart_tree_the_parser_cannot_close_is_still_read() {
+    // Found by the fuzzer: mail-parser's debug assertion "could not find multipart".
+    let raw = include_bytes!("../../../tests/fixtures/mime/unclosed-multipart.eml");
+    let parsed = parse(raw);
+    assert!(parsed.read.message_id.is_some() || parsed.read.faults.not_mail);
+}
