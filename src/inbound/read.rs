@@ -140,8 +140,10 @@ pub fn parse(raw: &[u8]) -> Parsed<'_> {
 /// What `parser` makes of `raw`, or None. mail-parser checks its own invariants in debug
 /// builds (fuzzing found a MIME tree it cannot close, which release builds recover from):
 /// a panic of the parser is a message it could not parse, never a stopped reader.
-pub(crate) fn parse_with<'r>(parser: &MessageParser, raw: &'r [u8]) -> Option<Message<'r>> {
-    std::panic::catch_unwind(|| parser.parse(raw)).ok().flatten()
+fn parse_with<'r>(parser: &MessageParser, raw: &'r [u8]) -> Option<Message<'r>> {
+    std::panic::catch_unwind(|| parser.parse(raw))
+        .ok()
+        .flatten()
 }
 
 /// `raw` as text. Never panics, whatever the bytes.
