@@ -14,6 +14,7 @@ mod text;
 
 use chrono::{DateTime, FixedOffset};
 use std::ops::Range;
+use std::panic::catch_unwind;
 use std::sync::{LazyLock, OnceLock};
 
 use mail_parser::{HeaderForm, HeaderName, HeaderValue, Message, MessageParser, MessagePart};
@@ -132,18 +133,19 @@ static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
 
 /// Parses `raw` once. Never panics, whatever the bytes.
 pub fn parse(raw: &[u8]) -> Parsed<'_> {
-    let message = parse_with(&PARSER, raw).unwrap_or_else(|| empty_message(raw));
-    let read = read_message(&message, raw);
+    // mail-parser checks its own invariants in debug builds, and fuzzing found a MIME tree
+    // it cannot close (release builds recover from it): when it panics, the headers alone
+    // are read and the message is flagged broken, so the reader never stops.
+    let (message, whole) = match catch_unwind(|| PARSER.parse(raw)) {
+        Ok(parsed) => (parsed.unwrap_or_else(|| empty_message(raw)), true),
+        Err(_) => {
+            let headers = catch_unwind(|| PARSER.parse_headers(raw)).ok().flatten();
+            (headers.unwrap_or_else(|| empty_message(raw)), false)
+        }
+    };
+    let mut read = read_message(&message, raw);
+    read.faults.broken_mime |= !whole;
     Parsed { message, read }
-}
-
-/// What `parser` makes of `raw`, or None. mail-parser checks its own invariants in debug
-/// builds (fuzzing found a MIME tree it cannot close, which release builds recover from):
-/// a panic of the parser is a message it could not parse, never a stopped reader.
-fn parse_with<'r>(parser: &MessageParser, raw: &'r [u8]) -> Option<Message<'r>> {
-    std::panic::catch_unwind(|| parser.parse(raw))
-        .ok()
-        .flatten()
 }
 
 /// `raw` as text. Never panics, whatever the bytes.
