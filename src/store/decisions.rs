@@ -5,11 +5,18 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
+use std::collections::HashSet;
+
+use super::batch::values_sql;
 use super::suppressions::{SuppressionChange, SuppressionReason, suppress_in};
-use super::{Store, StoreError, now};
+use super::{Backend, Store, StoreError, now};
 use crate::inbound::intake::stored_time;
 use crate::locale::Language;
 use crate::members::StoredMember;
+
+/// Values bound per message in the multi-row UPDATE, and messages per statement.
+const UPDATE_COLUMNS: usize = 13;
+const UPDATE_ROWS: usize = 64;
 
 /// A stored message waiting to be processed.
 #[derive(Debug, Clone)]
@@ -160,47 +167,80 @@ impl Store {
         rules: BounceRules,
     ) -> Result<Vec<bool>, StoreError> {
         let mut tx = self.pool.begin().await?;
+        // Milliseconds, like `stored_at`: the two give the time a message waited.
+        let processed_at = stored_time(chrono::Utc::now());
+        let mut updated = HashSet::with_capacity(decisions.len());
+        for chunk in decisions.chunks(UPDATE_ROWS) {
+            updated.extend(update_messages(&mut tx, self.backend, chunk, &processed_at).await?);
+        }
         let mut written = Vec::with_capacity(decisions.len());
         for decision in decisions {
-            written.push(record_one(&mut tx, decision, rules, self.now_ms_sql()).await?);
+            let done = updated.contains(&decision.id);
+            if done {
+                record_effects(&mut tx, decision, rules, self.now_ms_sql()).await?;
+            }
+            written.push(done);
         }
         tx.commit().await?;
         Ok(written)
     }
 }
 
-async fn record_one(
+/// Writes what was decided into each message's row, unless another daemon did first;
+/// returns the ids it wrote. One statement for the lot: a statement per message costs more
+/// in handing it to the database than in running it.
+async fn update_messages(
+    tx: &mut AnyConnection,
+    backend: Backend,
+    decisions: &[InboundDecision],
+    processed_at: &str,
+) -> Result<Vec<i64>, StoreError> {
+    let mut sql = values_sql(
+        backend,
+        "WITH v (id, status, from_address, subject, faults, kinds, member_id, circular_id,
+             delivery_id, matched_by, bounce, decision, processed_at) AS (",
+        UPDATE_COLUMNS,
+        decisions.len(),
+    );
+    sql.push_str(
+        ") UPDATE inbound_messages SET status = v.status, from_address = v.from_address,
+             subject = v.subject, faults = v.faults, kinds = v.kinds, member_id = v.member_id,
+             circular_id = v.circular_id, delivery_id = v.delivery_id,
+             matched_by = v.matched_by, bounce = v.bounce, decision = v.decision,
+             processed_at = v.processed_at
+         FROM v WHERE inbound_messages.id = v.id AND inbound_messages.status = 'new'
+         RETURNING inbound_messages.id",
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for decision in decisions {
+        query = query
+            .bind(decision.id)
+            .bind(decision.status)
+            .bind(decision.from_address.clone())
+            .bind(decision.subject.clone())
+            .bind(decision.faults.clone())
+            .bind(decision.kinds.clone())
+            .bind(decision.member_id)
+            .bind(decision.circular_id)
+            .bind(decision.delivery_id)
+            .bind(decision.matched_by)
+            .bind(decision.bounce.clone())
+            .bind(decision.decision.clone())
+            .bind(processed_at.to_owned());
+    }
+    let rows = query.fetch_all(&mut *tx).await?;
+    rows.iter()
+        .map(|row| row.try_get(0).map_err(Into::into))
+        .collect()
+}
+
+/// The effects of a decision written: bounces, a suppression, a notice.
+async fn record_effects(
     tx: &mut AnyConnection,
     decision: &InboundDecision,
     rules: BounceRules,
     now_ms: &str,
-) -> Result<bool, StoreError> {
-    let updated = sqlx::query(
-        "UPDATE inbound_messages SET status = $2, from_address = $3, subject = $4,
-             faults = $5, kinds = $6, member_id = $7, circular_id = $8, delivery_id = $9,
-             matched_by = $10, bounce = $11, decision = $12, processed_at = $13
-         WHERE id = $1 AND status = 'new'",
-    )
-    .bind(decision.id)
-    .bind(decision.status)
-    .bind(decision.from_address.clone())
-    .bind(decision.subject.clone())
-    .bind(decision.faults.clone())
-    .bind(decision.kinds.clone())
-    .bind(decision.member_id)
-    .bind(decision.circular_id)
-    .bind(decision.delivery_id)
-    .bind(decision.matched_by)
-    .bind(decision.bounce.clone())
-    .bind(decision.decision.clone())
-    // Milliseconds, like `stored_at`: the two give the time a message waited.
-    .bind(stored_time(chrono::Utc::now()))
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if updated == 0 {
-        return Ok(false);
-    }
+) -> Result<(), StoreError> {
     let source = format!("inbound #{}", decision.id);
     record_bounces(tx, decision, &source, rules).await?;
     if let Some(email) = &decision.unsubscribe {
@@ -215,7 +255,7 @@ async fn record_one(
     if let Some(notice) = &decision.notice {
         queue_notice(tx, notice, now_ms).await?;
     }
-    Ok(true)
+    Ok(())
 }
 
 async fn record_bounces(
