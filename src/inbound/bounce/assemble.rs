@@ -1,7 +1,7 @@
 //! Reading a message as a bounce: the RFC 3464 report when there is one, the notice's text
 //! otherwise, and the verdict for each recipient.
 
-use mail_parser::{Message, MimeHeaders};
+use mail_parser::{Message, MimeHeaders, PartType};
 
 use super::original::{self, Original};
 use super::{BounceKind, Failed, Report, delay, dsn, sieve, signs, status, text};
@@ -73,7 +73,22 @@ pub fn read(message: &Message<'_>) -> Option<Report> {
         return from_dsn(&blocks, &notice, original, "rfc3464");
     }
     let report = report_type.is_some_and(|t| t.contains("delivery-status"));
+    if (report || signs::from_server(message))
+        && let Some(carried) = carried_report(message)
+    {
+        return Some(carried);
+    }
     from_text(message, &notice, original, report)
+}
+
+/// A delivery report a server sent on as an attachment (some Exchange gateways wrap the
+/// report in a message of their own): read as the bounce it is. Only for a server's
+/// message, never a person forwarding a bounce.
+fn carried_report(message: &Message<'_>) -> Option<Report> {
+    message.parts.iter().find_map(|part| match &part.body {
+        PartType::Message(inner) if !delivery_status(inner).is_empty() => read(inner),
+        _ => None,
+    })
 }
 
 fn report_type(message: &Message<'_>) -> Option<String> {

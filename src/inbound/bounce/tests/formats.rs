@@ -415,3 +415,21 @@ The following addresses did NOT receive a copy of your message:\n\n\
     );
     assert_eq!(kind_and_recipients(&raw).1, ["ana@example.org"]);
 }
+
+#[test]
+fn a_report_a_gateway_sends_on_as_an_attachment_is_read() {
+    let raw = "From: postmaster@gateway.example.org\nTo: circulars@example.net\nSubject: Delivery Status Notification (Failure)\n\
+MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"outer\"\n\n\
+--outer\nContent-Type: message/rfc822\nContent-Disposition: attachment; filename=originalmail.eml\n\n\
+From: postmaster@example.org\nTo: circulars@example.net\nSubject: Delivery Status Notification (Failure)\n\
+MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"inner\"\n\n\
+--inner\nContent-Type: text/plain\n\nDelivery to the following recipients failed.\n\n       ana@example.org\n\n\
+--inner\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns;mx.example.org\n\n\
+Final-Recipient: rfc822;ana@example.org\nAction: failed\nStatus: 5.1.1\n\n\
+--inner--\n\n--outer\nContent-Type: text/plain\n\nScanned by the gateway.\n--outer--\n";
+    assert_eq!(
+        kind_and_recipients(raw),
+        (BounceKind::Hard, vec!["ana@example.org".into()])
+    );
+}
