@@ -41,8 +41,9 @@ fn main() {
     let count =
         std::env::var("BENCH_MESSAGES").map_or(10_000, |n| n.parse().expect("BENCH_MESSAGES"));
     let project = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let work = tempfile::tempdir().expect("a scratch folder");
+    let mut work = tempfile::tempdir().expect("a scratch folder");
     if std::env::var_os("BENCH_KEEP").is_some() {
+        work.disable_cleanup(true);
         println!("kept: {}", work.path().display());
     }
     let messages = corpus::build(&project.join("tests/corpora"), count);
@@ -75,9 +76,6 @@ fn main() {
         .is_err()
     {
         println!("PostgreSQL at {admin} unavailable: skipped");
-        if std::env::var_os("BENCH_KEEP").is_some() {
-            let _ = work.keep();
-        }
         return;
     }
     let base = admin
@@ -96,9 +94,6 @@ fn main() {
         &admin,
         &format!("DROP DATABASE {name} WITH (FORCE)"),
     ));
-    if std::env::var_os("BENCH_KEEP").is_some() {
-        let _ = work.keep();
-    }
 }
 
 /// One daemon run on `url`: fills its inbox, waits until everything is processed, stops it.

@@ -12,11 +12,11 @@ mod html;
 mod own;
 mod text;
 
-use chrono::{DateTime, FixedOffset};
 use std::ops::Range;
 use std::panic::catch_unwind;
 use std::sync::{LazyLock, OnceLock};
 
+use chrono::{DateTime, FixedOffset};
 use mail_parser::{HeaderForm, HeaderName, HeaderValue, Message, MessageParser, MessagePart};
 
 pub use faults::Faults;
@@ -104,8 +104,9 @@ pub struct Parsed<'a> {
 }
 
 /// mail-parser's own parser for each field, but for the `Received:` traces: they are never
-/// read structured here, and parsing them costs more than all the other fields.
-static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
+/// read structured here, and parsing them costs more than all the other fields. Every
+/// reader of `inbound` parses with it.
+pub(super) static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
     use HeaderName::*;
     let mut parser = MessageParser::new()
         .with_mime_headers()

@@ -8,6 +8,8 @@
 mod challenge;
 mod phrases;
 
+use std::cell::OnceCell;
+
 use mail_parser::{Message, MimeHeaders};
 
 use super::read::{Read, first_phrase, fold, has_phrase};
@@ -31,8 +33,8 @@ pub fn robot(message: &Message<'_>, signs: &Signs<'_>) -> Option<(Robot, String)
     if let Some(reason) = read_receipt(message, signs) {
         return Some((Robot::ReadReceipt, reason));
     }
-    if let Some((reason, _)) = challenge(signs) {
-        return Some((Robot::Challenge, reason));
+    if let Some((reason, _)) = signs.challenge() {
+        return Some((Robot::Challenge, reason.clone()));
     }
     auto_reply(signs)
         .or_else(|| mail_system(message, signs))
@@ -44,9 +46,10 @@ pub fn robot(message: &Message<'_>, signs: &Signs<'_>) -> Option<(Robot, String)
 /// header, the service named beside a challenge's words, or words asking to prove that the
 /// sender is a person. The reason, or None.
 pub fn sure_challenge(signs: &Signs<'_>) -> Option<String> {
-    challenge(signs)
+    signs
+        .challenge()
         .filter(|(_, sure)| *sure)
-        .map(|(reason, _)| reason)
+        .map(|(reason, _)| reason.clone())
 }
 
 /// What the rules look at, folded once per message.
@@ -63,6 +66,8 @@ pub struct Signs<'m> {
     /// The local part of the `Return-Path:` address.
     return_local: String,
     null_sender: bool,
+    /// What [`challenge`] finds, once: `classify` asks before the bounce reader and after.
+    challenge: OnceCell<Option<(String, bool)>>,
 }
 
 impl<'m> Signs<'m> {
@@ -100,7 +105,14 @@ impl<'m> Signs<'m> {
             ),
             return_local: local(read.return_path.as_deref().unwrap_or_default()),
             null_sender: read.return_path.as_deref() == Some(""),
+            challenge: OnceCell::new(),
         }
+    }
+
+    /// The challenge-response reading: the reason and whether it is sure enough to win over
+    /// a bounce reading.
+    fn challenge(&self) -> Option<&(String, bool)> {
+        self.challenge.get_or_init(|| challenge(self)).as_ref()
     }
 
     fn header(&self, name: &str) -> Option<&'m str> {

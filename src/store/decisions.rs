@@ -2,10 +2,10 @@
 //! transaction: the message's row, its bounces (and the member's bounce score), a
 //! suppression, and a notice queued in the outbox.
 
+use std::collections::HashSet;
+
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
-
-use std::collections::HashSet;
 
 use super::batch::values_sql;
 use super::suppressions::{SuppressionChange, SuppressionReason, suppress_in};

@@ -1,7 +1,9 @@
 //! The message that bounced, as the bounce returns it: a `message/rfc822` part, a
 //! `text/rfc822-headers` part, or the headers pasted after the notice.
 
-use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{Message, MimeHeaders, PartType};
+
+use crate::inbound::read::PARSER;
 
 /// The returned original's Message-ID (without `<>`), `To:` and `From:` address.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,8 +33,7 @@ pub fn find(message: &Message<'_>, after_notice: &str) -> Original {
             ct.subtype()
                 .is_some_and(|s| s.eq_ignore_ascii_case("rfc822-headers"))
         });
-        if headers_part && let Some(inner) = MessageParser::default().parse_headers(part.contents())
-        {
+        if headers_part && let Some(inner) = PARSER.parse_headers(part.contents()) {
             return of(&inner);
         }
     }
@@ -41,7 +42,7 @@ pub fn find(message: &Message<'_>, after_notice: &str) -> Original {
         .skip_while(|l| !looks_like_header(l.trim_start()))
         .collect();
     let text = lines.join("\n");
-    MessageParser::default()
+    PARSER
         .parse_headers(text.as_bytes())
         .map(|inner| of(&inner))
         .filter(|o| o.message_id.is_some() || o.to.is_some() || o.from.is_some())

@@ -1,8 +1,8 @@
 //! The body of a message as text, its attachments and the messages it carries.
 
-use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 
-use super::{Attachment, Inner, html, inner, text};
+use super::{Attachment, Inner, PARSER, html, inner, text};
 
 /// What the parts of a message give.
 pub(super) struct Body {
@@ -87,6 +87,6 @@ fn headers_only(part: &MessagePart<'_>) -> Option<Inner> {
         PartType::Binary(b) | PartType::InlineBinary(b) => b,
         _ => return None,
     };
-    let parsed = MessageParser::default().parse_headers(bytes)?;
+    let parsed = PARSER.parse_headers(bytes)?;
     (!parsed.parts.is_empty()).then(|| inner(&parsed))
 }
