@@ -24,7 +24,7 @@ pub enum Meaning {
     Fatal,
     /// sisimai's own `hardbounce` flag, set from its reason names: a mailbox disabled
     /// (`suspend`) or a domain accepting no mail (`notaccept`) are soft to it, and a delay
-    /// warning is a soft bounce (it has no delay kind).
+    /// warning is a bounce of its reason, soft or hard (it has no delay kind).
     Sisimai,
 }
 

@@ -26,11 +26,27 @@ pub fn is_hard(status: Option<&str>, diagnostic: &str, context: &[&str]) -> bool
     // 521 and 556 (RFC 7504): the domain accepts no mail at all, unless the words say the
     // refusal is about the sender ("521 5.7.1 blocked using a DNSBL").
     let no_mail = smtp_code(&own).is_some_and(|c| c == "521" || c == "556");
-    by_words(&own)
+    first_reply(&own)
+        .and_then(by_words)
+        .or_else(|| by_words(&own))
         .or(no_mail.then_some(true))
         .or_else(|| status.and_then(hard_by_code))
         .or_else(|| context.iter().find_map(|words| by_words(words)))
         .unwrap_or(false)
+}
+
+/// The server's first reply when the diagnostic starts with one (`<<< 550 … User unknown`),
+/// up to the next reply: a transcript's answer about the recipient, before the lines of
+/// whatever was tried after it.
+fn first_reply(diagnostic: &str) -> Option<&str> {
+    let reply = diagnostic.trim_start_matches(['<', ' ']);
+    let code = smtp_code(reply)?;
+    if !reply.starts_with(code) {
+        return None;
+    }
+    let rest = &reply[3..];
+    let next = smtp_code(rest).map_or(rest.len(), |c| c.as_ptr() as usize - rest.as_ptr() as usize);
+    Some(&reply[..3 + next])
 }
 
 /// What the words say: `Some(false)` for a refusal that is not about the address,

@@ -178,3 +178,4 @@ fn garbage_does_not_panic() {
 }
 
 mod formats;
+mod transcripts;

@@ -22,12 +22,15 @@ const LEADS: &[&str] = &[
     "recipient:",
     "recipients:",
     "recipient address:",
+    "rejected recipient",
     "address:",
     "addressee:",
     "failed:",
     "userid:",
     "attempts:",
     "mailbox",
+    // Exchange's X.400 form of the address: `c=US;a= ;p=Org;dda:SMTP=user@example.org;`.
+    "smtp=",
     "remis à",
     "destinataire :",
     "destinataire:",
@@ -96,12 +99,14 @@ fn lead(before: &str) -> Lead {
         || bare.ends_with(" to")
         || LEADS.iter().any(|l| before.ends_with(l))
         || refusal_code(bare)
+        || starts_with_reply_code(bare)
         || bare.ends_with(':') && NAMING_WORDS.iter().any(|w| bare.contains(w))
     {
         Lead::Strong
     } else if bare.ends_with("to:")
         || bare.ends_with(" for")
         || bare.ends_with(':') && bare.len() <= 24
+        || bare.ends_with(',') && NAMING_WORDS.iter().any(|w| bare.contains(w))
     {
         Lead::Weak
     } else {
@@ -119,6 +124,15 @@ fn refusal_code(before: &str) -> bool {
     let rest_is_code = words
         .all(|w| w.split('.').count() == 3 && w.chars().all(|c| c.is_ascii_digit() || c == '.'));
     reply && rest_is_code
+}
+
+/// Whether `before` is a server's refusal that names the address further on, as in
+/// `552 Quota violation for user@example.org`.
+fn starts_with_reply_code(before: &str) -> bool {
+    before
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| refusal_code(w))
 }
 
 fn add(list: &mut Vec<Found>, address: String, diagnostic: String) {
@@ -187,6 +201,10 @@ pub fn addresses(line: &str) -> Vec<(usize, String)> {
             .map_or(bytes.len(), |p| at + 1 + p);
         let domain = line[at + 1..end].trim_end_matches(['.', '-']);
         // A quote opening the local part is the text's, not the address's ('user@example.org').
+        let mut start = start;
+        if line[start..at].len() > 5 && line[start..start + 5].eq_ignore_ascii_case("smtp=") {
+            start += 5;
+        }
         let local = line[start..at].trim_start_matches(['\'', '`']);
         if !local.is_empty() && domain.contains('.') && !domain.starts_with('.') {
             found.push((start, format!("{local}@{domain}").to_lowercase()));

@@ -74,6 +74,8 @@ pub const HARD: &[&str] = &[
     "mailbox closed",
     "user doesn't have",
     "not listed in",
+    "no valid recipient",
+    "check if address is correct",
     "adresse inconnue",
     "destinataire inconnu",
     "utilisateur inconnu",
