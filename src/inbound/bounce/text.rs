@@ -132,7 +132,7 @@ fn starts_with_reply_code(before: &str) -> bool {
     before
         .split_whitespace()
         .next()
-        .is_some_and(|w| refusal_code(w))
+        .is_some_and(refusal_code)
 }
 
 fn add(list: &mut Vec<Found>, address: String, diagnostic: String) {
