@@ -19,6 +19,7 @@ mod sync;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -91,6 +92,11 @@ fn differences_text(differences: &[FieldDifference]) -> String {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite takes one writer at a time and makes a second one sleep and retry (its busy
+    /// handler sleeps up to 100 ms a try): the busiest writers (intake and the processing
+    /// of inbound mail) take turns here instead, and the next starts the moment the first
+    /// commits.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -120,7 +126,7 @@ impl Store {
                     if backend == Backend::Sqlite {
                         // WAL lets readers work beside the writer; busy_timeout makes a
                         // second writer wait instead of failing at once.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;")
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;")
                             .await?;
                     }
                     Ok(())
@@ -132,9 +138,21 @@ impl Store {
                 url: redact(&url),
                 source,
             })?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            writer: Arc::default(),
+        };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// The turn to write, on SQLite; none is needed on PostgreSQL.
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.writer.lock().await),
+            Backend::Postgres => None,
+        }
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {

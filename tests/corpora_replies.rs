@@ -34,7 +34,7 @@ fn every_human_reply_of_the_reply_corpora_is_classified_human() {
     for folder in REPLY_FOLDERS {
         for label in corpora::labels(&corpora::folder(folder)) {
             let expected = match label.kind.as_str() {
-                "human_reply" => Kind::Human,
+                "human_reply" | "forwarded_bounce" => Kind::Human,
                 "unsubscribe" => Kind::Unsubscribe,
                 _ => continue,
             };

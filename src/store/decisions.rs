@@ -166,6 +166,7 @@ impl Store {
         decisions: &[InboundDecision],
         rules: BounceRules,
     ) -> Result<Vec<bool>, StoreError> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
         // Milliseconds, like `stored_at`: the two give the time a message waited.
         let processed_at = stored_time(chrono::Utc::now());

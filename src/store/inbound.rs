@@ -51,6 +51,7 @@ impl Store {
     /// # Errors
     /// The database fails; nothing is stored then.
     pub async fn keep_inbound(&self, messages: &[NewInbound<'_>]) -> Result<Vec<Kept>, StoreError> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
         let mut inserted: HashMap<(String, String), i64> = HashMap::new();
         for chunk in messages.chunks(ROWS) {

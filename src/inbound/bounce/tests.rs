@@ -161,6 +161,37 @@ Thanks! The last one could not be delivered to my old address, use this one.\n";
 }
 
 #[test]
+fn a_person_forwarding_a_bounce_is_not_a_bounce() {
+    let quoted = "---------- Forwarded message ---------\n\
+From: Mail Delivery Subsystem <mailer-daemon@example.net>\n\
+Subject: Delivery Status Notification (Failure)\n\n\
+Your message wasn't delivered to deputy@example.org because the address couldn't be found.\n\
+Final-Recipient: rfc822; deputy@example.org\nAction: failed\nStatus: 5.1.1\n";
+    for subject in [
+        "Fwd: Delivery Status Notification (Failure)",
+        "TR : Non remis",
+        "RV: Undeliverable: Circular 30",
+        "Re: Fw: Returned mail",
+    ] {
+        let raw = format!(
+            "From: Ana <ana@example.org>\nTo: circulars@example.net\nSubject: {subject}\n\n\
+Our deputy's address bounced, please use deputy.mayor@example.org instead.\n\n{quoted}"
+        );
+        assert!(parse(&raw).is_none(), "{subject}");
+    }
+    // A server's bounce of a message whose subject was a forward is still a bounce.
+    let bounce = format!(
+        "From: Mail Delivery Subsystem <mailer-daemon@example.net>\nTo: circulars@example.net\n\
+Subject: Fwd: Circular 30\n\n{}",
+        quoted.split_once("\n\n").map_or("", |(_, body)| body)
+    );
+    assert_eq!(
+        addresses(&parse(&bounce).expect("a bounce")),
+        ["deputy@example.org"]
+    );
+}
+
+#[test]
 fn garbage_does_not_panic() {
     let inputs: [&[u8]; 6] = [
         b"",
