@@ -136,6 +136,9 @@ enum Stored {
     Cancelled,
 }
 
+/// A stored file, what was kept of it, and whether it was moved to `cur/`.
+type Moved = (String, Kept, std::io::Result<()>);
+
 /// One watcher's state between passes.
 struct Reader {
     maildir: Maildir,
@@ -160,8 +163,9 @@ impl Reader {
         self.failed.remove("");
         let mut taken = 0;
         let groups = batches(&waiting);
-        // The next batch is read while this one is stored.
+        // The next batch is read, and the last one moved to `cur/`, while this one is stored.
         let mut next = groups.first().map(|group| self.read(group));
+        let mut moving = None;
         for (i, group) in groups.iter().enumerate() {
             if shutdown.is_cancelled() {
                 break;
@@ -185,7 +189,13 @@ impl Reader {
                     ),
                 }
             }
-            taken += self.take(&batch, shutdown).await;
+            let stored = self.keep(&batch, shutdown).await;
+            if let Some(moved) = moving.replace(self.start_moving(stored)) {
+                taken += self.moved(moved).await;
+            }
+        }
+        if let Some(moved) = moving {
+            taken += self.moved(moved).await;
         }
         taken
     }
@@ -197,22 +207,30 @@ impl Reader {
         tokio::task::spawn_blocking(move || paths.iter().map(std::fs::read).collect())
     }
 
-    /// Stores a batch of files in one transaction, then moves each to `cur/`; returns how
-    /// many were moved. When the database refuses the batch, each file is tried alone, so
-    /// one bad file does not hold back the others.
-    async fn take(&mut self, batch: &[(&Waiting, Vec<u8>)], shutdown: &CancellationToken) -> usize {
+    /// Stores a batch of files in one transaction; returns the files stored, with what was
+    /// kept of each. When the database refuses the batch, each file is tried alone, so one
+    /// bad file does not hold back the others.
+    async fn keep(
+        &mut self,
+        batch: &[(&Waiting, Vec<u8>)],
+        shutdown: &CancellationToken,
+    ) -> Vec<(String, Kept)> {
         if batch.is_empty() {
-            return 0;
+            return Vec::new();
         }
-        let kept = match self.store(batch, shutdown).await {
-            Stored::Kept(kept) => kept,
-            Stored::Cancelled => return 0,
+        match self.store(batch, shutdown).await {
+            Stored::Kept(kept) => batch
+                .iter()
+                .map(|(file, _)| file.name.clone())
+                .zip(kept)
+                .collect(),
+            Stored::Cancelled => Vec::new(),
             Stored::Refused(_) if batch.len() > 1 => {
-                let mut moved = 0;
+                let mut stored = Vec::new();
                 for one in batch {
-                    moved += Box::pin(self.take(std::slice::from_ref(one), shutdown)).await;
+                    stored.extend(Box::pin(self.keep(std::slice::from_ref(one), shutdown)).await);
                 }
-                return moved;
+                stored
             }
             Stored::Refused(error) => {
                 self.fail_once(
@@ -220,35 +238,45 @@ impl Reader {
                     "the database refuses this message: left in new/",
                     &error,
                 );
-                return 0;
+                Vec::new()
             }
-        };
-        let names: Vec<String> = batch.iter().map(|(file, _)| file.name.clone()).collect();
+        }
+    }
+
+    /// Starts moving the files stored to `cur/`, off the async threads.
+    fn start_moving(&self, stored: Vec<(String, Kept)>) -> JoinHandle<Vec<Moved>> {
         let maildir = self.maildir.clone();
-        let seen = tokio::task::spawn_blocking(move || {
-            names
-                .iter()
-                .map(|name| maildir.mark_seen(name))
-                .collect::<Vec<_>>()
-        });
-        let seen = match seen.await {
-            Ok(seen) => seen,
+        tokio::task::spawn_blocking(move || {
+            stored
+                .into_iter()
+                .map(|(name, kept)| {
+                    let seen = maildir.mark_seen(&name);
+                    (name, kept, seen)
+                })
+                .collect()
+        })
+    }
+
+    /// Waits for the files to be moved; returns how many were.
+    async fn moved(&mut self, moving: JoinHandle<Vec<Moved>>) -> usize {
+        let moved = match moving.await {
+            Ok(moved) => moved,
             Err(error) => std::panic::resume_unwind(error.into_panic()),
         };
-        let mut moved = 0;
-        for (((file, _), kept), seen) in batch.iter().zip(kept).zip(seen) {
+        let mut count = 0;
+        for (name, kept, seen) in moved {
             match seen {
                 Ok(()) => {
-                    self.failed.remove(&file.name);
-                    tracing::debug!(file = %file.name, id = kept.id, new = kept.new, "Maildir message stored");
-                    moved += 1;
+                    self.failed.remove(&name);
+                    tracing::debug!(file = %name, id = kept.id, new = kept.new, "Maildir message stored");
+                    count += 1;
                 }
                 Err(error) => {
-                    self.fail_once(&file.name, "stored, but cannot move it to cur/", &error);
+                    self.fail_once(&name, "stored, but cannot move it to cur/", &error);
                 }
             }
         }
-        moved
+        count
     }
 
     /// Keeps the batch, waiting with backoff while the database is unavailable.
