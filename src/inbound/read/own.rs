@@ -91,7 +91,7 @@ fn is_separator(line: &str) -> bool {
 
 /// "On … wrote:", over one or two lines, in the usual languages.
 fn is_attribution(lines: &[(usize, &str)], i: usize) -> bool {
-    const ENDINGS: [&str; 12] = [
+    const ENDINGS: [&str; 14] = [
         "wrote:",
         "writes:",
         "a ecrit:",
@@ -104,12 +104,14 @@ fn is_attribution(lines: &[(usize, &str)], i: usize) -> bool {
         "skrev:",
         "napisal:",
         "kirjoitti:",
+        "ha escrit:",
+        "idatzi du:",
     ];
     let line = fold(lines[i].1.trim());
     if line.is_empty() || line.len() > 300 {
         return false;
     }
-    let ends = |l: &str| ENDINGS.iter().any(|e| l.ends_with(e));
+    let ends = |l: &str| ENDINGS.iter().any(|e| l.ends_with(e)) || names_writer(l);
     if ends(&line) || line.starts_with("begin forwarded message") {
         return true;
     }
@@ -122,13 +124,26 @@ fn is_attribution(lines: &[(usize, &str)], i: usize) -> bool {
             .is_some_and(|next| ends(&fold(next.1.trim())) && !next.1.trim().starts_with('>'))
 }
 
+/// Gmail's "Am … schrieb Name <address>:": the verb before the writer's address.
+fn names_writer(line: &str) -> bool {
+    const VERBS: [&str; 6] = [
+        " wrote ",
+        " schrieb ",
+        " escribio ",
+        " a ecrit ",
+        " escreveu ",
+        " ha scritto ",
+    ];
+    line.ends_with(">:") && VERBS.iter().any(|v| line.contains(v))
+}
+
 /// A forwarded or quoted headers block: "From: …" (or "De :", "Von:") followed within a
 /// few lines by "Sent:", "Date:", "To:" or "Subject:" in some language.
 fn is_header_block(lines: &[(usize, &str)], i: usize) -> bool {
     const FROM: [&str; 8] = [
         "from:", "de:", "von:", "da:", "van:", "fra:", "fran:", "od:",
     ];
-    const OTHERS: [&str; 16] = [
+    const OTHERS: [&str; 24] = [
         "sent:",
         "date:",
         "to:",
@@ -145,6 +160,14 @@ fn is_header_block(lines: &[(usize, &str)], i: usize) -> bool {
         "an:",
         "betreff:",
         "cc:",
+        "sendt:",
+        "til:",
+        "emne:",
+        "enviat el:",
+        "per a:",
+        "tema:",
+        "enviada em:",
+        "assunto:",
     ];
     let line = fold(lines[i].1.trim());
     let line = line.trim_start_matches('*');
@@ -173,6 +196,8 @@ mod tests {
             "Yes.\n________________________________\nDe : Ann\nEnvoyé : lundi\nÀ : Bob\n",
             "Yes.\n\nDe: Ana\nEnviado el: lunes\nPara: Bob\nAsunto: Circular\n",
             "Yes.\n-- \nBob, Mairie de Lyon\n",
+            "Yes.\n\nFra: Ann\nSendt: torsdag\nTil: Bob\nEmne: Circular\n",
+            "Yes.\n\nAm Do., 4. Sept. 2014 schrieb Ann <a@example.org>:\n> Come?\n",
             "Yes.\n> Come?\n",
         ];
         for case in cases {

@@ -1,0 +1,178 @@
+//! From the signals and the attendees found to the kinds, the member's own seat, the
+//! question and the confidence, with the reasons in plain words.
+
+use crate::inbound::read::{Read, fold};
+
+use super::attendees::{Found, is_person};
+use super::phrases::FORM_FILE;
+use super::signals::Signals;
+use super::{Attendee, ReplyKind, Understanding};
+
+/// The reading of a reply from what was found in it.
+pub fn decide(read: &Read, signals: &Signals, found: Found) -> Understanding {
+    let mut reading = Reading::default();
+    if let Some(reason) = internal_forward(read) {
+        reading.reason(reason);
+        return reading.into_understanding(vec![ReplyKind::Other], 0.75);
+    }
+    let form_file = form_attachment(read);
+    let Found {
+        attendees,
+        structured,
+    } = found;
+    let replaced = signals.replacement.is_some() && !attendees.is_empty();
+    let registers = signals.attend.is_some() || structured || replaced || form_file.is_some();
+    let mut kinds = Vec::new();
+    let mut confidence: f32;
+    if let (Some(cancel), false) = (signals.cancel, replaced) {
+        reading.quote(cancel, "a withdrawal");
+        kinds.push(ReplyKind::RegistrationCancel);
+        confidence = 0.85;
+    } else if registers {
+        confidence = registration(&mut reading, read, signals, attendees, structured);
+        if let Some(name) = &form_file {
+            reading.reason(format!(
+                "the attachment '{name}' looks like a registration form, which is not read"
+            ));
+            confidence = confidence.min(0.5);
+        }
+        kinds.push(ReplyKind::Registration);
+    } else if let Some(decline) = signals.decline {
+        reading.quote(decline, "nobody will come");
+        kinds.push(ReplyKind::Declines);
+        confidence = 0.85;
+    } else {
+        confidence = 0.0;
+    }
+    if !signals.questions.is_empty() {
+        let question = signals.questions.join(" ");
+        reading.reason(format!("a question in the member's own words: '{question}'"));
+        reading.question = Some(question);
+        kinds.push(ReplyKind::Question);
+        confidence = if confidence == 0.0 {
+            0.85
+        } else {
+            confidence.min(0.85)
+        };
+    }
+    if kinds.is_empty() {
+        kinds.push(ReplyKind::Other);
+        confidence = match signals.thanks {
+            Some(thanks) => {
+                reading.quote(thanks, "thanks or an acknowledgement, nothing to act on");
+                0.7
+            }
+            None => {
+                reading.reason("nothing to act on was found in the member's own words".into());
+                0.45
+            }
+        };
+    }
+    reading.into_understanding(kinds, confidence)
+}
+
+/// Who comes; returns the confidence of the registration.
+fn registration(
+    reading: &mut Reading,
+    read: &Read,
+    signals: &Signals,
+    attendees: Vec<Attendee>,
+    structured: bool,
+) -> f32 {
+    let mut confidence: f32 = 0.9;
+    match (signals.attend, signals.replacement) {
+        (_, Some(replacement)) if !attendees.is_empty() => {
+            reading.quote(replacement, "someone named comes instead of the member");
+            confidence = 0.8;
+        }
+        (Some(attend), _) => reading.quote(attend, "someone will come"),
+        (None, _) if structured => {
+            reading.reason("a form or a table of attendees in the member's own words".into());
+            confidence = 0.8;
+        }
+        (None, _) => confidence = 0.5,
+    }
+    if signals.decline.is_some() {
+        reading.reason("the reply also says someone will not come".into());
+        confidence -= 0.1;
+    }
+    let (name, address) = read.from.as_ref().map_or(("", ""), |from| {
+        (from.name.as_deref().unwrap_or(""), from.address.as_str())
+    });
+    let listed = attendees.iter().any(|a| is_person(a, name, address));
+    reading.itself = !signals.replacement.is_some_and(|_| !attendees.is_empty())
+        && !listed
+        && (signals.itself.is_some() || attendees.is_empty());
+    if let (true, Some(words)) = (reading.itself, signals.itself) {
+        reading.quote(words, "the member comes");
+    }
+    if listed {
+        reading.reason("the sender is listed among the attendees".into());
+    }
+    if attendees.iter().any(|a| a.email.is_empty()) {
+        reading.reason("an attendee has no email address".into());
+        confidence -= 0.1;
+    }
+    reading.attendees = attendees;
+    confidence
+}
+
+/// A forward to a colleague of the same organisation, with us only in copy.
+fn internal_forward(read: &Read) -> Option<String> {
+    const FORWARDS: &[&str] = &["fwd:", "fw:", "tr:", "rv:", "wg:", "enc:", "fwd :", "tr :"];
+    let subject = fold(read.subject.as_deref().unwrap_or(""));
+    if !FORWARDS.iter().any(|f| subject.starts_with(f)) || read.to.is_empty() {
+        return None;
+    }
+    let domain = |address: &str| address.rsplit('@').next().unwrap_or("").to_owned();
+    let sender = domain(&read.from.as_ref()?.address);
+    let colleagues = read.to.iter().all(|to| domain(to) == sender);
+    colleagues.then(|| {
+        "a forward to a colleague of the same organisation, with the secretariat only in copy"
+            .to_owned()
+    })
+}
+
+/// The name of an attached document that looks like a registration form.
+fn form_attachment(read: &Read) -> Option<String> {
+    const DOCUMENTS: &[&str] = &[".docx", ".doc", ".odt", ".pdf", ".rtf"];
+    read.attachments.iter().find_map(|attachment| {
+        let name = attachment.name.as_deref()?;
+        let folded = fold(name);
+        let document = DOCUMENTS.iter().any(|d| folded.ends_with(d));
+        let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).collect();
+        let form = FORM_FILE.iter().any(|f| words.contains(f));
+        (document && form).then(|| name.to_owned())
+    })
+}
+
+/// The parts of an understanding gathered while deciding.
+#[derive(Default)]
+struct Reading {
+    reasons: Vec<String>,
+    attendees: Vec<Attendee>,
+    itself: bool,
+    question: Option<String>,
+}
+
+impl Reading {
+    fn reason(&mut self, reason: String) {
+        self.reasons.push(reason);
+    }
+
+    fn quote(&mut self, phrase: &str, meaning: &str) {
+        self.reason(format!("'{phrase}' in the member's own words: {meaning}"));
+    }
+
+    fn into_understanding(self, kinds: Vec<ReplyKind>, confidence: f32) -> Understanding {
+        Understanding {
+            kinds,
+            confidence: confidence.clamp(0.0, 1.0),
+            reasons: self.reasons,
+            attendees: self.attendees,
+            itself: self.itself,
+            question: self.question,
+            language: None,
+        }
+    }
+}

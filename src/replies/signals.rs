@@ -1,0 +1,74 @@
+//! What each sentence of the member's own words says: someone will come, the member
+//! withdraws, nobody will come, a question; each with the phrase that says it.
+
+use crate::inbound::read::{first_phrase, fold, has_phrase};
+
+use super::phrases::{
+    ASKING, ATTEND, CANCEL, DECLINE, FULFILLED_REQUEST, GREETING, NEGATION, PENDING, REPLACEMENT,
+    SELF, THANKS,
+};
+use super::words::sentences;
+
+/// The phrases found, the first of each kind, and the question sentences.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Signals {
+    pub attend: Option<&'static str>,
+    pub itself: Option<&'static str>,
+    pub cancel: Option<&'static str>,
+    pub replacement: Option<&'static str>,
+    pub decline: Option<&'static str>,
+    pub thanks: Option<&'static str>,
+    pub questions: Vec<String>,
+}
+
+impl Signals {
+    /// The signals of `body` (the member's words before the signature); thanks are looked
+    /// for in `all` (the closing included).
+    pub fn of(body: &str, all: &str) -> Signals {
+        let mut signals = Signals {
+            thanks: first_phrase(&fold(all), THANKS),
+            ..Signals::default()
+        };
+        for sentence in sentences(body) {
+            signals.read(&sentence);
+        }
+        signals
+    }
+
+    fn read(&mut self, sentence: &str) {
+        let folded = fold(sentence);
+        let request = first_phrase(&folded, FULFILLED_REQUEST).is_some();
+        let question = is_question(sentence, &folded) && !request;
+        let settled = !negated(&folded) && first_phrase(&folded, PENDING).is_none();
+        let keep = |slot: &mut Option<&'static str>, found: Option<&'static str>| {
+            if slot.is_none() {
+                *slot = found;
+            }
+        };
+        keep(&mut self.cancel, first_phrase(&folded, CANCEL));
+        keep(&mut self.decline, first_phrase(&folded, DECLINE));
+        if question {
+            self.questions.push(sentence.to_owned());
+            return;
+        }
+        keep(&mut self.replacement, first_phrase(&folded, REPLACEMENT));
+        if settled {
+            keep(&mut self.attend, first_phrase(&folded, ATTEND));
+            keep(&mut self.itself, first_phrase(&folded, SELF));
+        }
+    }
+}
+
+fn negated(folded: &str) -> bool {
+    NEGATION.iter().any(|n| has_phrase(folded, n))
+}
+
+/// A sentence that asks: a question mark (not a greeting), or an asking phrase.
+fn is_question(sentence: &str, folded: &str) -> bool {
+    let marked = sentence.contains('?') || sentence.trim_start().starts_with('¿');
+    if marked {
+        let greeting = first_phrase(folded, GREETING).is_some();
+        return !greeting || folded.split_whitespace().count() > 6;
+    }
+    first_phrase(folded, ASKING).is_some()
+}
