@@ -76,7 +76,7 @@ fn registration(
     reading: &mut Reading,
     read: &Read,
     signals: &Signals,
-    attendees: Vec<Attendee>,
+    mut attendees: Vec<Attendee>,
     structured: bool,
 ) -> f32 {
     let mut confidence: f32 = 0.9;
@@ -99,10 +99,16 @@ fn registration(
     let (name, address) = read.from.as_ref().map_or(("", ""), |from| {
         (from.name.as_deref().unwrap_or(""), from.address.as_str())
     });
+    // The member named with nothing else ("Grace Wanjiku and John Kamau (…)") comes, but
+    // is no extra attendee.
+    let count = attendees.len();
+    attendees.retain(|a| !(is_person(a, name, address) && a.position.is_empty()));
+    let named = attendees.len() < count;
     let listed = attendees.iter().any(|a| is_person(a, name, address));
-    reading.itself = !signals.replacement.is_some_and(|_| !attendees.is_empty())
-        && !listed
-        && (signals.itself.is_some() || attendees.is_empty());
+    reading.itself = named
+        || (!signals.replacement.is_some_and(|_| !attendees.is_empty())
+            && !listed
+            && (signals.itself.is_some() || attendees.is_empty()));
     if let (true, Some(words)) = (reading.itself, signals.itself) {
         reading.quote(words, "the member comes");
     }

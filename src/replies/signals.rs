@@ -59,6 +59,15 @@ impl Signals {
     }
 }
 
+/// Whether `sentence` says, settled and unturned, that someone will come.
+pub fn says_attending(sentence: &str) -> bool {
+    let folded = fold(sentence);
+    first_phrase(&folded, ATTEND).is_some()
+        && !negated(&folded)
+        && first_phrase(&folded, PENDING).is_none()
+        && !is_question(sentence, &folded)
+}
+
 fn negated(folded: &str) -> bool {
     NEGATION.iter().any(|n| has_phrase(folded, n))
 }

@@ -241,5 +241,4 @@ fn ends_in_abbreviation(text: &str) -> bool {
     let folded = fold(word);
     ABBREVIATIONS.contains(&folded.as_str())
         || (word.chars().count() == 1 && word.chars().all(char::is_uppercase))
-        || word.contains('@')
 }

@@ -1,23 +1,36 @@
 //! Attendees written in a line: one per line in a list ("Ana Pérez – Deputy Mayor –
-//! ana@x.org", "Ana Pérez, Deputy Mayor (ana@x.org)") or in a sentence ("… and her
-//! adviser Luis Ortiz, Head of Data (luis.ortiz@x.org), will attend").
+//! ana@x.org", "Ana Pérez, Deputy Mayor (ana@x.org)") or in a sentence ("our deputy mayor
+//! Ana Pérez and her adviser Luis Ortiz (luis.ortiz@x.org) will attend").
 //!
 //! Each email address anchors one attendee: the words before it, back to the previous
-//! address or the start of the sentence, hold the name and the position.
+//! address or the start of the sentence, hold the name and the position. Names without an
+//! address count in a sentence that says they come.
 
 use super::person::{
-    clean_name, clean_position, emails, is_name, is_position_like, trailing_name,
+    clean_name, clean_position, emails, is_name, is_position_like, names_in, position_before,
+    split_name,
 };
+use crate::inbound::read::fold;
 use crate::replies::Attendee;
+use crate::replies::signals::says_attending;
 use crate::replies::words::sentences;
 
 /// The attendees named in the lines of `body`.
 pub fn attendees(body: &str) -> Vec<Attendee> {
     let mut found: Vec<Attendee> = Vec::new();
     for line in body.lines() {
+        let anchored = emails(line);
+        if anchored.is_empty() {
+            found.extend(without_email(line));
+            for sentence in sentences(line) {
+                if says_attending(&sentence) {
+                    found.extend(unaddressed(&sentence));
+                }
+            }
+            continue;
+        }
         let mut from = 0;
         let mut last_email = String::new();
-        let anchored = emails(line);
         for (start, end, email) in &anchored {
             let clause = &line[from..*start];
             from = *end;
@@ -25,44 +38,72 @@ pub fn attendees(body: &str) -> Vec<Attendee> {
                 continue; // "ana@x.org <mailto:ana@x.org>"
             }
             last_email.clone_from(email);
-            if let Some(mut attendee) = in_clause(clause) {
-                attendee.email.clone_from(email);
-                found.push(attendee);
-            }
-        }
-        if anchored.is_empty() {
-            found.extend(without_email(line));
+            found.extend(in_clause(clause, email));
         }
     }
     found
 }
 
-/// The name and position in the words before an email address.
-fn in_clause(clause: &str) -> Option<Attendee> {
-    let sentence = sentences(clause).pop()?;
+/// The attendee whose address is `email`, with the name and position in the words before
+/// it; and the people named with them ("Ana Pérez and Luis Ortiz (luis@…)").
+fn in_clause(clause: &str, email: &str) -> Vec<Attendee> {
+    let Some(sentence) = sentences(clause).pop() else {
+        return Vec::new();
+    };
     let segments = segments(&sentence);
     // The name nearest the address: what lies between them is the position.
-    let named = segments
+    let Some(named) = segments
         .iter()
-        .rposition(|s| trailing_name(s).is_some_and(|n| !is_position_like(&n)))?;
-    let name = trailing_name(&segments[named])?;
+        .rposition(|s| split_name(s).is_some_and(|(_, n)| !is_position_like(&n)))
+    else {
+        return Vec::new();
+    };
+    let Some((before, name)) = split_name(&segments[named]) else {
+        return Vec::new();
+    };
     let after: Vec<String> = segments[named + 1..]
         .iter()
         .map(|s| clean_position(s))
         .filter(|s| !s.is_empty())
         .collect();
     let mut position = after.join(", ");
+    if position.is_empty() {
+        position = position_before(&before);
+    }
     if position.is_empty() && named > 0 {
         // "our Chief Digital Officer, Ravi Patel, ravi.patel@…"
-        position = trailing_name(&segments[named - 1])
+        position = split_name(&segments[named - 1])
+            .map(|(_, p)| p)
             .filter(|p| is_position_like(p))
             .unwrap_or_default();
     }
-    Some(Attendee {
+    let mut found = unaddressed(&before);
+    found.push(Attendee {
         name,
         position,
-        email: String::new(),
-    })
+        email: email.to_owned(),
+    });
+    found
+}
+
+/// People named without an address, each with the position said before the name.
+fn unaddressed(text: &str) -> Vec<Attendee> {
+    const ON_BEHALF: &[&str] = &["behalf of", "part de", "nom de", "nombre de", "nombre del"];
+    if !text.chars().any(char::is_lowercase) {
+        return Vec::new(); // in capitals, names cannot be told from other words
+    }
+    names_in(text)
+        .into_iter()
+        .filter(|(before, _)| {
+            let before = fold(before);
+            !ON_BEHALF.iter().any(|p| before.contains(p))
+        })
+        .map(|(before, name)| Attendee {
+            position: position_before(&before),
+            name,
+            email: String::new(),
+        })
+        .collect()
 }
 
 /// The parts of a clause: between spaced dashes or bars when it has them, else between
@@ -79,10 +120,7 @@ fn segments(clause: &str) -> Vec<String> {
         }
         parts
     } else {
-        clause
-            .split([',', '(', ')'])
-            .map(str::to_owned)
-            .collect()
+        clause.split([',', '(', ')']).map(str::to_owned).collect()
     };
     parts
         .into_iter()

@@ -32,7 +32,12 @@ const POSITION_WORDS: &[&str] = &[
     "unite", "servicio", "oficina", "area", "unidad", "gobierno", "ayuntamiento", "alcaldia",
     "municipalidad", "datos", "abiertos", "innovacion", "chefe", "divisao", "dados", "abertos",
     "diretor", "diretora", "coordenador", "subdirector", "subdirectora", "sous-directeur",
-    "sous-directrice", "senior", "junior", "principal", "executive", "general",
+    "sous-directrice", "senior", "district", "region", "province", "county", "state",
+    "metropolitan", "metropolitana", "commune", "agency", "agence", "agencia", "foundation",
+    "fondation", "fundacion", "institute", "institut", "instituto", "ministry", "ministere",
+    "ministerio", "embassy", "ambassade", "embajada", "secretariat", "committee", "commission",
+    "comision", "bureau", "cabinet", "gabinete", "organisation", "organization", "network",
+    "university", "universite", "universidad", "meeting", "reunion", "working", "cities", "junior", "principal", "executive", "general",
 ];
 
 /// Words that end a name when read backwards ("with", "and", "de la concejala").
@@ -145,9 +150,8 @@ pub fn is_position_like(text: &str) -> bool {
         .any(|w| POSITION_WORDS.contains(&w))
 }
 
-/// The person's name that ends `text` ("… my colleague Ana Pérez" gives "Ana Pérez"), read
-/// backwards over capitalised words and particles, stopping at a title or a small word.
-pub fn trailing_name(text: &str) -> Option<String> {
+/// The words before the name that ends `text` (titles left out), and the name.
+pub fn split_name(text: &str) -> Option<(String, String)> {
     let words: Vec<&str> = text
         .trim_end_matches(|c: char| c.is_whitespace() || ",;:".contains(c))
         .split_whitespace()
@@ -164,12 +168,93 @@ pub fn trailing_name(text: &str) -> Option<String> {
         }
         start -= 1;
     }
-    let mut run = &words[start..];
-    while run.first().is_some_and(|w| is_particle(w) && !capitalised(w)) {
-        run = &run[1..];
+    while start < words.len() && is_particle(words[start]) && !capitalised(words[start]) {
+        start += 1;
     }
-    let capitals = run.iter().filter(|w| capitalised(w)).count();
-    (capitals >= 2 && !ends_with_stop(run)).then(|| clean_name(&run.join(" ")))
+    let run = &words[start..];
+    let capitals = run
+        .iter()
+        .filter(|w| capitalised(w) && !is_particle(w))
+        .count();
+    if capitals < 2 || ends_with_stop(run) {
+        return None;
+    }
+    let before: Vec<&str> = words[..start]
+        .iter()
+        .copied()
+        .filter(|w| !is_title(w))
+        .collect();
+    Some((before.join(" "), clean_name(&run.join(" "))))
+}
+
+/// The position said before a name: "our deputy mayor" in "our deputy mayor Ana Pérez".
+pub fn position_before(before: &str) -> String {
+    const DETERMINERS: &[&str] = &[
+        "our", "my", "her", "his", "their", "the", "notre", "mon", "ma", "son", "sa", "leur", "le",
+        "la", "nuestro", "nuestra", "mi", "su", "el",
+    ];
+    const RELATIONS: &[&str] = &[
+        "colleague", "colleagues", "collegue", "colega", "companero", "companera", "friend",
+    ];
+    let words: Vec<&str> = before.split_whitespace().collect();
+    let Some(at) = words
+        .iter()
+        .rposition(|w| DETERMINERS.contains(&fold(w).as_str()))
+    else {
+        return String::new();
+    };
+    let kept: Vec<&str> = words[at + 1..]
+        .iter()
+        .copied()
+        .filter(|w| !RELATIONS.contains(&fold(w).as_str()))
+        .collect();
+    let position = kept.join(" ");
+    if kept.len() <= 6 && is_position_like(&position) {
+        position
+    } else {
+        String::new()
+    }
+}
+
+/// Every person's name in `text`, with the words said before each (since the previous one).
+pub fn names_in(text: &str) -> Vec<(String, String)> {
+    const COMMON: &[&str] = &[
+        "the", "our", "my", "we", "i", "this", "please", "dear", "la", "le", "les", "el", "los",
+        "las", "nous", "je", "yo", "mi", "nuestro", "nuestra", "notre", "hello", "hi", "bonjour",
+        "hola", "thank", "thanks", "merci", "gracias",
+    ];
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut found: Vec<(String, String)> = Vec::new();
+    for end in 0..words.len() {
+        let ends_run = capitalised(words[end])
+            && words
+                .get(end + 1)
+                .is_none_or(|next| !capitalised(next) || STOPS.contains(&fold(next).as_str()));
+        if !ends_run {
+            continue;
+        }
+        let piece = words[..=end].join(" ");
+        let Some((before, name)) = split_name(&piece) else {
+            continue;
+        };
+        // "The Spanish embassy", "Our Director": a capitalised small word opens the run.
+        let mut name_words: Vec<&str> = name.split_whitespace().collect();
+        while name_words
+            .first()
+            .is_some_and(|w| COMMON.contains(&fold(w).as_str()))
+        {
+            name_words.remove(0);
+        }
+        let name = name_words.join(" ");
+        if name_words.len() >= 2 && !is_position_like(&name) {
+            let since = found
+                .last()
+                .and_then(|(_, last)| before.rsplit_once(last.as_str()).map(|(_, b)| b))
+                .unwrap_or(&before);
+            found.push((since.trim().to_owned(), name));
+        }
+    }
+    found
 }
 
 /// An all-capitals run must not end on "Y" or "ET" read as a name.
@@ -184,7 +269,7 @@ pub fn is_name(text: &str) -> bool {
     let words: Vec<&str> = name.split_whitespace().collect();
     (2..=6).contains(&words.len())
         && words.iter().all(|w| capitalised(w) || is_particle(w))
-        && !name.contains('@')
+        && !name.contains(['@', ':'])
         && !name.chars().any(|c| c.is_ascii_digit())
         && !is_position_like(&name)
 }

@@ -2,7 +2,7 @@
 //! with or without a header row; and tables whose cells came out one per line, a header
 //! of labels alone on their lines first (Word tables whose cells hold paragraphs).
 
-use super::labels::{Field, field};
+use super::labels::{Field, field, labelled};
 use super::person::{clean_email, clean_name, clean_position, is_name};
 use crate::replies::Attendee;
 
@@ -23,8 +23,12 @@ fn cells(line: &str) -> Vec<&str> {
         .collect()
 }
 
+/// Cells on a line, none of them a form's "Label: value".
 fn is_row(line: &str) -> bool {
-    (line.contains('\t') || line.matches('|').count() >= 2) && cells(line).len() >= 2
+    let cells = cells(line);
+    (line.contains('\t') || line.matches('|').count() >= 2)
+        && cells.len() >= 2
+        && !cells.iter().any(|c| labelled(c).is_some())
 }
 
 /// The fields a header row names, when every cell is a label and one names a person.
