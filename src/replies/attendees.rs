@@ -28,8 +28,9 @@ pub fn find(body: &str) -> Found {
     {
         add(&mut found.attendees, attendee);
     }
-    found.structured = !found.attendees.is_empty();
-    for attendee in clause::attendees(body) {
+    let (written, listed) = clause::attendees(body);
+    found.structured = !found.attendees.is_empty() || listed;
+    for attendee in written {
         add(&mut found.attendees, attendee);
     }
     found

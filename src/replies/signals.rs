@@ -1,11 +1,11 @@
 //! What each sentence of the member's own words says: someone will come, the member
 //! withdraws, nobody will come, a question; each with the phrase that says it.
 
-use crate::inbound::read::{first_phrase, fold, has_phrase};
+use crate::inbound::read::{find_phrase, first_phrase, fold, has_phrase};
 
 use super::phrases::{
-    ASKING, ATTEND, CANCEL, DECLINE, FULFILLED_REQUEST, GREETING, NEGATION, PENDING, REPLACEMENT,
-    SELF, THANKS,
+    ASKING, ATTEND, ATTEND_VERBS, CANCEL, DECLINE, FULFILLED_REQUEST, GREETING, NEGATION, PENDING, REPLACEMENT,
+    NO_LONGER, SELF, THANKS,
 };
 use super::words::sentences;
 
@@ -39,31 +39,55 @@ impl Signals {
         let folded = fold(sentence);
         let request = first_phrase(&folded, FULFILLED_REQUEST).is_some();
         let question = is_question(sentence, &folded) && !request;
-        let settled = !negated(&folded) && first_phrase(&folded, PENDING).is_none();
+        let settled = first_phrase(&folded, PENDING).is_none();
+        let attend = first_phrase(&folded, ATTEND).filter(|p| !turned(&folded, p));
+        let turned_verb = first_phrase(&folded, ATTEND_VERBS).filter(|v| turned(&folded, v));
         let keep = |slot: &mut Option<&'static str>, found: Option<&'static str>| {
             if slot.is_none() {
                 *slot = found;
             }
         };
         keep(&mut self.cancel, first_phrase(&folded, CANCEL));
+        if turned_verb.is_some() && first_phrase(&folded, NO_LONGER).is_some() {
+            keep(&mut self.cancel, turned_verb); // "I will no longer be able to come"
+        }
         keep(&mut self.decline, first_phrase(&folded, DECLINE));
         if question {
             self.questions.push(sentence.to_owned());
             return;
         }
-        keep(&mut self.replacement, first_phrase(&folded, REPLACEMENT));
         if settled {
-            keep(&mut self.attend, first_phrase(&folded, ATTEND));
-            keep(&mut self.itself, first_phrase(&folded, SELF));
+            keep(&mut self.decline, turned_verb); // "I will not attend"
+        }
+        keep(&mut self.replacement, first_phrase(&folded, REPLACEMENT));
+        if settled && attend.is_some() {
+            keep(&mut self.attend, attend);
+            let itself = first_phrase(&folded, SELF).filter(|p| !turned(&folded, p));
+            keep(&mut self.itself, itself);
         }
     }
+}
+
+/// Whether a negation comes shortly before `phrase` in the same clause of `folded`.
+fn turned(folded: &str, phrase: &str) -> bool {
+    let Some(at) = find_phrase(folded, phrase) else {
+        return false;
+    };
+    let before = &folded[..at];
+    let clause_start = [",", ";", ":", "(", ")", " but ", " mais ", " pero ", " sino "]
+        .iter()
+        .filter_map(|c| before.rfind(c).map(|i| i + c.len()))
+        .max()
+        .unwrap_or(0);
+    let words: Vec<&str> = before[clause_start..].split_whitespace().collect();
+    let window = words[words.len().saturating_sub(6)..].join(" ");
+    NEGATION.iter().any(|n| has_phrase(&window, n)) || negated(&fold(phrase))
 }
 
 /// Whether `sentence` says, settled and unturned, that someone will come.
 pub fn says_attending(sentence: &str) -> bool {
     let folded = fold(sentence);
-    first_phrase(&folded, ATTEND).is_some()
-        && !negated(&folded)
+    first_phrase(&folded, ATTEND).is_some_and(|p| !turned(&folded, p))
         && first_phrase(&folded, PENDING).is_none()
         && !is_question(sentence, &folded)
 }

@@ -1,18 +1,236 @@
 use super::*;
 
+/// A reply from Ana Pérez with `body` as its plain text.
 fn reply(body: &str) -> Read {
+    reply_with("Re: Circular 30", "text/plain", body)
+}
+
+fn reply_with(subject: &str, content_type: &str, body: &str) -> Read {
     let raw = format!(
-        "From: Ana Pérez <ana@city.example.org>\r\nTo: circulars+c030.x@reply.example.org\r\n\
-         Subject: Re: Circular 30\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}"
+        "From: Ana Pérez <ana.perez@city.example.org>\r\n\
+         To: circulars+c030.x@reply.example.org\r\nSubject: {subject}\r\n\
+         MIME-Version: 1.0\r\nContent-Type: {content_type}; charset=utf-8\r\n\r\n{body}"
     );
     crate::inbound::read::read(raw.as_bytes())
 }
 
+fn attendee(name: &str, position: &str, email: &str) -> Attendee {
+    Attendee {
+        name: name.into(),
+        position: position.into(),
+        email: email.into(),
+    }
+}
+
+fn kinds(body: &str) -> Vec<ReplyKind> {
+    let mut kinds = understand(&reply(body)).kinds;
+    kinds.sort();
+    kinds
+}
+
 #[test]
-fn a_plain_yes_registers_the_member() {
-    let understood = understand(&reply("I will attend.\n\nBest regards,\nAna Pérez\n"));
+fn a_plain_yes_registers_the_member_in_any_language() {
+    for body in [
+        "I will attend.\n\nBest regards,\nAna Pérez\n",
+        "Je participerai avec plaisir.\n\nCordialement,\nAna\n",
+        "Confirmo mi asistencia.\n\nSaludos,\nAna\n",
+        "confirmo mi asistencia\n",
+    ] {
+        let understood = understand(&reply(body));
+        assert_eq!(understood.kinds, vec![ReplyKind::Registration], "{body}");
+        assert!(understood.itself, "{body}");
+        assert!(understood.attendees.is_empty(), "{body}");
+        assert!(!understood.needs_review(), "{body}");
+    }
+}
+
+#[test]
+fn the_quoted_circular_never_counts() {
+    let body = "Thanks, noted.\n\nOn Mon, 1 Sep 2014, UCLG <c@uclg.example.org> wrote:\n\
+                > To register or ask a question, simply reply to this email.\n\
+                > Could you reply by 24 October?\n> Unsubscribe: https://x.example.org/u\n";
+    let understood = understand(&reply(body));
+    assert_eq!(understood.kinds, vec![ReplyKind::Other]);
+    assert!(understood.question.is_none());
+}
+
+#[test]
+fn people_named_in_a_sentence_are_registered_with_their_positions() {
+    let body = "Our deputy mayor Ana Pérez and her adviser Luis Ortiz (luis.ortiz@x.example.org) \
+                will attend.\n\nKind regards,\nMarta Puig\n";
+    let understood = understand(&reply(body));
     assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert_eq!(
+        understood.attendees,
+        vec![
+            attendee("Ana Pérez", "deputy mayor", ""),
+            attendee("Luis Ortiz", "adviser", "luis.ortiz@x.example.org"),
+        ]
+    );
+}
+
+#[test]
+fn one_attendee_per_line_lists_are_read_with_any_separator() {
+    let body = "Our delegation:\n\n\
+                Ana Pérez – Deputy Mayor – ana@x.example.org\n\
+                Luis Ortiz, Head of Open Data (luis@x.example.org)\n\
+                3. Dr. Marie Curie, Chief Scientist, <marie@x.example.org>;\n\n\
+                Regards,\nAna\n";
+    let understood = understand(&reply(body));
+    assert_eq!(
+        understood.attendees,
+        vec![
+            attendee("Ana Pérez", "Deputy Mayor", "ana@x.example.org"),
+            attendee("Luis Ortiz", "Head of Open Data", "luis@x.example.org"),
+            attendee("Marie Curie", "Chief Scientist", "marie@x.example.org"),
+        ]
+    );
+    assert!(!understood.itself, "the sender is in the list");
+}
+
+#[test]
+fn forms_are_read_in_any_order_and_blank_blocks_are_ignored() {
+    let body = "Voici le formulaire :\n\n\
+                Courriel : luc.martin@x.example.fr\nNom et prénom : Luc Martin\nFonction : Directeur\n\n\
+                Nom et prénom : ____\nFonction :\nCourriel :\n\n\
+                Nombre: Ana\nApellidos: García López\nCargo: Jefa de Servicio\nCorreo electrónico: ana@x.example.es\n";
+    let understood = understand(&reply(body));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert_eq!(
+        understood.attendees,
+        vec![
+            attendee("Luc Martin", "Directeur", "luc.martin@x.example.fr"),
+            attendee("Ana García López", "Jefa de Servicio", "ana@x.example.es"),
+        ]
+    );
+}
+
+#[test]
+fn html_tables_are_read_by_their_header() {
+    let html = "<p>Participants:</p><table><tr><th>E-mail</th><th>Nom</th><th>Poste</th></tr>\
+                <tr><td><a href=\"mailto:l@x.example.org\">l@x.example.org</a></td><td>Léa Roux</td>\
+                <td>Cheffe de projet</td></tr></table><p>Bien à vous,<br>Ana</p>";
+    let understood = understand(&reply_with("RE: Circular 30", "text/html", html));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert_eq!(
+        understood.attendees,
+        vec![attendee("Léa Roux", "Cheffe de projet", "l@x.example.org")]
+    );
+}
+
+#[test]
+fn the_signature_is_never_an_attendee() {
+    let body = "Count me in.\n\nAna Pérez\nDeputy Mayor | City of Bilbao\nana.perez@city.example.org\n\
+                Tel. +34 944 000 000\n";
+    let understood = understand(&reply(body));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert!(understood.attendees.is_empty(), "{:?}", understood.attendees);
     assert!(understood.itself);
-    assert!(understood.attendees.is_empty());
-    assert_eq!(understood.language, Some("en"));
+}
+
+#[test]
+fn declines_are_told_from_registrations_by_their_negations() {
+    for body in [
+        "I will not attend, sorry.",
+        "Sorry, we won't make it this time.",
+        "Nous ne viendrons pas à Bilbao.",
+        "No asistiremos a la reunión.",
+        "Unfortunately nobody from our city is available on those dates.",
+    ] {
+        assert_eq!(kinds(body), vec![ReplyKind::Declines], "{body}");
+    }
+}
+
+#[test]
+fn withdrawals_are_told_from_declines() {
+    for body in [
+        "Please cancel my registration.",
+        "I will no longer be able to come to Bilbao.",
+        "Merci d'annuler ma participation.",
+        "Ya no podré asistir, por favor liberen mi plaza.",
+    ] {
+        assert_eq!(kinds(body), vec![ReplyKind::RegistrationCancel], "{body}");
+    }
+}
+
+#[test]
+fn a_replacement_registers_the_new_attendee_only() {
+    let body = "Je ne pourrai pas venir ; ma collègue Léa Roux (lea.roux@x.example.fr) viendra à ma place.";
+    let understood = understand(&reply(body));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert!(!understood.itself);
+    assert_eq!(
+        understood.attendees,
+        vec![attendee("Léa Roux", "", "lea.roux@x.example.fr")]
+    );
+}
+
+#[test]
+fn questions_keep_the_members_own_words() {
+    let understood = understand(&reply(
+        "Hola, ¿qué tal?\n\nAsistiré. ¿Hay estacionamiento cerca de la sede?\n\nGracias,\nAna",
+    ));
+    assert_eq!(
+        understood.kinds,
+        vec![ReplyKind::Registration, ReplyKind::Question]
+    );
+    assert_eq!(
+        understood.question.as_deref(),
+        Some("¿Hay estacionamiento cerca de la sede?")
+    );
+    assert_eq!(understood.language, Some("es"));
+    for body in [
+        "Is it possible to attend online",
+        "I was wondering whether there is parking near the venue.",
+        "Est-il possible de venir avec un collègue",
+    ] {
+        assert_eq!(kinds(body), vec![ReplyKind::Question], "{body}");
+    }
+}
+
+#[test]
+fn a_request_the_registration_fulfils_is_no_question() {
+    let understood = understand(&reply("Could you please register me for the meeting?"));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert!(understood.question.is_none());
+}
+
+#[test]
+fn thanks_and_promises_are_other() {
+    for body in [
+        "Many thanks for the information.",
+        "Bien reçu, je vous confirmerai ma participation plus tard.",
+        "Gracias, les confirmaremos la próxima semana.",
+    ] {
+        assert_eq!(kinds(body), vec![ReplyKind::Other], "{body}");
+    }
+}
+
+#[test]
+fn an_attached_form_is_a_registration_for_review() {
+    let raw = "From: Ana <ana@city.example.org>\r\nTo: c@reply.example.org\r\nSubject: Re: Circular 30\r\n\
+               MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+               --b\r\nContent-Type: text/plain\r\n\r\nPlease find attached.\r\n\
+               --b\r\nContent-Type: application/pdf; name=\"registration-form.pdf\"\r\n\
+               Content-Disposition: attachment; filename=\"registration-form.pdf\"\r\n\
+               Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--b--\r\n";
+    let understood = understand(&crate::inbound::read::read(raw.as_bytes()));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert!(understood.needs_review());
+}
+
+#[test]
+fn an_internal_forward_is_other() {
+    let raw = "From: Ana <ana@city.example.org>\r\nTo: Luis <luis@city.example.org>\r\n\
+               Cc: circulars+c030.x@reply.example.org\r\nSubject: FW: Circular 30\r\n\r\n\
+               Luis, could you go to this?\r\n";
+    let understood = understand(&crate::inbound::read::read(raw.as_bytes()));
+    assert_eq!(understood.kinds, vec![ReplyKind::Other]);
+}
+
+#[test]
+fn an_empty_reply_goes_to_review() {
+    let understood = understand(&reply(""));
+    assert_eq!(understood.kinds, vec![ReplyKind::Other]);
+    assert!(understood.needs_review());
 }

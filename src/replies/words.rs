@@ -186,7 +186,10 @@ fn trailing_signature(lines: &[&str]) -> Option<usize> {
             && !l.contains('\t')
             && !l.contains('@')
     };
-    (block.iter().all(short) && looks_like_name(block[0])).then_some(start)
+    // A signature may carry the address; the first line is the name.
+    let signature_line = |l: &&str| short(l) || (l.contains('@') && l.split_whitespace().count() <= 6);
+    let all_short = short(&block[0]) && block[1..].iter().all(signature_line);
+    (all_short && looks_like_name(block[0])).then_some(start)
 }
 
 /// Two to five capitalised words, or one capitalised word alone ("Michael").

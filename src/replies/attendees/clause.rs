@@ -7,21 +7,25 @@
 //! address count in a sentence that says they come.
 
 use super::person::{
-    clean_name, clean_position, emails, is_name, is_position_like, names_in, position_before,
-    split_name,
+    clean_name, clean_position, emails, is_name, is_position_like, is_title, names_in,
+    position_before, split_name,
 };
 use crate::inbound::read::fold;
 use crate::replies::Attendee;
 use crate::replies::signals::says_attending;
 use crate::replies::words::sentences;
 
-/// The attendees named in the lines of `body`.
-pub fn attendees(body: &str) -> Vec<Attendee> {
+/// The attendees named in the lines of `body`, and whether one of them was a line of its
+/// own (a list).
+pub fn attendees(body: &str) -> (Vec<Attendee>, bool) {
     let mut found: Vec<Attendee> = Vec::new();
+    let mut listed = false;
     for line in body.lines() {
         let anchored = emails(line);
         if anchored.is_empty() {
-            found.extend(without_email(line));
+            let item = without_email(line);
+            listed |= item.is_some();
+            found.extend(item);
             for sentence in sentences(line) {
                 if says_attending(&sentence) {
                     found.extend(unaddressed(&sentence));
@@ -38,10 +42,23 @@ pub fn attendees(body: &str) -> Vec<Attendee> {
                 continue; // "ana@x.org <mailto:ana@x.org>"
             }
             last_email.clone_from(email);
-            found.extend(in_clause(clause, email));
+            let attendees = in_clause(clause, email);
+            listed |= attendees.len() == 1 && is_item(clause, &attendees[0].name);
+            found.extend(attendees);
         }
     }
-    found
+    (found, listed)
+}
+
+/// Whether `clause` opens with `name`, after list marks and a title: a line of a list.
+fn is_item(clause: &str, name: &str) -> bool {
+    let words: Vec<&str> = clause
+        .split_whitespace()
+        .skip_while(|w| {
+            w.chars().all(|c| !c.is_alphabetic()) || is_title(w) || w.ends_with(['.', ')']) && w.len() <= 3
+        })
+        .collect();
+    words.join(" ").starts_with(name)
 }
 
 /// The attendee whose address is `email`, with the name and position in the words before
