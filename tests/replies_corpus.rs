@@ -183,7 +183,10 @@ fn the_reader_gets_kinds_and_attendees_of_the_corpus_right() {
     }
     print("kind found, per expected kind:", &by_kind);
     print("kinds exactly right, per language:", &by_lang);
-    print("attendees exactly right, per language (registrations):", &attendee_by_lang);
+    print(
+        "attendees exactly right, per language (registrations):",
+        &attendee_by_lang,
+    );
     print("question text right, per language:", &questions);
     let kind_share = kinds_right as f64 / cases.len() as f64;
     let attendee_share = attendees_ok as f64 / registrations as f64;
@@ -197,7 +200,11 @@ fn the_reader_gets_kinds_and_attendees_of_the_corpus_right() {
     for miss in &misses {
         println!("  {miss}");
     }
-    assert!(kind_share >= KIND_FLOOR, "kinds right for {:.1}% only", 100.0 * kind_share);
+    assert!(
+        kind_share >= KIND_FLOOR,
+        "kinds right for {:.1}% only",
+        100.0 * kind_share
+    );
     assert!(
         attendee_share >= ATTENDEE_FLOOR,
         "attendees right for {:.1}% only",

@@ -46,7 +46,9 @@ pub fn decide(read: &Read, signals: &Signals, found: Found) -> Understanding {
     }
     if !signals.questions.is_empty() {
         let question = signals.questions.join(" ");
-        reading.reason(format!("a question in the member's own words: '{question}'"));
+        reading.reason(format!(
+            "a question in the member's own words: '{question}'"
+        ));
         reading.question = Some(question);
         kinds.push(ReplyKind::Question);
         confidence = if confidence == 0.0 {

@@ -4,8 +4,8 @@
 use crate::inbound::read::{find_phrase, first_phrase, fold, has_phrase};
 
 use super::phrases::{
-    ASKING, ATTEND, ATTEND_VERBS, CANCEL, DECLINE, FULFILLED_REQUEST, GREETING, NEGATION, PENDING, REPLACEMENT,
-    NO_LONGER, SELF, THANKS,
+    ASKING, ATTEND, ATTEND_VERBS, CANCEL, COMING, DECLINE, FULFILLED_REQUEST, GREETING, INTENT,
+    NEGATION, NO_LONGER, PENDING, QUESTION_OPENERS, REPLACEMENT, REQUEST_OPENERS, SELF, THANKS,
 };
 use super::words::sentences;
 
@@ -37,10 +37,13 @@ impl Signals {
 
     fn read(&mut self, sentence: &str) {
         let folded = fold(sentence);
-        let request = first_phrase(&folded, FULFILLED_REQUEST).is_some();
+        let request = first_phrase(&folded, FULFILLED_REQUEST).is_some()
+            && first_phrase(&folded, REQUEST_OPENERS).is_some();
         let question = is_question(sentence, &folded) && !request;
         let settled = first_phrase(&folded, PENDING).is_none();
-        let attend = first_phrase(&folded, ATTEND).filter(|p| !turned(&folded, p));
+        let attend = first_phrase(&folded, ATTEND)
+            .filter(|p| !turned(&folded, p))
+            .or_else(|| intended(&folded));
         let turned_verb = first_phrase(&folded, ATTEND_VERBS).filter(|v| turned(&folded, v));
         let keep = |slot: &mut Option<&'static str>, found: Option<&'static str>| {
             if slot.is_none() {
@@ -68,20 +71,43 @@ impl Signals {
     }
 }
 
+/// A verb of coming after an intent in the same clause, not turned: "I'd be delighted to
+/// come", "nous comptons participer".
+fn intended(folded: &str) -> Option<&'static str> {
+    let verb = first_phrase(folded, COMING)?;
+    let at = find_phrase(folded, verb)?;
+    let window = clause_window(&folded[..at]);
+    let intent = INTENT.iter().any(|i| {
+        if i.starts_with('\'') {
+            window.contains(i)
+        } else {
+            has_phrase(&window, i)
+        }
+    });
+    (intent && !turned(folded, verb)).then_some(verb)
+}
+
+/// The last words of `before` in its clause: where a negation or an intent bears on what
+/// follows.
+fn clause_window(before: &str) -> String {
+    let clause_start = [
+        ",", ";", ":", "(", ")", " but ", " mais ", " pero ", " sino ",
+    ]
+    .iter()
+    .filter_map(|c| before.rfind(c).map(|i| i + c.len()))
+    .max()
+    .unwrap_or(0);
+    let words: Vec<&str> = before[clause_start..].split_whitespace().collect();
+    words[words.len().saturating_sub(6)..].join(" ")
+}
+
 /// Whether a negation comes shortly before `phrase` in the same clause of `folded`.
 fn turned(folded: &str, phrase: &str) -> bool {
     let Some(at) = find_phrase(folded, phrase) else {
         return false;
     };
-    let before = &folded[..at];
-    let clause_start = [",", ";", ":", "(", ")", " but ", " mais ", " pero ", " sino "]
-        .iter()
-        .filter_map(|c| before.rfind(c).map(|i| i + c.len()))
-        .max()
-        .unwrap_or(0);
-    let words: Vec<&str> = before[clause_start..].split_whitespace().collect();
-    let window = words[words.len().saturating_sub(6)..].join(" ");
-    NEGATION.iter().any(|n| has_phrase(&window, n)) || negated(&fold(phrase))
+    let window = clause_window(&folded[..at]);
+    negated(&window) || negated(&fold(phrase))
 }
 
 /// Whether `sentence` says, settled and unturned, that someone will come.
@@ -93,7 +119,7 @@ pub fn says_attending(sentence: &str) -> bool {
 }
 
 fn negated(folded: &str) -> bool {
-    NEGATION.iter().any(|n| has_phrase(folded, n))
+    folded.contains("n't") || NEGATION.iter().any(|n| has_phrase(folded, n))
 }
 
 /// A sentence that asks: a question mark (not a greeting), or an asking phrase.
@@ -103,5 +129,11 @@ fn is_question(sentence: &str, folded: &str) -> bool {
         let greeting = first_phrase(folded, GREETING).is_some();
         return !greeting || folded.split_whitespace().count() > 6;
     }
-    first_phrase(folded, ASKING).is_some()
+    let opens = |opener: &&str| {
+        folded
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .strip_prefix(opener)
+            .is_some_and(|rest| rest.starts_with([' ', '-', '\'']))
+    };
+    first_phrase(folded, ASKING).is_some() || QUESTION_OPENERS.iter().any(opens)
 }

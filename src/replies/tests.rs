@@ -124,7 +124,11 @@ fn the_signature_is_never_an_attendee() {
                 Tel. +34 944 000 000\n";
     let understood = understand(&reply(body));
     assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
-    assert!(understood.attendees.is_empty(), "{:?}", understood.attendees);
+    assert!(
+        understood.attendees.is_empty(),
+        "{:?}",
+        understood.attendees
+    );
     assert!(understood.itself);
 }
 

@@ -187,7 +187,8 @@ fn trailing_signature(lines: &[&str]) -> Option<usize> {
             && !l.contains('@')
     };
     // A signature may carry the address; the first line is the name.
-    let signature_line = |l: &&str| short(l) || (l.contains('@') && l.split_whitespace().count() <= 6);
+    let signature_line =
+        |l: &&str| short(l) || (l.contains('@') && l.split_whitespace().count() <= 6);
     let all_short = short(&block[0]) && block[1..].iter().all(signature_line);
     (all_short && looks_like_name(block[0])).then_some(start)
 }
@@ -212,8 +213,8 @@ pub fn sentences(text: &str) -> Vec<String> {
         for (i, &c) in chars.iter().enumerate() {
             current.push(c);
             let next = chars.get(i + 1).copied();
-            let ends = matches!(c, '!' | '?' | ';')
-                || (c == '.' && !ends_in_abbreviation(&current));
+            let ends =
+                matches!(c, '!' | '?' | ';') || (c == '.' && !ends_in_abbreviation(&current));
             if ends && next.is_none_or(char::is_whitespace) {
                 push_sentence(&mut out, &mut current);
             }

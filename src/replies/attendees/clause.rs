@@ -28,22 +28,35 @@ pub fn attendees(body: &str) -> (Vec<Attendee>, bool) {
             found.extend(item);
             for sentence in sentences(line) {
                 if says_attending(&sentence) {
-                    found.extend(unaddressed(&sentence));
+                    found.extend(unaddressed(&segments(&sentence)));
                 }
             }
             continue;
         }
+        let first_new = found.len();
+        for sentence in sentences(line) {
+            if emails(&sentence).is_empty() && says_attending(&sentence) {
+                found.extend(unaddressed(&segments(&sentence)));
+            }
+        }
         let mut from = 0;
         let mut last_email = String::new();
-        for (start, end, email) in &anchored {
+        for (i, (start, end, email)) in anchored.iter().enumerate() {
             let clause = &line[from..*start];
+            let tail = &line[*end..anchored.get(i + 1).map_or(line.len(), |next| next.0)];
             from = *end;
             if email.eq_ignore_ascii_case(&last_email) {
                 continue; // "ana@x.org <mailto:ana@x.org>"
             }
             last_email.clone_from(email);
-            let attendees = in_clause(clause, email);
+            let attendees = in_clause(clause, tail, email);
             listed |= attendees.len() == 1 && is_item(clause, &attendees[0].name);
+            if attendees.is_empty() {
+                // "Mr. John Smith will represent us. His email is john@…"
+                if let Some(named) = found[first_new..].iter_mut().rfind(|a| a.email.is_empty()) {
+                    named.email.clone_from(email);
+                }
+            }
             found.extend(attendees);
         }
     }
@@ -55,15 +68,18 @@ fn is_item(clause: &str, name: &str) -> bool {
     let words: Vec<&str> = clause
         .split_whitespace()
         .skip_while(|w| {
-            w.chars().all(|c| !c.is_alphabetic()) || is_title(w) || w.ends_with(['.', ')']) && w.len() <= 3
+            w.chars().all(|c| !c.is_alphabetic())
+                || is_title(w)
+                || w.ends_with(['.', ')']) && w.len() <= 3
         })
         .collect();
     words.join(" ").starts_with(name)
 }
 
 /// The attendee whose address is `email`, with the name and position in the words before
-/// it; and the people named with them ("Ana Pérez and Luis Ortiz (luis@…)").
-fn in_clause(clause: &str, email: &str) -> Vec<Attendee> {
+/// it (or just after it, in `tail`); and the people named with them ("Ana Pérez and Luis
+/// Ortiz (luis@…)").
+fn in_clause(clause: &str, tail: &str, email: &str) -> Vec<Attendee> {
     let Some(sentence) = sentences(clause).pop() else {
         return Vec::new();
     };
@@ -92,9 +108,21 @@ fn in_clause(clause: &str, email: &str) -> Vec<Attendee> {
         position = split_name(&segments[named - 1])
             .map(|(_, p)| p)
             .filter(|p| is_position_like(p))
+            .unwrap_or_else(|| position_before(&segments[named - 1]));
+    }
+    if position.is_empty() {
+        // "Jane Doe (jane@…), Senior Data Scientist."
+        position = sentences(tail)
+            .first()
+            .and_then(|s| self::segments(s).into_iter().next())
+            .map(|s| clean_position(&s))
+            .filter(|s| is_position_like(s) && s.split_whitespace().count() <= 8)
             .unwrap_or_default();
     }
-    let mut found = unaddressed(&before);
+    let mut earlier = segments[..named].to_vec();
+    earlier.push(before);
+    let mut found = unaddressed(&earlier);
+    found.retain(|a| a.name != name);
     found.push(Attendee {
         name,
         position,
@@ -103,24 +131,51 @@ fn in_clause(clause: &str, email: &str) -> Vec<Attendee> {
     found
 }
 
-/// People named without an address, each with the position said before the name.
-fn unaddressed(text: &str) -> Vec<Attendee> {
+/// People named without an address in `segments`, each with the position said before
+/// the name ("our mayor Ana Pérez") or in the next segment ("Ana Pérez, our mayor, …").
+fn unaddressed(segments: &[String]) -> Vec<Attendee> {
     const ON_BEHALF: &[&str] = &["behalf of", "part de", "nom de", "nombre de", "nombre del"];
-    if !text.chars().any(char::is_lowercase) {
-        return Vec::new(); // in capitals, names cannot be told from other words
+    let mut found = Vec::new();
+    let mut said = String::new();
+    for (i, segment) in segments.iter().enumerate() {
+        let mixed_case = segment.chars().any(char::is_lowercase);
+        for (before, name) in names_in(segment).into_iter().filter(|_| mixed_case) {
+            let context = fold(&format!("{said} {before}"));
+            if ON_BEHALF.iter().any(|p| context.contains(p)) {
+                continue;
+            }
+            let mut position = position_before(&before);
+            if position.is_empty() && before.trim().is_empty() && i > 0 {
+                position = position_before(&segments[i - 1]);
+            }
+            if position.is_empty()
+                && let Some(next) = segments.get(i + 1)
+                && names_in(next).is_empty()
+                && is_position_like(next)
+                && next.split_whitespace().count() <= 8
+            {
+                position = strip_determiner(next);
+            }
+            found.push(Attendee {
+                name,
+                position,
+                email: String::new(),
+            });
+        }
+        said.push(' ');
+        said.push_str(segment);
     }
-    names_in(text)
-        .into_iter()
-        .filter(|(before, _)| {
-            let before = fold(before);
-            !ON_BEHALF.iter().any(|p| before.contains(p))
-        })
-        .map(|(before, name)| Attendee {
-            position: position_before(&before),
-            name,
-            email: String::new(),
-        })
-        .collect()
+    found
+}
+
+/// "our Chief Information Officer" as "Chief Information Officer".
+fn strip_determiner(text: &str) -> String {
+    let position = position_before(&format!("the {text}"));
+    if position.is_empty() {
+        clean_position(text)
+    } else {
+        position
+    }
 }
 
 /// The parts of a clause: between spaced dashes or bars when it has them, else between
@@ -159,8 +214,9 @@ fn without_email(line: &str) -> Option<Attendee> {
         })
         .map(str::trim);
     let dashed = [" - ", " – ", " — "].iter().any(|d| trimmed.contains(d));
+    let short = trimmed.split_whitespace().count() <= 14 && !trimmed.ends_with(['.', '?', '!']);
     let text = item.unwrap_or(trimmed);
-    if item.is_none() && !dashed {
+    if item.is_none() && !dashed && !short {
         return None;
     }
     let parts = segments(text);

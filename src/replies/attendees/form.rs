@@ -34,15 +34,21 @@ impl Block {
             .join(" ");
         let name = self
             .name
-            .map(|n| if joined.is_empty() { n } else { format!("{n} {joined}") })
+            .map(|n| {
+                if joined.is_empty() {
+                    n
+                } else {
+                    format!("{n} {joined}")
+                }
+            })
             .unwrap_or(joined);
         let attendee = Attendee {
             name: clean_name(&name),
-            position: self.position.map(|p| clean_position(&p)).unwrap_or_default(),
-            email: self
-                .email
-                .and_then(|e| clean_email(&e))
+            position: self
+                .position
+                .map(|p| clean_position(&p))
                 .unwrap_or_default(),
+            email: self.email.and_then(|e| clean_email(&e)).unwrap_or_default(),
         };
         (!attendee.name.is_empty()).then_some(attendee)
     }

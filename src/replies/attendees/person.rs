@@ -17,31 +17,173 @@ const PARTICLES: &[&str] = &[
 
 /// Words that make a phrase a position or an organisation rather than a person.
 const POSITION_WORDS: &[&str] = &[
-    "director", "directora", "directeur", "directrice", "head", "chief", "officer", "manager",
-    "adviser", "advisor", "assistant", "secretary", "coordinator", "coordinador", "coordinadora",
-    "mayor", "deputy", "councillor", "councilor", "president", "minister", "analyst", "engineer",
-    "lead", "leader", "researcher", "specialist", "consultant", "expert", "counsellor", "chef",
-    "responsable", "conseiller", "conseillere", "charge", "chargee", "ingenieur", "ingenieure",
-    "adjoint", "adjointe", "maire", "echevin", "echevine", "jefe", "jefa", "asesor", "asesora",
-    "secretario", "secretaria", "subsecretario", "subsecretaria", "concejal", "concejala",
-    "alcalde", "alcaldesa", "analista", "especialista", "tecnico", "tecnica", "gerente",
-    "subgerente", "profesional", "lider", "consejera", "consejero", "department", "division",
-    "office", "unit", "programme", "program", "team", "section", "service", "city", "municipal",
-    "municipality", "council", "government", "policy", "project", "projects", "data", "digital",
-    "smart", "open", "ict", "innovation", "departement", "ville", "mairie", "direction", "cellule",
-    "unite", "servicio", "oficina", "area", "unidad", "gobierno", "ayuntamiento", "alcaldia",
-    "municipalidad", "datos", "abiertos", "innovacion", "chefe", "divisao", "dados", "abertos",
-    "diretor", "diretora", "coordenador", "subdirector", "subdirectora", "sous-directeur",
-    "sous-directrice", "senior", "district", "region", "province", "county", "state",
-    "metropolitan", "metropolitana", "commune", "agency", "agence", "agencia", "foundation",
-    "fondation", "fundacion", "institute", "institut", "instituto", "ministry", "ministere",
-    "ministerio", "embassy", "ambassade", "embajada", "secretariat", "committee", "commission",
-    "comision", "bureau", "cabinet", "gabinete", "organisation", "organization", "network",
-    "university", "universite", "universidad", "meeting", "reunion", "working", "cities", "junior", "principal", "executive", "general",
+    "director",
+    "directora",
+    "directeur",
+    "directrice",
+    "head",
+    "chief",
+    "officer",
+    "manager",
+    "adviser",
+    "advisor",
+    "assistant",
+    "secretary",
+    "coordinator",
+    "coordinador",
+    "coordinadora",
+    "mayor",
+    "deputy",
+    "councillor",
+    "councilor",
+    "president",
+    "minister",
+    "analyst",
+    "engineer",
+    "lead",
+    "leader",
+    "researcher",
+    "specialist",
+    "consultant",
+    "expert",
+    "counsellor",
+    "chef",
+    "responsable",
+    "conseiller",
+    "conseillere",
+    "charge",
+    "chargee",
+    "ingenieur",
+    "ingenieure",
+    "adjoint",
+    "adjointe",
+    "maire",
+    "echevin",
+    "echevine",
+    "jefe",
+    "jefa",
+    "asesor",
+    "asesora",
+    "secretario",
+    "secretaria",
+    "subsecretario",
+    "subsecretaria",
+    "concejal",
+    "concejala",
+    "alcalde",
+    "alcaldesa",
+    "analista",
+    "especialista",
+    "tecnico",
+    "tecnica",
+    "gerente",
+    "subgerente",
+    "profesional",
+    "lider",
+    "consejera",
+    "consejero",
+    "department",
+    "division",
+    "office",
+    "unit",
+    "programme",
+    "program",
+    "team",
+    "section",
+    "service",
+    "city",
+    "municipal",
+    "municipality",
+    "council",
+    "government",
+    "policy",
+    "project",
+    "projects",
+    "data",
+    "digital",
+    "smart",
+    "open",
+    "ict",
+    "innovation",
+    "departement",
+    "ville",
+    "mairie",
+    "direction",
+    "cellule",
+    "unite",
+    "servicio",
+    "oficina",
+    "area",
+    "unidad",
+    "gobierno",
+    "ayuntamiento",
+    "alcaldia",
+    "municipalidad",
+    "datos",
+    "abiertos",
+    "innovacion",
+    "chefe",
+    "divisao",
+    "dados",
+    "abertos",
+    "diretor",
+    "diretora",
+    "coordenador",
+    "subdirector",
+    "subdirectora",
+    "sous-directeur",
+    "sous-directrice",
+    "senior",
+    "district",
+    "region",
+    "province",
+    "county",
+    "state",
+    "metropolitan",
+    "metropolitana",
+    "commune",
+    "agency",
+    "agence",
+    "agencia",
+    "foundation",
+    "fondation",
+    "fundacion",
+    "institute",
+    "institut",
+    "instituto",
+    "ministry",
+    "ministere",
+    "ministerio",
+    "embassy",
+    "ambassade",
+    "embajada",
+    "secretariat",
+    "committee",
+    "commission",
+    "comision",
+    "bureau",
+    "cabinet",
+    "gabinete",
+    "organisation",
+    "organization",
+    "network",
+    "university",
+    "universite",
+    "universidad",
+    "meeting",
+    "reunion",
+    "working",
+    "cities",
+    "junior",
+    "principal",
+    "executive",
+    "general",
 ];
 
 /// Words that end a name when read backwards ("with", "and", "de la concejala").
-const STOPS: &[&str] = &["and", "et", "with", "avec", "con", "par", "by", "por", "y", "e"];
+const STOPS: &[&str] = &[
+    "and", "et", "with", "avec", "con", "par", "by", "por", "y", "e",
+];
 
 /// The email addresses in `text`, as written (without `mailto:`, brackets or a final stop),
 /// with where each token starts and ends.
@@ -112,6 +254,16 @@ pub fn clean_position(text: &str) -> String {
     let mut position = text
         .trim_matches(|c: char| c.is_whitespace() || ",;:-–—|()<>".contains(c))
         .to_owned();
+    // A final full stop after a word, not after an abbreviation ("D.C.").
+    if position.ends_with('.')
+        && position
+            .chars()
+            .rev()
+            .nth(1)
+            .is_some_and(char::is_lowercase)
+    {
+        position.pop();
+    }
     for label in LABELS {
         let folded = fold(&position);
         if folded == *label {
@@ -163,7 +315,14 @@ pub fn split_name(text: &str) -> Option<(String, String)> {
         if is_title(word) || STOPS.contains(&folded.as_str()) {
             break;
         }
-        if !(capitalised(word) || is_particle(word)) || start + 6 <= words.len() {
+        let inner = start < words.len();
+        let punctuated = inner && word.ends_with([',', ';', ':', '!', '?', ')']);
+        let pronoun = word == "I" || word.starts_with("I'") || word.starts_with("I\u{2019}");
+        if !(capitalised(word) || is_particle(word))
+            || start + 6 <= words.len()
+            || punctuated
+            || pronoun
+        {
             break;
         }
         start -= 1;
@@ -194,7 +353,13 @@ pub fn position_before(before: &str) -> String {
         "la", "nuestro", "nuestra", "mi", "su", "el",
     ];
     const RELATIONS: &[&str] = &[
-        "colleague", "colleagues", "collegue", "colega", "companero", "companera", "friend",
+        "colleague",
+        "colleagues",
+        "collegue",
+        "colega",
+        "companero",
+        "companera",
+        "friend",
     ];
     let words: Vec<&str> = before.split_whitespace().collect();
     let Some(at) = words
