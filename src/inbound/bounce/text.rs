@@ -129,7 +129,10 @@ fn refusal_code(before: &str) -> bool {
 /// Whether `before` is a server's refusal that names the address further on, as in
 /// `552 Quota violation for user@example.org`.
 fn starts_with_reply_code(before: &str) -> bool {
-    before.split_whitespace().next().is_some_and(refusal_code)
+    before
+        .split_whitespace()
+        .next()
+        .is_some_and(refusal_code)
 }
 
 fn add(list: &mut Vec<Found>, address: String, diagnostic: String) {
