@@ -107,10 +107,9 @@ fn registration(
     attendees.retain(|a| !(is_person(a, name, address) && a.position.is_empty()));
     let named = attendees.len() < count;
     let listed = attendees.iter().any(|a| is_person(a, name, address));
-    reading.itself = named
-        || (!signals.replacement.is_some_and(|_| !attendees.is_empty())
-            && !listed
-            && (signals.itself.is_some() || attendees.is_empty()));
+    let replaced = signals.replacement.is_some() && !attendees.is_empty();
+    reading.itself =
+        named || (!replaced && !listed && (signals.itself.is_some() || attendees.is_empty()));
     if let (true, Some(words)) = (reading.itself, signals.itself) {
         reading.quote(words, "the member comes");
     }

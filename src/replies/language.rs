@@ -72,7 +72,7 @@ pub fn language(text: &str) -> Option<&'static str> {
         ("fr", count(FRENCH)),
         ("es", count(SPANISH)),
     ];
-    scores.sort_by(|a, b| b.1.cmp(&a.1));
+    scores.sort_by_key(|&(_, score)| std::cmp::Reverse(score));
     let (best, top) = scores[0];
     let second = scores[1].1;
     (top >= 1 && top > second).then_some(best)
