@@ -180,6 +180,13 @@ const POSITION_WORDS: &[&str] = &[
     "general",
 ];
 
+/// Capitalised small words that open a sentence, never a name.
+const COMMON: &[&str] = &[
+    "the", "our", "my", "we", "i", "this", "please", "dear", "nous", "je", "yo", "mi",
+    "nuestro", "nuestra", "notre", "hello", "hi", "bonjour",
+    "hola", "thank", "thanks", "merci", "gracias", "on", "am", "sent", "from",
+];
+
 /// Words that end a name when read backwards ("with", "and", "de la concejala").
 const STOPS: &[&str] = &[
     "and", "et", "with", "avec", "con", "par", "by", "por", "y", "e",
@@ -317,7 +324,11 @@ pub fn split_name(text: &str) -> Option<(String, String)> {
         }
         let inner = start < words.len();
         let punctuated = inner && word.ends_with([',', ';', ':', '!', '?', ')']);
-        let pronoun = word == "I" || word.starts_with("I'") || word.starts_with("I\u{2019}");
+        let letters = word
+            .trim_end_matches([',', ';', ':', '.', ')'])
+            .chars()
+            .all(|c| c.is_alphabetic() || "-'\u{2019}.".contains(c));
+        let pronoun = !letters || word == "I" || word.starts_with("I'") || word.starts_with("I\u{2019}");
         if !(capitalised(word) || is_particle(word))
             || start + 6 <= words.len()
             || punctuated
@@ -327,7 +338,10 @@ pub fn split_name(text: &str) -> Option<(String, String)> {
         }
         start -= 1;
     }
-    while start < words.len() && is_particle(words[start]) && !capitalised(words[start]) {
+    while start < words.len()
+        && (is_particle(words[start]) && !capitalised(words[start])
+            || COMMON.contains(&words[start].to_lowercase().as_str()))
+    {
         start += 1;
     }
     let run = &words[start..];
@@ -383,11 +397,6 @@ pub fn position_before(before: &str) -> String {
 
 /// Every person's name in `text`, with the words said before each (since the previous one).
 pub fn names_in(text: &str) -> Vec<(String, String)> {
-    const COMMON: &[&str] = &[
-        "the", "our", "my", "we", "i", "this", "please", "dear", "la", "le", "les", "el", "los",
-        "las", "nous", "je", "yo", "mi", "nuestro", "nuestra", "notre", "hello", "hi", "bonjour",
-        "hola", "thank", "thanks", "merci", "gracias",
-    ];
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut found: Vec<(String, String)> = Vec::new();
     for end in 0..words.len() {
@@ -406,7 +415,7 @@ pub fn names_in(text: &str) -> Vec<(String, String)> {
         let mut name_words: Vec<&str> = name.split_whitespace().collect();
         while name_words
             .first()
-            .is_some_and(|w| COMMON.contains(&fold(w).as_str()))
+            .is_some_and(|w| COMMON.contains(&w.to_lowercase().as_str()))
         {
             name_words.remove(0);
         }
