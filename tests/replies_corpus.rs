@@ -133,6 +133,7 @@ fn the_reader_gets_kinds_and_attendees_of_the_corpus_right() {
     let mut by_lang = Tally::new();
     let mut attendee_by_lang = Tally::new();
     let mut questions = Tally::new();
+    let mut reviewed = Tally::new();
     let mut misses = Vec::new();
     let (mut kinds_right, mut registrations, mut attendees_ok) = (0, 0, 0);
     for case in &cases {
@@ -144,6 +145,9 @@ fn the_reader_gets_kinds_and_attendees_of_the_corpus_right() {
             count(&mut by_kind, kind, got.contains(kind));
         }
         count(&mut by_lang, &case.lang, right);
+        for kind in &got {
+            count(&mut reviewed, kind, case.got.needs_review());
+        }
         if !right {
             misses.push(format!(
                 "{}/{}: kinds expected {expected:?}, got {got:?} ({})",
@@ -188,6 +192,7 @@ fn the_reader_gets_kinds_and_attendees_of_the_corpus_right() {
         &attendee_by_lang,
     );
     print("question text right, per language:", &questions);
+    print("sent to review, per kind read:", &reviewed);
     let kind_share = kinds_right as f64 / cases.len() as f64;
     let attendee_share = attendees_ok as f64 / registrations as f64;
     println!(

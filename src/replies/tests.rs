@@ -140,6 +140,9 @@ fn declines_are_told_from_registrations_by_their_negations() {
         "Nous ne viendrons pas à Bilbao.",
         "No asistiremos a la reunión.",
         "Unfortunately nobody from our city is available on those dates.",
+        "Désolé, je ne serai pas disponible à ces dates.",
+        "Lamentamos no poder acompañarles en esta ocasión.",
+        "Buenos días, por problemas de agenda no asistiré.",
     ] {
         assert_eq!(kinds(body), vec![ReplyKind::Declines], "{body}");
     }
@@ -152,6 +155,7 @@ fn withdrawals_are_told_from_declines() {
         "I will no longer be able to come to Bilbao.",
         "Merci d'annuler ma participation.",
         "Ya no podré asistir, por favor liberen mi plaza.",
+        "I regret that I must withdraw from the meeting.",
     ] {
         assert_eq!(kinds(body), vec![ReplyKind::RegistrationCancel], "{body}");
     }
@@ -237,4 +241,47 @@ fn an_empty_reply_goes_to_review() {
     let understood = understand(&reply(""));
     assert_eq!(understood.kinds, vec![ReplyKind::Other]);
     assert!(understood.needs_review());
+}
+
+#[test]
+fn intents_with_a_verb_of_coming_register() {
+    for body in [
+        "Yes, I'd be delighted to come.",
+        "Nous comptons participer à la réunion.",
+        "Con gusto voy a asistir.",
+        "Je serai des vôtres !",
+        "Please sign me up.",
+    ] {
+        assert_eq!(kinds(body), vec![ReplyKind::Registration], "{body}");
+    }
+    assert_eq!(
+        kinds("We would like to attend but we are waiting for the budget approval."),
+        vec![ReplyKind::Other]
+    );
+}
+
+#[test]
+fn an_address_in_the_next_sentence_belongs_to_the_person_named() {
+    let understood = understand(&reply(
+        "Mr. John Smith, our Chief Information Officer, will represent the city. \
+         His email is john.smith@city.example.org.",
+    ));
+    assert_eq!(
+        understood.attendees,
+        vec![attendee(
+            "John Smith",
+            "Chief Information Officer",
+            "john.smith@city.example.org"
+        )]
+    );
+    assert!(!understood.itself);
+}
+
+#[test]
+fn a_quote_header_is_never_a_person() {
+    let understood = understand(&reply(
+        "Sure, I'll be there!\n\nOn Wed, 14 Nov 2018 08:14:43 -0200 John Doe <john@doe.example> wrote:\n> Hi\n",
+    ));
+    assert!(understood.attendees.is_empty(), "{:?}", understood.attendees);
+    assert!(understood.itself);
 }
