@@ -4,6 +4,8 @@
 mod clause;
 mod form;
 mod labels;
+mod lexicon;
+mod names;
 mod person;
 mod table;
 

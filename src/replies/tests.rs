@@ -282,6 +282,10 @@ fn a_quote_header_is_never_a_person() {
     let understood = understand(&reply(
         "Sure, I'll be there!\n\nOn Wed, 14 Nov 2018 08:14:43 -0200 John Doe <john@doe.example> wrote:\n> Hi\n",
     ));
-    assert!(understood.attendees.is_empty(), "{:?}", understood.attendees);
+    assert!(
+        understood.attendees.is_empty(),
+        "{:?}",
+        understood.attendees
+    );
     assert!(understood.itself);
 }

@@ -6,10 +6,9 @@
 //! address or the start of the sentence, hold the name and the position. Names without an
 //! address count in a sentence that says they come.
 
-use super::person::{
-    clean_name, clean_position, emails, is_name, is_position_like, is_title, names_in,
-    position_before, split_name,
-};
+use super::lexicon::{is_position_like, is_title};
+use super::names::{names_in, position_before, split_name};
+use super::person::{clean_name, clean_position, emails, is_name};
 use crate::inbound::read::fold;
 use crate::replies::Attendee;
 use crate::replies::signals::says_attending;
