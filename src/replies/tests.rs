@@ -289,3 +289,26 @@ fn a_quote_header_is_never_a_person() {
     );
     assert!(understood.itself);
 }
+
+#[test]
+fn people_named_without_an_address_keep_the_position_said_around_them() {
+    let understood = understand(&reply(
+        "Participeront : M. Jean Dupont (directeur) et Mme Claire Martin (cheffe de projet).",
+    ));
+    assert_eq!(
+        understood.attendees,
+        vec![
+            attendee("Jean Dupont", "directeur", ""),
+            attendee("Claire Martin", "cheffe de projet", ""),
+        ]
+    );
+    assert!(understood.needs_review() || understood.confidence < 0.9);
+    let understood = understand(&reply("Asistirán el concejal Pedro Gómez y la asesora María Ruiz."));
+    assert_eq!(
+        understood.attendees,
+        vec![
+            attendee("Pedro Gómez", "concejal", ""),
+            attendee("María Ruiz", "asesora", ""),
+        ]
+    );
+}

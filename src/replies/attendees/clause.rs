@@ -156,8 +156,8 @@ fn unaddressed(segments: &[String]) -> Vec<Attendee> {
                 position = strip_determiner(next);
             }
             found.push(Attendee {
-                name,
-                position,
+                name: clean_name(&name),
+                position: clean_position(&position),
                 email: String::new(),
             });
         }

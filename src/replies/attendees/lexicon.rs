@@ -17,6 +17,16 @@ const PARTICLES: &[&str] = &[
 
 /// Words that make a phrase a position or an organisation rather than a person.
 const POSITION_WORDS: &[&str] = &[
+    "cheffe",
+    "projet",
+    "proyecto",
+    "proyectos",
+    "adjointe",
+    "chargee",
+    "delegue",
+    "deleguee",
+    "delegado",
+    "delegada",
     "director",
     "directora",
     "directeur",

@@ -52,7 +52,12 @@ pub fn clean_name(text: &str) -> String {
     while words.len() > 1 && is_title(words[0]) {
         words.remove(0);
     }
-    words.join(" ")
+    let mut name = words.join(" ");
+    // A sentence's full stop, not an initial's ("Camila Muñoz S.").
+    if name.ends_with('.') && name.chars().rev().nth(1).is_some_and(char::is_lowercase) {
+        name.pop();
+    }
+    name
 }
 
 /// A position as written, without list punctuation or an email label left at its end.

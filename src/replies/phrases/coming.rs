@@ -289,6 +289,11 @@ pub const INTENT: &[&str] = &[
 /// The verbs of coming that an [`INTENT`](super::INTENT) turns into a registration.
 pub const COMING: &[&str] = &[
     "attend",
+    "register",
+    "inscrire",
+    "m'inscrire",
+    "inscribirme",
+    "inscribir",
     "attending",
     "participate",
     "participating",
