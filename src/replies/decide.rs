@@ -15,35 +15,11 @@ pub fn decide(read: &Read, signals: &Signals, found: Found) -> Understanding {
         reading.reason(reason);
         return reading.into_understanding(vec![ReplyKind::Other], 0.75);
     }
-    let form_file = form_attachment(read);
-    let Found {
-        attendees,
-        structured,
-    } = found;
-    let replaced = signals.replacement.is_some() && !attendees.is_empty();
-    let registers = signals.attend.is_some() || structured || replaced || form_file.is_some();
     let mut kinds = Vec::new();
-    let mut confidence: f32;
-    if let (Some(cancel), false) = (signals.cancel, replaced) {
-        reading.quote(cancel, "a withdrawal");
-        kinds.push(ReplyKind::RegistrationCancel);
-        confidence = 0.85;
-    } else if registers {
-        confidence = registration(&mut reading, read, signals, attendees, structured);
-        if let Some(name) = &form_file {
-            reading.reason(format!(
-                "the attachment '{name}' looks like a registration form, which is not read"
-            ));
-            confidence = confidence.min(0.5);
-        }
-        kinds.push(ReplyKind::Registration);
-    } else if let Some(decline) = signals.decline {
-        reading.quote(decline, "nobody will come");
-        kinds.push(ReplyKind::Declines);
-        confidence = 0.85;
-    } else {
-        confidence = 0.0;
-    }
+    let mut confidence = main_kind(&mut reading, read, signals, found).map(|(kind, confidence)| {
+        kinds.push(kind);
+        confidence
+    });
     if !signals.questions.is_empty() {
         let question = signals.questions.join(" ");
         reading.reason(format!(
@@ -51,26 +27,64 @@ pub fn decide(read: &Read, signals: &Signals, found: Found) -> Understanding {
         ));
         reading.question = Some(question);
         kinds.push(ReplyKind::Question);
-        confidence = if confidence == 0.0 {
-            0.85
-        } else {
-            confidence.min(0.85)
-        };
+        confidence = Some(confidence.map_or(0.85, |c| c.min(0.85)));
     }
-    if kinds.is_empty() {
-        kinds.push(ReplyKind::Other);
-        confidence = match signals.thanks {
-            Some(thanks) => {
-                reading.quote(thanks, "thanks or an acknowledgement, nothing to act on");
-                0.7
-            }
-            None => {
-                reading.reason("nothing to act on was found in the member's own words".into());
-                0.45
-            }
-        };
-    }
+    let confidence = match confidence {
+        Some(confidence) => confidence,
+        None => {
+            kinds.push(ReplyKind::Other);
+            nothing_to_act_on(&mut reading, signals)
+        }
+    };
     reading.into_understanding(kinds, confidence)
+}
+
+/// A withdrawal, a registration or a decline, with its confidence; `None` when the reply
+/// is none of them.
+fn main_kind(
+    reading: &mut Reading,
+    read: &Read,
+    signals: &Signals,
+    found: Found,
+) -> Option<(ReplyKind, f32)> {
+    let form_file = form_attachment(read);
+    let Found {
+        attendees,
+        structured,
+    } = found;
+    let replaced = signals.replacement.is_some() && !attendees.is_empty();
+    let registers = signals.attend.is_some() || structured || replaced || form_file.is_some();
+    if let (Some(cancel), false) = (signals.cancel, replaced) {
+        reading.quote(cancel, "a withdrawal");
+        return Some((ReplyKind::RegistrationCancel, 0.85));
+    }
+    if registers {
+        let mut confidence = registration(reading, read, signals, attendees, structured);
+        if let Some(name) = &form_file {
+            reading.reason(format!(
+                "the attachment '{name}' looks like a registration form, which is not read"
+            ));
+            confidence = confidence.min(0.5);
+        }
+        return Some((ReplyKind::Registration, confidence));
+    }
+    let decline = signals.decline?;
+    reading.quote(decline, "nobody will come");
+    Some((ReplyKind::Declines, 0.85))
+}
+
+/// The confidence of an "other" reading: fair for thanks, low for nothing at all.
+fn nothing_to_act_on(reading: &mut Reading, signals: &Signals) -> f32 {
+    match signals.thanks {
+        Some(thanks) => {
+            reading.quote(thanks, "thanks or an acknowledgement, nothing to act on");
+            0.7
+        }
+        None => {
+            reading.reason("nothing to act on was found in the member's own words".into());
+            0.45
+        }
+    }
 }
 
 /// Who comes; returns the confidence of the registration.

@@ -303,7 +303,9 @@ fn people_named_without_an_address_keep_the_position_said_around_them() {
         ]
     );
     assert!(understood.needs_review() || understood.confidence < 0.9);
-    let understood = understand(&reply("Asistirán el concejal Pedro Gómez y la asesora María Ruiz."));
+    let understood = understand(&reply(
+        "Asistirán el concejal Pedro Gómez y la asesora María Ruiz.",
+    ));
     assert_eq!(
         understood.attendees,
         vec![

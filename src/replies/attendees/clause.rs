@@ -25,12 +25,6 @@ pub fn attendees(body: &str) -> (Vec<Attendee>, bool) {
             let item = without_email(line);
             listed |= item.is_some();
             found.extend(item);
-            for sentence in sentences(line) {
-                if says_attending(&sentence) {
-                    found.extend(unaddressed(&segments(&sentence)));
-                }
-            }
-            continue;
         }
         let first_new = found.len();
         for sentence in sentences(line) {
@@ -38,28 +32,41 @@ pub fn attendees(body: &str) -> (Vec<Attendee>, bool) {
                 found.extend(unaddressed(&segments(&sentence)));
             }
         }
-        let mut from = 0;
-        let mut last_email = String::new();
-        for (i, (start, end, email)) in anchored.iter().enumerate() {
-            let clause = &line[from..*start];
-            let tail = &line[*end..anchored.get(i + 1).map_or(line.len(), |next| next.0)];
-            from = *end;
-            if email.eq_ignore_ascii_case(&last_email) {
-                continue; // "ana@x.org <mailto:ana@x.org>"
-            }
-            last_email.clone_from(email);
-            let attendees = in_clause(clause, tail, email);
-            listed |= attendees.len() == 1 && is_item(clause, &attendees[0].name);
-            if attendees.is_empty() {
-                // "Mr. John Smith will represent us. His email is john@…"
-                if let Some(named) = found[first_new..].iter_mut().rfind(|a| a.email.is_empty()) {
-                    named.email.clone_from(email);
-                }
-            }
-            found.extend(attendees);
-        }
+        listed |= addressed(line, &anchored, &mut found, first_new);
     }
     (found, listed)
+}
+
+/// Adds the attendees anchored on the addresses of `line` to `found` (whose entries from
+/// `first_new` on are from this line); whether one was a list item.
+fn addressed(
+    line: &str,
+    anchored: &[(usize, usize, String)],
+    found: &mut Vec<Attendee>,
+    first_new: usize,
+) -> bool {
+    let mut listed = false;
+    let mut from = 0;
+    let mut last_email = String::new();
+    for (i, (start, end, email)) in anchored.iter().enumerate() {
+        let clause = &line[from..*start];
+        let tail = &line[*end..anchored.get(i + 1).map_or(line.len(), |next| next.0)];
+        from = *end;
+        if email.eq_ignore_ascii_case(&last_email) {
+            continue; // "ana@x.org <mailto:ana@x.org>"
+        }
+        last_email.clone_from(email);
+        let attendees = in_clause(clause, tail, email);
+        listed |= attendees.len() == 1 && is_item(clause, &attendees[0].name);
+        if attendees.is_empty() {
+            // "Mr. John Smith will represent us. His email is john@…"
+            if let Some(named) = found[first_new..].iter_mut().rfind(|a| a.email.is_empty()) {
+                named.email.clone_from(email);
+            }
+        }
+        found.extend(attendees);
+    }
+    listed
 }
 
 /// Whether `clause` opens with `name`, after list marks and a title: a line of a list.
@@ -93,31 +100,7 @@ fn in_clause(clause: &str, tail: &str, email: &str) -> Vec<Attendee> {
     let Some((before, name)) = split_name(&segments[named]) else {
         return Vec::new();
     };
-    let after: Vec<String> = segments[named + 1..]
-        .iter()
-        .map(|s| clean_position(s))
-        .filter(|s| !s.is_empty())
-        .collect();
-    let mut position = after.join(", ");
-    if position.is_empty() {
-        position = position_before(&before);
-    }
-    if position.is_empty() && named > 0 {
-        // "our Chief Digital Officer, Ravi Patel, ravi.patel@…"
-        position = split_name(&segments[named - 1])
-            .map(|(_, p)| p)
-            .filter(|p| is_position_like(p))
-            .unwrap_or_else(|| position_before(&segments[named - 1]));
-    }
-    if position.is_empty() {
-        // "Jane Doe (jane@…), Senior Data Scientist."
-        position = sentences(tail)
-            .first()
-            .and_then(|s| self::segments(s).into_iter().next())
-            .map(|s| clean_position(&s))
-            .filter(|s| is_position_like(s) && s.split_whitespace().count() <= 8)
-            .unwrap_or_default();
-    }
+    let position = position_of(&segments, named, &before, tail);
     let mut earlier = segments[..named].to_vec();
     earlier.push(before);
     let mut found = unaddressed(&earlier);
@@ -128,6 +111,41 @@ fn in_clause(clause: &str, tail: &str, email: &str) -> Vec<Attendee> {
         email: email.to_owned(),
     });
     found
+}
+
+/// The position of the person named in `segments[named]`: the segments up to the
+/// address, else the words before the name, else the segment before, else what follows
+/// the address in `tail`.
+fn position_of(segments: &[String], named: usize, before: &str, tail: &str) -> String {
+    let after: Vec<String> = segments[named + 1..]
+        .iter()
+        .map(|s| clean_position(s))
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !after.is_empty() {
+        return after.join(", ");
+    }
+    let said_before = position_before(before);
+    if !said_before.is_empty() {
+        return said_before;
+    }
+    if named > 0 {
+        // "our Chief Digital Officer, Ravi Patel, ravi.patel@…"
+        let previous = split_name(&segments[named - 1])
+            .map(|(_, p)| p)
+            .filter(|p| is_position_like(p))
+            .unwrap_or_else(|| position_before(&segments[named - 1]));
+        if !previous.is_empty() {
+            return previous;
+        }
+    }
+    // "Jane Doe (jane@…), Senior Data Scientist."
+    sentences(tail)
+        .first()
+        .and_then(|s| self::segments(s).into_iter().next())
+        .map(|s| clean_position(&s))
+        .filter(|s| is_position_like(s) && s.split_whitespace().count() <= 8)
+        .unwrap_or_default()
 }
 
 /// People named without an address in `segments`, each with the position said before
