@@ -98,7 +98,8 @@ pub fn understand(read: &Read) -> Understanding {
     let signals = signals::Signals::of(&words.body, &words.all);
     let found = attendees::find(&words.body);
     let mut understanding = decide::decide(read, &signals, found);
-    understanding.language = language::language(&words.body);
+    understanding.language =
+        language::language(&words.body).or_else(|| language::language(&words.all));
     understanding
 }
 

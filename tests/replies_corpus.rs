@@ -134,6 +134,7 @@ fn the_reader_gets_kinds_and_attendees_of_the_corpus_right() {
     let mut attendee_by_lang = Tally::new();
     let mut questions = Tally::new();
     let mut reviewed = Tally::new();
+    let mut languages = Tally::new();
     let mut misses = Vec::new();
     let (mut kinds_right, mut registrations, mut attendees_ok) = (0, 0, 0);
     for case in &cases {
@@ -145,6 +146,11 @@ fn the_reader_gets_kinds_and_attendees_of_the_corpus_right() {
             count(&mut by_kind, kind, got.contains(kind));
         }
         count(&mut by_lang, &case.lang, right);
+        let language = case.got.language.unwrap_or("none");
+        count(&mut languages, &case.lang, language == case.lang);
+        if language != case.lang {
+            misses.push(format!("{}/{}: language {language}", case.lang, case.name));
+        }
         for kind in &got {
             count(&mut reviewed, kind, case.got.needs_review());
         }
@@ -193,6 +199,7 @@ fn the_reader_gets_kinds_and_attendees_of_the_corpus_right() {
     );
     print("question text right, per language:", &questions);
     print("sent to review, per kind read:", &reviewed);
+    print("language of the member's own words right:", &languages);
     let kind_share = kinds_right as f64 / cases.len() as f64;
     let attendee_share = attendees_ok as f64 / registrations as f64;
     println!(

@@ -3,10 +3,54 @@
 use crate::inbound::read::fold;
 
 const ENGLISH: &[&str] = &[
-    "the", "and", "to", "of", "will", "we", "i", "you", "is", "for", "please", "thank", "with",
-    "our", "my", "be", "are", "this", "meeting", "attend", "regards", "can", "would", "dear",
+    "yes",
+    "hi",
+    "hello",
+    "thanks",
+    "see",
+    "below",
+    "sorry",
+    "unfortunately",
+    "the",
+    "and",
+    "to",
+    "of",
+    "will",
+    "we",
+    "i",
+    "you",
+    "is",
+    "for",
+    "please",
+    "thank",
+    "with",
+    "our",
+    "my",
+    "be",
+    "are",
+    "this",
+    "meeting",
+    "attend",
+    "regards",
+    "can",
+    "would",
+    "dear",
 ];
 const FRENCH: &[&str] = &[
+    "peux-tu",
+    "quelqu'un",
+    "salut",
+    "voici",
+    "ci-joint",
+    "oui",
+    "tres",
+    "bien",
+    "recu",
+    "accuse",
+    "reception",
+    "madame",
+    "monsieur",
+    "veuillez",
     "le",
     "les",
     "et",
@@ -33,6 +77,21 @@ const FRENCH: &[&str] = &[
     "sont",
 ];
 const SPANISH: &[&str] = &[
+    "asistire",
+    "confirmo",
+    "confirmamos",
+    "delegacion",
+    "siguiente",
+    "buenas",
+    "tardes",
+    "dias",
+    "saludo",
+    "cordial",
+    "muy",
+    "estimado",
+    "estimada",
+    "senores",
+    "atentamente",
     "el",
     "los",
     "las",
@@ -61,7 +120,9 @@ const SPANISH: &[&str] = &[
 
 /// "en", "fr" or "es" when one of them clearly has the most of its small words in `text`.
 pub fn language(text: &str) -> Option<&'static str> {
-    let folded = fold(text);
+    // A form's labels may be in another language than the member's words.
+    let words_only: Vec<&str> = text.lines().filter(|l| !is_labelled(l)).collect();
+    let folded = fold(&words_only.join("\n"));
     let words: Vec<&str> = folded
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .filter(|w| !w.is_empty())
@@ -76,4 +137,11 @@ pub fn language(text: &str) -> Option<&'static str> {
     let (best, top) = scores[0];
     let second = scores[1].1;
     (top >= 1 && top > second).then_some(best)
+}
+
+/// "Name: Ana Pérez": a label of a few words before a colon.
+fn is_labelled(line: &str) -> bool {
+    line.split_once(':').is_some_and(|(label, value)| {
+        label.split_whitespace().count() <= 4 && !value.trim().is_empty()
+    })
 }
