@@ -95,7 +95,8 @@ impl Understanding {
 /// with a low confidence.
 pub fn understand(read: &Read) -> Understanding {
     let words = words::Words::of(read);
-    let signals = signals::Signals::of(&words.body, &words.all);
+    let subject = read.subject.as_deref().unwrap_or("");
+    let signals = signals::Signals::of(&words.body, &words.all, subject);
     let found = attendees::find(&words.body);
     let mut understanding = decide::decide(read, &signals, found);
     understanding.language =

@@ -12,9 +12,9 @@ use circulars::replies::{Attendee, ReplyKind, Understanding, understand};
 use serde::Deserialize;
 
 /// Kinds right, out of all replies.
-const KIND_FLOOR: f64 = 0.85;
+const KIND_FLOOR: f64 = 0.95;
 /// Attendees (and the member's own seat) exactly right, out of the registrations.
-const ATTENDEE_FLOOR: f64 = 0.80;
+const ATTENDEE_FLOOR: f64 = 0.93;
 
 #[derive(Debug, Deserialize)]
 struct Expected {

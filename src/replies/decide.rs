@@ -53,7 +53,9 @@ fn main_kind(
         structured,
     } = found;
     let replaced = signals.replacement.is_some() && !attendees.is_empty();
-    let registers = signals.attend.is_some() || structured || replaced || form_file.is_some();
+    let by_subject = signals.subject.is_some() && signals.decline.is_none();
+    let registers =
+        signals.attend.is_some() || structured || replaced || form_file.is_some() || by_subject;
     if let (Some(cancel), false) = (signals.cancel, replaced) {
         reading.quote(cancel, "a withdrawal");
         return Some((ReplyKind::RegistrationCancel, 0.85));
@@ -106,7 +108,15 @@ fn registration(
             reading.reason("a form or a table of attendees in the member's own words".into());
             confidence = 0.8;
         }
-        (None, _) => confidence = 0.5,
+        (None, _) => match signals.subject {
+            Some(word) => {
+                reading.reason(format!(
+                    "the subject opens with '{word}', as the circular's register link writes it"
+                ));
+                confidence = 0.7;
+            }
+            None => confidence = 0.5,
+        },
     }
     if signals.decline.is_some() {
         reading.reason("the reply also says someone will not come".into());

@@ -18,15 +18,18 @@ pub struct Signals {
     pub replacement: Option<&'static str>,
     pub decline: Option<&'static str>,
     pub thanks: Option<&'static str>,
+    /// The subject the circular's "register" link writes ("Registration – Circular 30").
+    pub subject: Option<&'static str>,
     pub questions: Vec<String>,
 }
 
 impl Signals {
     /// The signals of `body` (the member's words before the signature); thanks are looked
-    /// for in `all` (the closing included).
-    pub fn of(body: &str, all: &str) -> Signals {
+    /// for in `all` (the closing included), a registration's subject in `subject`.
+    pub fn of(body: &str, all: &str, subject: &str) -> Signals {
         let mut signals = Signals {
             thanks: first_phrase(&fold(all), THANKS),
+            subject: registering_subject(subject),
             ..Signals::default()
         };
         for sentence in sentences(body) {
@@ -136,4 +139,29 @@ fn is_question(sentence: &str, folded: &str) -> bool {
             .is_some_and(|rest| rest.starts_with([' ', '-', '\'']))
     };
     first_phrase(folded, ASKING).is_some() || QUESTION_OPENERS.iter().any(opens)
+}
+
+/// The registration word that opens `subject`, past "Re:", "AW:", "Fwd:" and the like.
+fn registering_subject(subject: &str) -> Option<&'static str> {
+    const WORDS: &[&str] = &[
+        "registration",
+        "register",
+        "inscription",
+        "inscripcion",
+        "inscribirse",
+        "s'inscrire",
+    ];
+    let folded = fold(subject);
+    let mut rest = folded.as_str();
+    // Reply and forward prefixes: a short word and a colon, as often as clients add them.
+    while let Some((prefix, after)) = rest.split_once(':') {
+        if prefix.len() > 6 || prefix.contains(' ') && prefix != "ref." {
+            break;
+        }
+        rest = after.trim_start();
+    }
+    WORDS.iter().copied().find(|w| {
+        rest.strip_prefix(w)
+            .is_some_and(|after| !after.starts_with(char::is_alphanumeric))
+    })
 }

@@ -314,3 +314,28 @@ fn people_named_without_an_address_keep_the_position_said_around_them() {
         ]
     );
 }
+
+#[test]
+fn the_register_links_subject_is_a_registration() {
+    let understood = understand(&reply_with(
+        "Inscripción – Circular 30",
+        "text/plain",
+        "Pedro Gómez, Director de TI, pgomez@city.example.org",
+    ));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert_eq!(
+        understood.attendees,
+        vec![attendee(
+            "Pedro Gómez",
+            "Director de TI",
+            "pgomez@city.example.org"
+        )]
+    );
+    let understood = understand(&reply_with(
+        "Re: Registration – Circular 30",
+        "text/plain",
+        "",
+    ));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert!(understood.itself);
+}
