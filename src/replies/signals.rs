@@ -46,7 +46,8 @@ impl Signals {
         let settled = first_phrase(&folded, PENDING).is_none();
         let attend = first_phrase(&folded, ATTEND)
             .filter(|p| !turned(&folded, p))
-            .or_else(|| intended(&folded));
+            .or_else(|| intended(&folded))
+            .or_else(|| bare_confirmation(&folded));
         let turned_verb = first_phrase(&folded, ATTEND_VERBS).filter(|v| turned(&folded, v));
         let keep = |slot: &mut Option<&'static str>, found: Option<&'static str>| {
             if slot.is_none() {
@@ -90,6 +91,24 @@ fn intended(folded: &str) -> Option<&'static str> {
     (intent && !turned(folded, verb)).then_some(verb)
 }
 
+/// A sentence that only confirms ("Confirmo.", "Je confirme !", "Confirmed."): in a reply
+/// to an invitation, a yes.
+fn bare_confirmation(folded: &str) -> Option<&'static str> {
+    const CONFIRMATIONS: &[&str] = &[
+        "i confirm",
+        "confirmed",
+        "we confirm",
+        "je confirme",
+        "nous confirmons",
+        "confirme",
+        "confirmo",
+        "confirmamos",
+        "confirmado",
+    ];
+    let bare = folded.trim_matches(|c: char| !c.is_alphanumeric());
+    CONFIRMATIONS.iter().copied().find(|c| *c == bare)
+}
+
 /// The last words of `before` in its clause: where a negation or an intent bears on what
 /// follows.
 fn clause_window(before: &str) -> String {
@@ -116,7 +135,8 @@ fn turned(folded: &str, phrase: &str) -> bool {
 /// Whether `sentence` says, settled and unturned, that someone will come.
 pub fn says_attending(sentence: &str) -> bool {
     let folded = fold(sentence);
-    first_phrase(&folded, ATTEND).is_some_and(|p| !turned(&folded, p))
+    (first_phrase(&folded, ATTEND).is_some_and(|p| !turned(&folded, p))
+        || intended(&folded).is_some())
         && first_phrase(&folded, PENDING).is_none()
         && !is_question(sentence, &folded)
 }

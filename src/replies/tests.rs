@@ -143,6 +143,8 @@ fn declines_are_told_from_registrations_by_their_negations() {
         "Désolé, je ne serai pas disponible à ces dates.",
         "Lamentamos no poder acompañarles en esta ocasión.",
         "Buenos días, por problemas de agenda no asistiré.",
+        "Je suis désolée mais je serai en déplacement à ces dates.",
+        "We regret we will not be able to take part this year.",
     ] {
         assert_eq!(kinds(body), vec![ReplyKind::Declines], "{body}");
     }
@@ -251,6 +253,8 @@ fn intents_with_a_verb_of_coming_register() {
         "Con gusto voy a asistir.",
         "Je serai des vôtres !",
         "Please sign me up.",
+        "Muy amables. Ahí estaremos.",
+        "Confirmo.",
     ] {
         assert_eq!(kinds(body), vec![ReplyKind::Registration], "{body}");
     }
@@ -338,4 +342,13 @@ fn the_register_links_subject_is_a_registration() {
     ));
     assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
     assert!(understood.itself);
+}
+
+#[test]
+fn a_colleague_said_to_join_is_registered_too() {
+    let understood = understand(&reply(
+        "Yes, I will be there. My deputy, Dr. Ahmed Khan, will also join us.",
+    ));
+    assert!(understood.itself);
+    assert_eq!(understood.attendees, vec![attendee("Ahmed Khan", "deputy", "")]);
 }

@@ -90,6 +90,8 @@ pub const ATTEND: &[&str] = &[
     "ahi estare",
     "estare alli",
     "estaremos alli",
+    "ahi estaremos",
+    "alli estaremos",
     "ire",
     "iremos",
     "vendre",
