@@ -128,7 +128,11 @@ fn registration(
     // The member named with nothing else ("Grace Wanjiku and John Kamau (…)") comes, but
     // is no extra attendee.
     let count = attendees.len();
-    attendees.retain(|a| !(is_person(a, name, address) && a.position.is_empty()));
+    // Nor is the member who says "I will attend" and signs "Ana Pérez, Deputy Mayor".
+    let signs = signals.itself.is_some();
+    attendees.retain(|a| {
+        !(is_person(a, name, address) && (a.position.is_empty() || signs && a.email.is_empty()))
+    });
     let named = attendees.len() < count;
     let listed = attendees.iter().any(|a| is_person(a, name, address));
     let replaced = signals.replacement.is_some() && !attendees.is_empty();
