@@ -350,5 +350,8 @@ fn a_colleague_said_to_join_is_registered_too() {
         "Yes, I will be there. My deputy, Dr. Ahmed Khan, will also join us.",
     ));
     assert!(understood.itself);
-    assert_eq!(understood.attendees, vec![attendee("Ahmed Khan", "deputy", "")]);
+    assert_eq!(
+        understood.attendees,
+        vec![attendee("Ahmed Khan", "deputy", "")]
+    );
 }
