@@ -5,7 +5,8 @@ use crate::inbound::read::{find_phrase, first_phrase, fold, has_phrase};
 
 use super::phrases::{
     ASKING, ATTEND, ATTEND_VERBS, CANCEL, COMING, DECLINE, FULFILLED_REQUEST, GREETING, INTENT,
-    NEGATION, NO_LONGER, PENDING, QUESTION_OPENERS, REPLACEMENT, REQUEST_OPENERS, SELF, THANKS,
+    NEGATION, NO_LONGER, PENDING, QUESTION_OPENERS, REPLACEMENT, REQUEST_OPENERS, SELF, SORRY,
+    THANKS,
 };
 use super::words::sentences;
 
@@ -59,6 +60,9 @@ impl Signals {
             keep(&mut self.cancel, turned_verb); // "I will no longer be able to come"
         }
         keep(&mut self.decline, first_phrase(&folded, DECLINE));
+        if first_phrase(&folded, ATTEND_VERBS).is_some() {
+            keep(&mut self.decline, first_phrase(&folded, SORRY));
+        }
         if question {
             self.questions.push(sentence.to_owned());
             return;

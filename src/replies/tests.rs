@@ -189,6 +189,10 @@ fn questions_keep_the_members_own_words() {
         Some("¿Hay estacionamiento cerca de la sede?")
     );
     assert_eq!(understood.language, Some("es"));
+    assert_eq!(
+        kinds("Unfortunately the programme does not open. Could you resend it?"),
+        vec![ReplyKind::Question]
+    );
     for body in [
         "Is it possible to attend online",
         "I was wondering whether there is parking near the venue.",
