@@ -359,3 +359,20 @@ fn a_colleague_said_to_join_is_registered_too() {
         vec![attendee("Ahmed Khan", "deputy", "")]
     );
 }
+
+#[test]
+fn numbered_and_bilingual_labels_and_addresses_first_are_read() {
+    for body in [
+        "Participant 1: Luc Martin\nPosition 1: Director\nEmail 1: luc@x.example.org\n",
+        "Name / Nom: Luc Martin\nPosition / Fonction: Director\nE-mail / Courriel: luc@x.example.org\n",
+        "Please register:\nluc@x.example.org - Luc Martin - Director\n",
+    ] {
+        let understood = understand(&reply(body));
+        assert_eq!(understood.kinds, vec![ReplyKind::Registration], "{body}");
+        assert_eq!(
+            understood.attendees,
+            vec![attendee("Luc Martin", "Director", "luc@x.example.org")],
+            "{body}"
+        );
+    }
+}

@@ -86,6 +86,10 @@ fn is_item(clause: &str, name: &str) -> bool {
 /// it (or just after it, in `tail`); and the people named with them ("Ana Pérez and Luis
 /// Ortiz (luis@…)").
 fn in_clause(clause: &str, tail: &str, email: &str) -> Vec<Attendee> {
+    if !clause.chars().any(char::is_alphabetic) {
+        // "ana@x.org – Ana Pérez – Deputy Mayor": the address first.
+        return after_address(tail, email).into_iter().collect();
+    }
     let Some(sentence) = sentences(clause).pop() else {
         return Vec::new();
     };
@@ -111,6 +115,18 @@ fn in_clause(clause: &str, tail: &str, email: &str) -> Vec<Attendee> {
         email: email.to_owned(),
     });
     found
+}
+
+/// The attendee written after an address that opens a line: the name first, then the
+/// position.
+fn after_address(tail: &str, email: &str) -> Option<Attendee> {
+    let parts = segments(tail);
+    let (first, rest) = parts.split_first()?;
+    is_name(first).then(|| Attendee {
+        name: clean_name(first),
+        position: clean_position(&rest.join(", ")),
+        email: email.to_owned(),
+    })
 }
 
 /// The position of the person named in `segments[named]`: the segments up to the

@@ -89,20 +89,27 @@ const EMAIL: &[&str] = &[
     "direccion de correo electronico",
 ];
 
+/// Each field with its labels.
+const LISTS: [(&[&str], Field); 5] = [
+    (NAME, Field::Name),
+    (GIVEN, Field::Given),
+    (FAMILY, Field::Family),
+    (POSITION, Field::Position),
+    (EMAIL, Field::Email),
+];
+
 /// The field that `label` names ("Nom et prénom :", "Correo electrónico"), if any.
 pub fn field(label: &str) -> Option<Field> {
     let folded = fold(label);
+    // "Name 2", "Participant #1": the attendee's number is no part of the label.
     let folded = folded
-        .trim_matches(|c: char| c.is_whitespace() || ":*-•.".contains(c))
+        .trim_matches(|c: char| c.is_whitespace() || ":*-•.#".contains(c) || c.is_ascii_digit())
         .trim();
-    let lists = [
-        (NAME, Field::Name),
-        (GIVEN, Field::Given),
-        (FAMILY, Field::Family),
-        (POSITION, Field::Position),
-        (EMAIL, Field::Email),
-    ];
-    lists
+    if folded.contains('/') && !LISTS.iter().any(|(list, _)| list.contains(&folded)) {
+        // "Name / Nom", "E-mail / Courriel": a label in two languages.
+        return folded.split('/').find_map(field);
+    }
+    LISTS
         .iter()
         .find(|(list, _)| list.contains(&folded))
         .map(|(_, field)| *field)

@@ -8,7 +8,7 @@ use crate::inbound::read::fold;
 /// The words before the name that ends `text` (titles left out), and the name.
 pub fn split_name(text: &str) -> Option<(String, String)> {
     let words: Vec<&str> = text
-        .trim_end_matches(|c: char| c.is_whitespace() || ",;:".contains(c))
+        .trim_end_matches(|c: char| c.is_whitespace() || ",;:<([".contains(c))
         .split_whitespace()
         .collect();
     let mut start = words.len();
