@@ -115,6 +115,13 @@ fn is_attribution(lines: &[(usize, &str)], i: usize) -> bool {
     if ends(&line) || line.starts_with("begin forwarded message") {
         return true;
     }
+    // "Max <max@example.org> schrieb am Fr., 28.\nApr. 2017 um 11:53 Uhr:"
+    let next_ends = lines
+        .get(i + 1)
+        .is_some_and(|next| next.1.trim().ends_with(':') && next.1.len() < 80);
+    if line.contains('@') && writes(&format!("{line} ")) && (line.ends_with(':') || next_ends) {
+        return true;
+    }
     let opener = ["on ", "le ", "el ", "am ", "il ", "em ", "op ", "den "]
         .iter()
         .any(|o| line.starts_with(o));
@@ -126,6 +133,11 @@ fn is_attribution(lines: &[(usize, &str)], i: usize) -> bool {
 
 /// Gmail's "Am … schrieb Name <address>:": the verb before the writer's address.
 fn names_writer(line: &str) -> bool {
+    line.ends_with(">:") && writes(line)
+}
+
+/// Whether `line` holds a verb of writing, as quote headers put it.
+fn writes(line: &str) -> bool {
     const VERBS: [&str; 6] = [
         " wrote ",
         " schrieb ",
@@ -134,7 +146,7 @@ fn names_writer(line: &str) -> bool {
         " escreveu ",
         " ha scritto ",
     ];
-    line.ends_with(">:") && VERBS.iter().any(|v| line.contains(v))
+    VERBS.iter().any(|v| line.contains(v))
 }
 
 /// A forwarded or quoted headers block: "From: …" (or "De :", "Von:") followed within a
@@ -198,6 +210,7 @@ mod tests {
             "Yes.\n-- \nBob, Mairie de Lyon\n",
             "Yes.\n\nFra: Ann\nSendt: torsdag\nTil: Bob\nEmne: Circular\n",
             "Yes.\n\nAm Do., 4. Sept. 2014 schrieb Ann <a@example.org>:\n> Come?\n",
+            "Yes.\n\nAnn <a@example.org> schrieb am Fr., 28.\nApr. 2017 um 11:53 Uhr:\n> Come?\n",
             "Yes.\n> Come?\n",
         ];
         for case in cases {

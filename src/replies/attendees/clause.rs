@@ -19,12 +19,18 @@ use crate::replies::words::sentences;
 pub fn attendees(body: &str) -> (Vec<Attendee>, bool) {
     let mut found: Vec<Attendee> = Vec::new();
     let mut listed = false;
-    for line in body.lines() {
+    let lines: Vec<&str> = body.lines().collect();
+    let items: Vec<Option<(Attendee, bool)>> = lines.iter().map(|l| without_email(l)).collect();
+    for (i, line) in lines.iter().copied().enumerate() {
         let anchored = emails(line);
-        if anchored.is_empty() {
-            let item = without_email(line);
-            listed |= item.is_some();
-            found.extend(item);
+        if let Some((item, marked)) = &items[i] {
+            // An unmarked "Ana Pérez, Mayor" is a list only beside another such line.
+            let neighbour =
+                |j: Option<usize>| j.and_then(|j| items.get(j)).is_some_and(Option::is_some);
+            if *marked || neighbour(i.checked_sub(1)) || neighbour(Some(i + 1)) {
+                listed = true;
+                found.push(item.clone());
+            }
         }
         let first_new = found.len();
         for sentence in sentences(line) {
@@ -234,8 +240,12 @@ fn segments(clause: &str) -> Vec<String> {
         .collect()
 }
 
-/// A list item without an address: "- Ana Pérez, Deputy Mayor", "Ana Pérez – Deputy Mayor".
-fn without_email(line: &str) -> Option<Attendee> {
+/// A list item without an address: "- Ana Pérez, Deputy Mayor", "Ana Pérez – Deputy Mayor",
+/// and whether a list mark or a dash says it is one.
+fn without_email(line: &str) -> Option<(Attendee, bool)> {
+    if !emails(line).is_empty() {
+        return None;
+    }
     let trimmed = line.trim();
     let item = trimmed
         .strip_prefix(['-', '*', '•'])
@@ -255,9 +265,11 @@ fn without_email(line: &str) -> Option<Attendee> {
     let parts = segments(text);
     let (first, rest) = parts.split_first()?;
     let position = clean_position(&rest.join(", "));
-    (is_name(first) && !rest.is_empty() && is_position_like(&position)).then(|| Attendee {
+    let attendee = Attendee {
         name: clean_name(first),
         position,
         email: String::new(),
-    })
+    };
+    (is_name(first) && !rest.is_empty() && is_position_like(&attendee.position))
+        .then_some((attendee, item.is_some() || dashed))
 }

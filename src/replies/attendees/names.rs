@@ -7,6 +7,9 @@ use crate::inbound::read::fold;
 
 /// The words before the name that ends `text` (titles left out), and the name.
 pub fn split_name(text: &str) -> Option<(String, String)> {
+    if text.trim_end().ends_with(':') {
+        return None; // "Addressed To:", "Contact person:": a label, not a name
+    }
     let words: Vec<&str> = text
         .trim_end_matches(|c: char| c.is_whitespace() || ",;:<([".contains(c))
         .split_whitespace()

@@ -110,7 +110,7 @@ pub fn is_name(text: &str) -> bool {
     let words: Vec<&str> = name.split_whitespace().collect();
     (2..=6).contains(&words.len())
         && words.iter().all(|w| capitalised(w) || is_particle(w))
-        && !name.contains(['@', ':'])
+        && !name.contains(['@', ':', ';', ','])
         && !name.chars().any(|c| c.is_ascii_digit())
         && !is_position_like(&name)
 }
