@@ -39,7 +39,6 @@ pub const ATTEND: &[&str] = &[
     "our registration",
     "registration of",
     "our participants",
-    "as follows",
     "the following officials",
     "the following delegation",
     "the following staff",
