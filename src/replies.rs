@@ -55,8 +55,11 @@ impl ReplyKind {
 /// A person registered by the reply, as written; `""` for what was not given.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Attendee {
+    /// Without a courtesy title ("Mr.", "Mme", "Ing."), otherwise as written.
     pub name: String,
+    /// As written: "Deputy Mayor", "chef du service Innovation".
     pub position: String,
+    /// As written, without `mailto:`, brackets or a final stop.
     pub email: String,
 }
 

@@ -17,7 +17,9 @@ use super::Attendee;
 /// (rather than only in sentences).
 #[derive(Debug, Default)]
 pub struct Found {
+    /// Everyone named, once each, in the order written.
     pub attendees: Vec<Attendee>,
+    /// Some came in a form, a table or a list: a registration even without "I will attend".
     pub structured: bool,
 }
 

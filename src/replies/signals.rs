@@ -13,14 +13,21 @@ use super::words::sentences;
 /// The phrases found, the first of each kind, and the question sentences.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Signals {
+    /// Someone will come ("I will attend", "please register", "asistirán").
     pub attend: Option<&'static str>,
+    /// The member is among them ("I will attend", "moi-même", "asistiré").
     pub itself: Option<&'static str>,
+    /// An earlier registration is withdrawn.
     pub cancel: Option<&'static str>,
+    /// Someone comes instead of the member.
     pub replacement: Option<&'static str>,
+    /// Nobody (or not the member) will come.
     pub decline: Option<&'static str>,
+    /// Thanks or an acknowledgement.
     pub thanks: Option<&'static str>,
     /// The subject the circular's "register" link writes ("Registration – Circular 30").
     pub subject: Option<&'static str>,
+    /// The sentences that ask something of the secretariat, as written.
     pub questions: Vec<String>,
 }
 
