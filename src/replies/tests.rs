@@ -158,6 +158,7 @@ fn withdrawals_are_told_from_declines() {
         "Merci d'annuler ma participation.",
         "Ya no podré asistir, por favor liberen mi plaza.",
         "I regret that I must withdraw from the meeting.",
+        "Sorry, something came up and I need to cancel.",
     ] {
         assert_eq!(kinds(body), vec![ReplyKind::RegistrationCancel], "{body}");
     }
@@ -207,6 +208,14 @@ fn a_request_the_registration_fulfils_is_no_question() {
     let understood = understand(&reply("Could you please register me for the meeting?"));
     assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
     assert!(understood.question.is_none());
+    let understood = understand(&reply(
+        "Could you please add my colleague Ana Ruiz (ana.ruiz@x.example.org) to the list?",
+    ));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert_eq!(
+        understood.attendees,
+        vec![attendee("Ana Ruiz", "", "ana.ruiz@x.example.org")]
+    );
 }
 
 #[test]
@@ -258,6 +267,8 @@ fn intents_with_a_verb_of_coming_register() {
         "Je serai des vôtres !",
         "Please sign me up.",
         "Muy amables. Ahí estaremos.",
+        "Great, see you in Bilbao!",
+        "Oui, je viens. Merci !",
         "Confirmo.",
     ] {
         assert_eq!(kinds(body), vec![ReplyKind::Registration], "{body}");

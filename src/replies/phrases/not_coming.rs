@@ -3,6 +3,14 @@
 /// Withdrawing an earlier registration.
 pub const CANCEL: &[&str] = &[
     "cancel my registration",
+    "have to cancel",
+    "must cancel",
+    "need to cancel",
+    "je dois annuler",
+    "nous devons annuler",
+    "tengo que cancelar",
+    "debo cancelar",
+    "necesito cancelar",
     "cancel our registration",
     "cancel the registration",
     "withdraw my registration",
