@@ -377,6 +377,7 @@ fn numbered_and_bilingual_labels_and_addresses_first_are_read() {
         "Participant 1: Luc Martin\nPosition 1: Director\nEmail 1: luc@x.example.org\n",
         "Name / Nom: Luc Martin\nPosition / Fonction: Director\nE-mail / Courriel: luc@x.example.org\n",
         "Please register:\nluc@x.example.org - Luc Martin - Director\n",
+        "please register:\nLuc Martin, Director, luc@x.example.org\n",
     ] {
         let understood = understand(&reply(body));
         assert_eq!(understood.kinds, vec![ReplyKind::Registration], "{body}");
@@ -386,4 +387,15 @@ fn numbered_and_bilingual_labels_and_addresses_first_are_read() {
             "{body}"
         );
     }
+}
+
+#[test]
+fn a_list_line_without_capitals_is_read_name_first() {
+    let understood = understand(&reply(
+        "please register\nluc martin, director, luc@x.example.org\n",
+    ));
+    assert_eq!(
+        understood.attendees,
+        vec![attendee("luc martin", "director", "luc@x.example.org")]
+    );
 }

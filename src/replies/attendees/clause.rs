@@ -105,7 +105,7 @@ fn in_clause(clause: &str, tail: &str, email: &str) -> Vec<Attendee> {
         .iter()
         .rposition(|s| split_name(s).is_some_and(|(_, n)| !is_position_like(&n)))
     else {
-        return Vec::new();
+        return in_lower_case(&segments, email).into_iter().collect();
     };
     let Some((before, name)) = split_name(&segments[named]) else {
         return Vec::new();
@@ -121,6 +121,22 @@ fn in_clause(clause: &str, tail: &str, email: &str) -> Vec<Attendee> {
         email: email.to_owned(),
     });
     found
+}
+
+/// "ana perez, directora, ana@x.org": a list line written without capitals, the name first.
+fn in_lower_case(segments: &[String], email: &str) -> Option<Attendee> {
+    let (first, rest) = segments.split_first()?;
+    let name = clean_name(first.trim_start_matches(|c: char| !c.is_alphabetic()));
+    let words = name.split_whitespace().count();
+    let letters = name
+        .chars()
+        .all(|c| c.is_alphabetic() || c == ' ' || c == '-' || c == '\'');
+    let plain = (2..=5).contains(&words) && letters && !is_position_like(&name);
+    (plain && !rest.is_empty()).then(|| Attendee {
+        name,
+        position: clean_position(&rest.join(", ")),
+        email: email.to_owned(),
+    })
 }
 
 /// The attendee written after an address that opens a line: the name first, then the
