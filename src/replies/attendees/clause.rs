@@ -131,10 +131,12 @@ fn in_lower_case(segments: &[String], email: &str) -> Option<Attendee> {
     let letters = name
         .chars()
         .all(|c| c.is_alphabetic() || c == ' ' || c == '-' || c == '\'');
-    let plain = (2..=5).contains(&words) && letters && !is_position_like(&name);
-    (plain && !rest.is_empty()).then(|| Attendee {
+    let lower = !segments.iter().flat_map(|s| s.chars()).any(char::is_uppercase);
+    let plain = (2..=5).contains(&words) && letters && lower && !is_position_like(&name);
+    let position = clean_position(&rest.join(", "));
+    (plain && is_position_like(&position)).then(|| Attendee {
         name,
-        position: clean_position(&rest.join(", ")),
+        position,
         email: email.to_owned(),
     })
 }
