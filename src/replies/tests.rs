@@ -144,6 +144,7 @@ fn declines_are_told_from_registrations_by_their_negations() {
         "Lamentamos no poder acompañarles en esta ocasión.",
         "Buenos días, por problemas de agenda no asistiré.",
         "Je suis désolée mais je serai en déplacement à ces dates.",
+        "Hola, siento no poder estar con ustedes esta vez.",
         "We regret we will not be able to take part this year.",
     ] {
         assert_eq!(kinds(body), vec![ReplyKind::Declines], "{body}");
@@ -224,6 +225,7 @@ fn thanks_and_promises_are_other() {
         "Many thanks for the information.",
         "Bien reçu, je vous confirmerai ma participation plus tard.",
         "Gracias, les confirmaremos la próxima semana.",
+        "Je ne suis pas certain de pouvoir venir, je vous tiens informés.",
     ] {
         assert_eq!(kinds(body), vec![ReplyKind::Other], "{body}");
     }

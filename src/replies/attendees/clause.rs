@@ -105,7 +105,10 @@ fn in_clause(clause: &str, tail: &str, email: &str) -> Vec<Attendee> {
         .iter()
         .rposition(|s| split_name(s).is_some_and(|(_, n)| !is_position_like(&n)))
     else {
-        return in_lower_case(&segments, email).into_iter().collect();
+        return named_anywhere(&segments, email)
+            .or_else(|| in_lower_case(&segments, email))
+            .into_iter()
+            .collect();
     };
     let Some((before, name)) = split_name(&segments[named]) else {
         return Vec::new();
@@ -123,6 +126,16 @@ fn in_clause(clause: &str, tail: &str, email: &str) -> Vec<Attendee> {
     found
 }
 
+/// "Her name is Ana Ruiz and her email is ana@…": the last name said before the address.
+fn named_anywhere(segments: &[String], email: &str) -> Option<Attendee> {
+    let (before, name) = segments.iter().flat_map(|s| names_in(s)).last()?;
+    Some(Attendee {
+        name,
+        position: position_before(&before),
+        email: email.to_owned(),
+    })
+}
+
 /// "ana perez, directora, ana@x.org": a list line written without capitals, the name first.
 fn in_lower_case(segments: &[String], email: &str) -> Option<Attendee> {
     let (first, rest) = segments.split_first()?;
@@ -131,7 +144,10 @@ fn in_lower_case(segments: &[String], email: &str) -> Option<Attendee> {
     let letters = name
         .chars()
         .all(|c| c.is_alphabetic() || c == ' ' || c == '-' || c == '\'');
-    let lower = !segments.iter().flat_map(|s| s.chars()).any(char::is_uppercase);
+    let lower = !segments
+        .iter()
+        .flat_map(|s| s.chars())
+        .any(char::is_uppercase);
     let plain = (2..=5).contains(&words) && letters && lower && !is_position_like(&name);
     let position = clean_position(&rest.join(", "));
     (plain && is_position_like(&position)).then(|| Attendee {
