@@ -6,7 +6,7 @@ use crate::inbound::read::{find_phrase, first_phrase, fold, has_phrase};
 use super::phrases::{
     ASKING, ATTEND, ATTEND_VERBS, CANCEL, COMING, DECLINE, FULFILLED_REQUEST, GREETING, INTENT,
     NEGATION, NO_LONGER, PENDING, QUESTION_OPENERS, REPLACEMENT, REQUEST_OPENERS, SELF, SORRY,
-    THANKS,
+    THANKS, WEAK_ATTEND,
 };
 use super::words::sentences;
 
@@ -54,6 +54,7 @@ impl Signals {
         let settled = first_phrase(&folded, PENDING).is_none();
         let attend = first_phrase(&folded, ATTEND)
             .filter(|p| !turned(&folded, p))
+            .filter(|p| !(WEAK_ATTEND.contains(p) && negated(&folded)))
             .or_else(|| intended(&folded))
             .or_else(|| bare_confirmation(&folded));
         let turned_verb = first_phrase(&folded, ATTEND_VERBS).filter(|v| turned(&folded, v));

@@ -192,6 +192,10 @@ fn questions_keep_the_members_own_words() {
     );
     assert_eq!(understood.language, Some("es"));
     assert_eq!(
+        kinds("The registration form does not open. Could you resend it?"),
+        vec![ReplyKind::Question]
+    );
+    assert_eq!(
         kinds("Unfortunately the programme does not open. Could you resend it?"),
         vec![ReplyKind::Question]
     );

@@ -36,6 +36,7 @@ pub const ATTEND: &[&str] = &[
     "wish to register",
     "i'd like to register",
     "please find below our registration",
+    "registration form",
     "our registration",
     "registration of",
     "our participants",
@@ -161,7 +162,7 @@ pub const ATTEND: &[&str] = &[
     "notre inscription",
     "l'inscription de",
     "inscription de la delegation",
-    "formulaire d'inscription rempli",
+    "formulaire d'inscription",
     "composition de la delegation",
     "voici les participants",
     "sera representee par",
@@ -200,14 +201,22 @@ pub const ATTEND: &[&str] = &[
     "favor inscribir",
     "por favor inscribir",
     "inscribir a",
-    "les paso los datos para la inscripcion",
     "datos para la inscripcion",
-    "formulario de inscripcion cumplimentado",
+    "formulario de inscripcion",
     "la inscripcion de",
     "acompanado de",
     "acompanada de",
     "vendra",
-    "en mi lugar asistira",
+];
+
+/// Phrases of [`ATTEND`](super::ATTEND) that name the form rather than say "we come": they
+/// count only in a sentence without any negation ("the registration form does not open").
+pub const WEAK_ATTEND: &[&str] = &[
+    "registration form",
+    "formulaire d'inscription",
+    "formulario de inscripcion",
+    "our registration",
+    "notre inscription",
 ];
 
 /// First-person words that put the member among those who come.
