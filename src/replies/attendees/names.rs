@@ -15,27 +15,10 @@ pub fn split_name(text: &str) -> Option<(String, String)> {
         .split_whitespace()
         .collect();
     let mut start = words.len();
-    while start > 0 {
-        let word = words[start - 1];
-        let folded = fold(word);
-        if is_title(word) || STOPS.contains(&folded.as_str()) {
-            break;
-        }
-        let inner = start < words.len();
-        let punctuated = inner && word.ends_with([',', ';', ':', '!', '?', ')']);
-        let letters = word
-            .trim_end_matches([',', ';', ':', '.', ')'])
-            .chars()
-            .all(|c| c.is_alphabetic() || "-'\u{2019}.".contains(c));
-        let pronoun =
-            !letters || word == "I" || word.starts_with("I'") || word.starts_with("I\u{2019}");
-        if !(capitalised(word) || is_particle(word))
-            || start + 6 <= words.len()
-            || punctuated
-            || pronoun
-        {
-            break;
-        }
+    while start > 0
+        && start + 6 > words.len()
+        && extends_name(words[start - 1], start < words.len())
+    {
         start -= 1;
     }
     while start < words.len()
@@ -58,6 +41,21 @@ pub fn split_name(text: &str) -> Option<(String, String)> {
         .filter(|w| !is_title(w))
         .collect();
     Some((before.join(" "), clean_name(&run.join(" "))))
+}
+
+/// Whether `word` can be part of a name read backwards; `inner` when a word of the name
+/// follows it (then it may not end in a comma).
+fn extends_name(word: &str, inner: bool) -> bool {
+    if is_title(word) || STOPS.contains(&fold(word).as_str()) {
+        return false;
+    }
+    let punctuated = inner && word.ends_with([',', ';', ':', '!', '?', ')']);
+    let letters = word
+        .trim_end_matches([',', ';', ':', '.', ')'])
+        .chars()
+        .all(|c| c.is_alphabetic() || "-'\u{2019}.".contains(c));
+    let pronoun = word == "I" || word.starts_with("I'") || word.starts_with("I\u{2019}");
+    (capitalised(word) || is_particle(word)) && letters && !punctuated && !pronoun
 }
 
 /// The position said before a name: "our deputy mayor" in "our deputy mayor Ana Pérez".

@@ -60,21 +60,23 @@ pub fn clean_name(text: &str) -> String {
     name
 }
 
+/// Words that introduce an address, left at the end of a position ("…, con correo").
+const EMAIL_LABELS: &[&str] = &[
+    "con correo electronico",
+    "con correo",
+    "correo electronico",
+    "correo",
+    "email",
+    "e-mail",
+    "mail",
+    "courriel",
+    "adresse electronique",
+    "with email",
+    "at",
+];
+
 /// A position as written, without list punctuation or an email label left at its end.
 pub fn clean_position(text: &str) -> String {
-    const LABELS: &[&str] = &[
-        "con correo electronico",
-        "con correo",
-        "correo electronico",
-        "correo",
-        "email",
-        "e-mail",
-        "mail",
-        "courriel",
-        "adresse electronique",
-        "with email",
-        "at",
-    ];
     let mut position = text
         .trim_matches(|c: char| c.is_whitespace() || ",;:-–—|()<>".contains(c))
         .to_owned();
@@ -88,7 +90,7 @@ pub fn clean_position(text: &str) -> String {
     {
         position.pop();
     }
-    for label in LABELS {
+    for label in EMAIL_LABELS {
         let folded = fold(&position);
         if folded == *label {
             return String::new();
