@@ -10,6 +10,7 @@
 //! - [`schedule`]: what is due when: reminders, local times, the sending plan.
 //! - [`outbox`]: the deliveries, their state machine, the sending workers and the scheduler.
 //! - [`inbound`]: mail coming back: stored raw, read, matched and classified.
+//! - [`replies`]: what a human reply says: registration, withdrawal, decline, question.
 //! - [`tokens`]: signed reply and unsubscribe tokens.
 //! - [`mail`]: the transports (file outbox, pooled SMTP) and DKIM signing.
 //! - [`http`]: the HTTP server (health check, documents).
@@ -25,6 +26,7 @@ pub mod locale;
 pub mod mail;
 pub mod members;
 pub mod outbox;
+pub mod replies;
 pub mod schedule;
 pub mod store;
 pub mod tokens;

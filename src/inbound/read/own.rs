@@ -91,7 +91,7 @@ fn is_separator(line: &str) -> bool {
 
 /// "On … wrote:", over one or two lines, in the usual languages.
 fn is_attribution(lines: &[(usize, &str)], i: usize) -> bool {
-    const ENDINGS: [&str; 12] = [
+    const ENDINGS: [&str; 14] = [
         "wrote:",
         "writes:",
         "a ecrit:",
@@ -104,13 +104,22 @@ fn is_attribution(lines: &[(usize, &str)], i: usize) -> bool {
         "skrev:",
         "napisal:",
         "kirjoitti:",
+        "ha escrit:",
+        "idatzi du:",
     ];
     let line = fold(lines[i].1.trim());
     if line.is_empty() || line.len() > 300 {
         return false;
     }
-    let ends = |l: &str| ENDINGS.iter().any(|e| l.ends_with(e));
+    let ends = |l: &str| ENDINGS.iter().any(|e| l.ends_with(e)) || names_writer(l);
     if ends(&line) || line.starts_with("begin forwarded message") {
+        return true;
+    }
+    // "Max <max@example.org> schrieb am Fr., 28.\nApr. 2017 um 11:53 Uhr:"
+    let next_ends = lines
+        .get(i + 1)
+        .is_some_and(|next| next.1.trim().ends_with(':') && next.1.len() < 80);
+    if line.contains('@') && writes(&format!("{line} ")) && (line.ends_with(':') || next_ends) {
         return true;
     }
     let opener = ["on ", "le ", "el ", "am ", "il ", "em ", "op ", "den "]
@@ -122,13 +131,31 @@ fn is_attribution(lines: &[(usize, &str)], i: usize) -> bool {
             .is_some_and(|next| ends(&fold(next.1.trim())) && !next.1.trim().starts_with('>'))
 }
 
+/// Gmail's "Am … schrieb Name <address>:": the verb before the writer's address.
+fn names_writer(line: &str) -> bool {
+    line.ends_with(">:") && writes(line)
+}
+
+/// Whether `line` holds a verb of writing, as quote headers put it.
+fn writes(line: &str) -> bool {
+    const VERBS: [&str; 6] = [
+        " wrote ",
+        " schrieb ",
+        " escribio ",
+        " a ecrit ",
+        " escreveu ",
+        " ha scritto ",
+    ];
+    VERBS.iter().any(|v| line.contains(v))
+}
+
 /// A forwarded or quoted headers block: "From: …" (or "De :", "Von:") followed within a
 /// few lines by "Sent:", "Date:", "To:" or "Subject:" in some language.
 fn is_header_block(lines: &[(usize, &str)], i: usize) -> bool {
     const FROM: [&str; 8] = [
         "from:", "de:", "von:", "da:", "van:", "fra:", "fran:", "od:",
     ];
-    const OTHERS: [&str; 16] = [
+    const OTHERS: [&str; 24] = [
         "sent:",
         "date:",
         "to:",
@@ -145,6 +172,14 @@ fn is_header_block(lines: &[(usize, &str)], i: usize) -> bool {
         "an:",
         "betreff:",
         "cc:",
+        "sendt:",
+        "til:",
+        "emne:",
+        "enviat el:",
+        "per a:",
+        "tema:",
+        "enviada em:",
+        "assunto:",
     ];
     let line = fold(lines[i].1.trim());
     let line = line.trim_start_matches('*');
@@ -173,6 +208,9 @@ mod tests {
             "Yes.\n________________________________\nDe : Ann\nEnvoyé : lundi\nÀ : Bob\n",
             "Yes.\n\nDe: Ana\nEnviado el: lunes\nPara: Bob\nAsunto: Circular\n",
             "Yes.\n-- \nBob, Mairie de Lyon\n",
+            "Yes.\n\nFra: Ann\nSendt: torsdag\nTil: Bob\nEmne: Circular\n",
+            "Yes.\n\nAm Do., 4. Sept. 2014 schrieb Ann <a@example.org>:\n> Come?\n",
+            "Yes.\n\nAnn <a@example.org> schrieb am Fr., 28.\nApr. 2017 um 11:53 Uhr:\n> Come?\n",
             "Yes.\n> Come?\n",
         ];
         for case in cases {

@@ -1,0 +1,72 @@
+//! Who the reply registers: from filled-in forms, tables, one-per-line lists and sentences
+//! of the member's own words (the signature already set aside).
+
+mod clause;
+mod form;
+mod labels;
+mod lexicon;
+mod names;
+mod person;
+mod table;
+
+use crate::inbound::read::fold;
+
+use super::Attendee;
+
+/// The attendees named in `body`, and whether they came in a form, a table or a list
+/// (rather than only in sentences).
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Everyone named, once each, in the order written.
+    pub attendees: Vec<Attendee>,
+    /// Some came in a form, a table or a list: a registration even without "I will attend".
+    pub structured: bool,
+}
+
+/// The attendees named in `body`, each once, in the order written.
+pub fn find(body: &str) -> Found {
+    let mut found = Found::default();
+    for attendee in form::attendees(body)
+        .into_iter()
+        .chain(table::attendees(body))
+    {
+        add(&mut found.attendees, attendee);
+    }
+    let (written, listed) = clause::attendees(body);
+    found.structured = !found.attendees.is_empty() || listed;
+    for attendee in written {
+        add(&mut found.attendees, attendee);
+    }
+    found
+}
+
+/// Adds `attendee` unless the same address or name is already there.
+fn add(list: &mut Vec<Attendee>, attendee: Attendee) {
+    let same = |a: &Attendee| {
+        (!a.email.is_empty() && a.email.eq_ignore_ascii_case(&attendee.email))
+            || fold(&a.name) == fold(&attendee.name)
+    };
+    if !list.iter().any(same) {
+        list.push(attendee);
+    }
+}
+
+/// Whether `attendee` is the person called `name` (the sender, say): the same address, or
+/// the same words of the name in any order and case.
+pub fn is_person(attendee: &Attendee, name: &str, address: &str) -> bool {
+    if !address.is_empty() && attendee.email.eq_ignore_ascii_case(address) {
+        return true;
+    }
+    let words = |text: &str| {
+        let mut words: Vec<String> = fold(text)
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() > 1)
+            .map(str::to_owned)
+            .collect();
+        words.sort();
+        words
+    };
+    let theirs = words(name);
+    let listed = words(&attendee.name);
+    theirs.len() >= 2 && theirs.iter().filter(|w| listed.contains(w)).count() >= 2
+}

@@ -1,0 +1,309 @@
+//! Attendees written in a line: one per line in a list ("Ana Pérez – Deputy Mayor –
+//! ana@x.org", "Ana Pérez, Deputy Mayor (ana@x.org)") or in a sentence ("our deputy mayor
+//! Ana Pérez and her adviser Luis Ortiz (luis.ortiz@x.org) will attend").
+//!
+//! Each email address anchors one attendee: the words before it, back to the previous
+//! address or the start of the sentence, hold the name and the position. Names without an
+//! address count in a sentence that says they come.
+
+use super::lexicon::{is_position_like, is_title};
+use super::names::{names_in, position_before, split_name};
+use super::person::{clean_name, clean_position, emails, is_name};
+use crate::inbound::read::fold;
+use crate::replies::Attendee;
+use crate::replies::signals::says_attending;
+use crate::replies::words::sentences;
+
+/// The attendees named in the lines of `body`, and whether one of them was a line of its
+/// own (a list).
+pub fn attendees(body: &str) -> (Vec<Attendee>, bool) {
+    let mut found: Vec<Attendee> = Vec::new();
+    let mut listed = false;
+    let lines: Vec<&str> = body.lines().collect();
+    let items: Vec<Option<(Attendee, bool)>> = lines.iter().map(|l| without_email(l)).collect();
+    for (i, line) in lines.iter().copied().enumerate() {
+        let anchored = emails(line);
+        if let Some((item, marked)) = &items[i] {
+            // An unmarked "Ana Pérez, Mayor" is a list only beside another such line.
+            let neighbour =
+                |j: Option<usize>| j.and_then(|j| items.get(j)).is_some_and(Option::is_some);
+            if *marked || neighbour(i.checked_sub(1)) || neighbour(Some(i + 1)) {
+                listed = true;
+                found.push(item.clone());
+            }
+        }
+        let first_new = found.len();
+        for sentence in sentences(line) {
+            if emails(&sentence).is_empty() && says_attending(&sentence) {
+                found.extend(unaddressed(&segments(&sentence)));
+            }
+        }
+        listed |= addressed(line, &anchored, &mut found, first_new);
+    }
+    (found, listed)
+}
+
+/// Adds the attendees anchored on the addresses of `line` to `found` (whose entries from
+/// `first_new` on are from this line); whether one was a list item.
+fn addressed(
+    line: &str,
+    anchored: &[(usize, usize, String)],
+    found: &mut Vec<Attendee>,
+    first_new: usize,
+) -> bool {
+    let mut listed = false;
+    let mut from = 0;
+    let mut last_email = String::new();
+    for (i, (start, end, email)) in anchored.iter().enumerate() {
+        let clause = &line[from..*start];
+        let tail = &line[*end..anchored.get(i + 1).map_or(line.len(), |next| next.0)];
+        from = *end;
+        if email.eq_ignore_ascii_case(&last_email) {
+            continue; // "ana@x.org <mailto:ana@x.org>"
+        }
+        last_email.clone_from(email);
+        let attendees = in_clause(clause, tail, email);
+        listed |= attendees.len() == 1 && is_item(clause, &attendees[0].name);
+        if attendees.is_empty() {
+            // "Mr. John Smith will represent us. His email is john@…"
+            if let Some(named) = found[first_new..].iter_mut().rfind(|a| a.email.is_empty()) {
+                named.email.clone_from(email);
+            }
+        }
+        found.extend(attendees);
+    }
+    listed
+}
+
+/// Whether `clause` opens with `name`, after list marks and a title: a line of a list.
+fn is_item(clause: &str, name: &str) -> bool {
+    let words: Vec<&str> = clause
+        .split_whitespace()
+        .skip_while(|w| {
+            w.chars().all(|c| !c.is_alphabetic())
+                || is_title(w)
+                || w.ends_with(['.', ')']) && w.len() <= 3
+        })
+        .collect();
+    words.join(" ").starts_with(name)
+}
+
+/// The attendee whose address is `email`, with the name and position in the words before
+/// it (or just after it, in `tail`); and the people named with them ("Ana Pérez and Luis
+/// Ortiz (luis@…)").
+fn in_clause(clause: &str, tail: &str, email: &str) -> Vec<Attendee> {
+    if !clause.chars().any(char::is_alphabetic) {
+        // "ana@x.org – Ana Pérez – Deputy Mayor": the address first.
+        return after_address(tail, email).into_iter().collect();
+    }
+    let Some(sentence) = sentences(clause).pop() else {
+        return Vec::new();
+    };
+    let segments = segments(&sentence);
+    // The name nearest the address: what lies between them is the position.
+    let Some(named) = segments
+        .iter()
+        .rposition(|s| split_name(s).is_some_and(|(_, n)| !is_position_like(&n)))
+    else {
+        return named_anywhere(&segments, email)
+            .or_else(|| in_lower_case(&segments, email))
+            .into_iter()
+            .collect();
+    };
+    let Some((before, name)) = split_name(&segments[named]) else {
+        return Vec::new();
+    };
+    let position = position_of(&segments, named, &before, tail);
+    let mut earlier = segments[..named].to_vec();
+    earlier.push(before);
+    let mut found = unaddressed(&earlier);
+    found.retain(|a| a.name != name);
+    found.push(Attendee {
+        name,
+        position,
+        email: email.to_owned(),
+    });
+    found
+}
+
+/// "Her name is Ana Ruiz and her email is ana@…": the last name said before the address.
+fn named_anywhere(segments: &[String], email: &str) -> Option<Attendee> {
+    let (before, name) = segments.iter().flat_map(|s| names_in(s)).last()?;
+    Some(Attendee {
+        name,
+        position: position_before(&before),
+        email: email.to_owned(),
+    })
+}
+
+/// "ana perez, directora, ana@x.org": a list line written without capitals, the name first.
+fn in_lower_case(segments: &[String], email: &str) -> Option<Attendee> {
+    let (first, rest) = segments.split_first()?;
+    let name = clean_name(first.trim_start_matches(|c: char| !c.is_alphabetic()));
+    let words = name.split_whitespace().count();
+    let letters = name
+        .chars()
+        .all(|c| c.is_alphabetic() || c == ' ' || c == '-' || c == '\'');
+    let lower = !segments
+        .iter()
+        .flat_map(|s| s.chars())
+        .any(char::is_uppercase);
+    let plain = (2..=5).contains(&words) && letters && lower && !is_position_like(&name);
+    let position = clean_position(&rest.join(", "));
+    (plain && is_position_like(&position)).then(|| Attendee {
+        name,
+        position,
+        email: email.to_owned(),
+    })
+}
+
+/// The attendee written after an address that opens a line: the name first, then the
+/// position.
+fn after_address(tail: &str, email: &str) -> Option<Attendee> {
+    let parts = segments(tail);
+    let (first, rest) = parts.split_first()?;
+    is_name(first).then(|| Attendee {
+        name: clean_name(first),
+        position: clean_position(&rest.join(", ")),
+        email: email.to_owned(),
+    })
+}
+
+/// The position of the person named in `segments[named]`: the segments up to the
+/// address, else the words before the name, else the segment before, else what follows
+/// the address in `tail`.
+fn position_of(segments: &[String], named: usize, before: &str, tail: &str) -> String {
+    let after: Vec<String> = segments[named + 1..]
+        .iter()
+        .map(|s| clean_position(s))
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !after.is_empty() {
+        return after.join(", ");
+    }
+    let said_before = position_before(before);
+    if !said_before.is_empty() {
+        return said_before;
+    }
+    if named > 0 {
+        // "our Chief Digital Officer, Ravi Patel, ravi.patel@…"
+        let previous = split_name(&segments[named - 1])
+            .map(|(_, p)| p)
+            .filter(|p| is_position_like(p))
+            .unwrap_or_else(|| position_before(&segments[named - 1]));
+        if !previous.is_empty() {
+            return previous;
+        }
+    }
+    // "Jane Doe (jane@…), Senior Data Scientist."
+    sentences(tail)
+        .first()
+        .and_then(|s| self::segments(s).into_iter().next())
+        .map(|s| clean_position(&s))
+        .filter(|s| is_position_like(s) && s.split_whitespace().count() <= 8)
+        .unwrap_or_default()
+}
+
+/// People named without an address in `segments`, each with the position said before
+/// the name ("our mayor Ana Pérez") or in the next segment ("Ana Pérez, our mayor, …").
+fn unaddressed(segments: &[String]) -> Vec<Attendee> {
+    const ON_BEHALF: &[&str] = &["behalf of", "part de", "nom de", "nombre de", "nombre del"];
+    let mut found = Vec::new();
+    let mut said = String::new();
+    for (i, segment) in segments.iter().enumerate() {
+        let mixed_case = segment.chars().any(char::is_lowercase);
+        for (before, name) in names_in(segment).into_iter().filter(|_| mixed_case) {
+            let context = fold(&format!("{said} {before}"));
+            if ON_BEHALF.iter().any(|p| context.contains(p)) {
+                continue;
+            }
+            let mut position = position_before(&before);
+            if position.is_empty() && before.trim().is_empty() && i > 0 {
+                position = position_before(&segments[i - 1]);
+            }
+            if position.is_empty()
+                && let Some(next) = segments.get(i + 1)
+                && names_in(next).is_empty()
+                && is_position_like(next)
+                && next.split_whitespace().count() <= 8
+            {
+                position = strip_determiner(next);
+            }
+            found.push(Attendee {
+                name: clean_name(&name),
+                position: clean_position(&position),
+                email: String::new(),
+            });
+        }
+        said.push(' ');
+        said.push_str(segment);
+    }
+    found
+}
+
+/// "our Chief Information Officer" as "Chief Information Officer".
+fn strip_determiner(text: &str) -> String {
+    let position = position_before(&format!("the {text}"));
+    if position.is_empty() {
+        clean_position(text)
+    } else {
+        position
+    }
+}
+
+/// The parts of a clause: between spaced dashes or bars when it has them, else between
+/// commas and parentheses.
+fn segments(clause: &str) -> Vec<String> {
+    const DASHES: [&str; 4] = [" - ", " – ", " — ", " | "];
+    let parts: Vec<String> = if DASHES.iter().any(|d| clause.contains(d)) {
+        let mut parts = vec![clause.to_owned()];
+        for dash in DASHES {
+            parts = parts
+                .iter()
+                .flat_map(|p| p.split(dash).map(str::to_owned).collect::<Vec<_>>())
+                .collect();
+        }
+        parts
+    } else {
+        clause.split([',', '(', ')']).map(str::to_owned).collect()
+    };
+    parts
+        .into_iter()
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.trim_matches(|c: char| !c.is_alphanumeric()).is_empty())
+        .collect()
+}
+
+/// A list item without an address: "- Ana Pérez, Deputy Mayor", "Ana Pérez – Deputy Mayor",
+/// and whether a list mark or a dash says it is one.
+fn without_email(line: &str) -> Option<(Attendee, bool)> {
+    if !emails(line).is_empty() {
+        return None;
+    }
+    let trimmed = line.trim();
+    let item = trimmed
+        .strip_prefix(['-', '*', '•'])
+        .or_else(|| {
+            let digits = trimmed.trim_start_matches(|c: char| c.is_ascii_digit());
+            (digits.len() < trimmed.len())
+                .then(|| digits.strip_prefix(['.', ')']))
+                .flatten()
+        })
+        .map(str::trim);
+    let dashed = [" - ", " – ", " — "].iter().any(|d| trimmed.contains(d));
+    let short = trimmed.split_whitespace().count() <= 14 && !trimmed.ends_with(['.', '?', '!']);
+    let text = item.unwrap_or(trimmed);
+    if item.is_none() && !dashed && !short {
+        return None;
+    }
+    let parts = segments(text);
+    let (first, rest) = parts.split_first()?;
+    let position = clean_position(&rest.join(", "));
+    let attendee = Attendee {
+        name: clean_name(first),
+        position,
+        email: String::new(),
+    };
+    (is_name(first) && !rest.is_empty() && is_position_like(&attendee.position))
+        .then_some((attendee, item.is_some() || dashed))
+}

@@ -1,0 +1,118 @@
+//! The pieces of an attendee as written: an email address, a person's name (without the
+//! courtesy title), a position.
+
+use super::lexicon::{capitalised, is_particle, is_position_like, is_title};
+use crate::inbound::read::fold;
+
+/// The email addresses in `text`, as written (without `mailto:`, brackets or a final stop),
+/// with where each token starts and ends.
+pub fn emails(text: &str) -> Vec<(usize, usize, String)> {
+    let mut found = Vec::new();
+    let mut start = None;
+    let delimiter = |c: char| c.is_whitespace() || "<>()[],;\"'".contains(c);
+    for (i, c) in text.char_indices().chain([(text.len(), ' ')]) {
+        match (delimiter(c), start) {
+            (false, None) => start = Some(i),
+            (true, Some(s)) => {
+                if let Some(email) = clean_email(&text[s..i]) {
+                    found.push((s, i, email));
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// `token` as an email address, if it is one.
+pub fn clean_email(token: &str) -> Option<String> {
+    let token = token.trim();
+    let token = token
+        .strip_prefix("mailto:")
+        .or_else(|| token.strip_prefix("MAILTO:"))
+        .unwrap_or(token);
+    let token = token.trim_matches(|c: char| "<>()[]".contains(c));
+    let token = token.trim_end_matches(['.', ',', ';', ':', '!', '?']);
+    let (local, domain) = token.split_once('@')?;
+    let ok = !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@');
+    ok.then(|| token.to_owned())
+}
+
+/// `text` without a leading courtesy title and list punctuation.
+pub fn clean_name(text: &str) -> String {
+    let mut words: Vec<&str> = text
+        .trim_matches(|c: char| c.is_whitespace() || ",;:-–—*•".contains(c))
+        .split_whitespace()
+        .collect();
+    while words.len() > 1 && is_title(words[0]) {
+        words.remove(0);
+    }
+    let mut name = words.join(" ");
+    // A sentence's full stop, not an initial's ("Camila Muñoz S.").
+    if name.ends_with('.') && name.chars().rev().nth(1).is_some_and(char::is_lowercase) {
+        name.pop();
+    }
+    name
+}
+
+/// Words that introduce an address, left at the end of a position ("…, con correo").
+const EMAIL_LABELS: &[&str] = &[
+    "con correo electronico",
+    "con correo",
+    "correo electronico",
+    "correo",
+    "email",
+    "e-mail",
+    "mail",
+    "courriel",
+    "adresse electronique",
+    "with email",
+    "at",
+];
+
+/// A position as written, without list punctuation or an email label left at its end.
+pub fn clean_position(text: &str) -> String {
+    let mut position = text
+        .trim_matches(|c: char| c.is_whitespace() || ",;:-–—|()<>".contains(c))
+        .to_owned();
+    // A final full stop after a word, not after an abbreviation ("D.C.").
+    if position.ends_with('.')
+        && position
+            .chars()
+            .rev()
+            .nth(1)
+            .is_some_and(char::is_lowercase)
+    {
+        position.pop();
+    }
+    for label in EMAIL_LABELS {
+        let folded = fold(&position);
+        if folded == *label {
+            return String::new();
+        }
+        if let Some(stem) = folded.strip_suffix(label)
+            && stem.ends_with([' ', ','])
+        {
+            let keep = position.chars().count() - label.chars().count();
+            position = position.chars().take(keep).collect();
+            position = position.trim_end_matches([' ', ',', ':']).to_owned();
+        }
+    }
+    position
+}
+
+/// Whether `text` is a person's name alone: two to six words, capitalised or particles.
+pub fn is_name(text: &str) -> bool {
+    let name = clean_name(text);
+    let words: Vec<&str> = name.split_whitespace().collect();
+    (2..=6).contains(&words.len())
+        && words.iter().all(|w| capitalised(w) || is_particle(w))
+        && !name.contains(['@', ':', ';', ','])
+        && !name.chars().any(|c| c.is_ascii_digit())
+        && !is_position_like(&name)
+}

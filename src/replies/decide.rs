@@ -1,0 +1,213 @@
+//! From the signals and the attendees found to the kinds, the member's own seat, the
+//! question and the confidence, with the reasons in plain words.
+
+use crate::inbound::read::{Read, fold};
+
+use super::attendees::{Found, is_person};
+use super::phrases::FORM_FILE;
+use super::signals::Signals;
+use super::{Attendee, ReplyKind, Understanding};
+
+/// The reading of a reply from what was found in it.
+pub fn decide(read: &Read, signals: &Signals, found: Found) -> Understanding {
+    let mut reading = Reading::default();
+    if let Some(reason) = internal_forward(read) {
+        reading.reason(reason);
+        return reading.into_understanding(vec![ReplyKind::Other], 0.75);
+    }
+    let mut kinds = Vec::new();
+    let mut confidence = main_kind(&mut reading, read, signals, found).map(|(kind, confidence)| {
+        kinds.push(kind);
+        confidence
+    });
+    if !signals.questions.is_empty() {
+        let question = signals.questions.join(" ");
+        reading.reason(format!(
+            "a question in the member's own words: '{question}'"
+        ));
+        reading.question = Some(question);
+        kinds.push(ReplyKind::Question);
+        confidence = Some(confidence.map_or(0.85, |c| c.min(0.85)));
+    }
+    let confidence = match confidence {
+        Some(confidence) => confidence,
+        None => {
+            kinds.push(ReplyKind::Other);
+            nothing_to_act_on(&mut reading, signals)
+        }
+    };
+    reading.into_understanding(kinds, confidence)
+}
+
+/// A withdrawal, a registration or a decline, with its confidence; `None` when the reply
+/// is none of them.
+fn main_kind(
+    reading: &mut Reading,
+    read: &Read,
+    signals: &Signals,
+    found: Found,
+) -> Option<(ReplyKind, f32)> {
+    let form_file = form_attachment(read);
+    let Found {
+        attendees,
+        structured,
+    } = found;
+    let replaced = signals.replacement.is_some() && !attendees.is_empty();
+    let by_subject = signals.subject.is_some() && signals.decline.is_none();
+    let registers =
+        signals.attend.is_some() || structured || replaced || form_file.is_some() || by_subject;
+    if let (Some(cancel), false) = (signals.cancel, replaced) {
+        reading.quote(cancel, "a withdrawal");
+        return Some((ReplyKind::RegistrationCancel, 0.85));
+    }
+    if registers {
+        let mut confidence = registration(reading, read, signals, attendees, structured);
+        if let Some(name) = &form_file {
+            reading.reason(format!(
+                "the attachment '{name}' looks like a registration form, which is not read"
+            ));
+            confidence = confidence.min(0.5);
+        }
+        return Some((ReplyKind::Registration, confidence));
+    }
+    let decline = signals.decline?;
+    reading.quote(decline, "nobody will come");
+    Some((ReplyKind::Declines, 0.85))
+}
+
+/// The confidence of an "other" reading: fair for thanks, low for nothing at all.
+fn nothing_to_act_on(reading: &mut Reading, signals: &Signals) -> f32 {
+    match signals.thanks {
+        Some(thanks) => {
+            reading.quote(thanks, "thanks or an acknowledgement, nothing to act on");
+            0.7
+        }
+        None => {
+            reading.reason("nothing to act on was found in the member's own words".into());
+            0.45
+        }
+    }
+}
+
+/// Who comes; returns the confidence of the registration.
+fn registration(
+    reading: &mut Reading,
+    read: &Read,
+    signals: &Signals,
+    mut attendees: Vec<Attendee>,
+    structured: bool,
+) -> f32 {
+    let mut confidence: f32 = 0.9;
+    match (signals.attend, signals.replacement) {
+        (_, Some(replacement)) if !attendees.is_empty() => {
+            reading.quote(replacement, "someone named comes instead of the member");
+            confidence = 0.8;
+        }
+        (Some(attend), _) => reading.quote(attend, "someone will come"),
+        (None, _) if structured => {
+            reading.reason("a form or a table of attendees in the member's own words".into());
+            confidence = 0.8;
+        }
+        (None, _) => match signals.subject {
+            Some(word) => {
+                reading.reason(format!(
+                    "the subject opens with '{word}', as the circular's register link writes it"
+                ));
+                confidence = 0.7;
+            }
+            None => confidence = 0.5,
+        },
+    }
+    if signals.decline.is_some() {
+        reading.reason("the reply also says someone will not come".into());
+        confidence -= 0.1;
+    }
+    let (name, address) = read.from.as_ref().map_or(("", ""), |from| {
+        (from.name.as_deref().unwrap_or(""), from.address.as_str())
+    });
+    // The member named with nothing else ("Grace Wanjiku and John Kamau (…)") comes, but
+    // is no extra attendee.
+    let count = attendees.len();
+    // Nor is the member who says "I will attend" and signs "Ana Pérez, Deputy Mayor".
+    let signs = signals.itself.is_some();
+    attendees.retain(|a| {
+        !(is_person(a, name, address) && (a.position.is_empty() || signs && a.email.is_empty()))
+    });
+    let named = attendees.len() < count;
+    let listed = attendees.iter().any(|a| is_person(a, name, address));
+    let replaced = signals.replacement.is_some() && !attendees.is_empty();
+    reading.itself =
+        named || (!replaced && !listed && (signals.itself.is_some() || attendees.is_empty()));
+    if let (true, Some(words)) = (reading.itself, signals.itself) {
+        reading.quote(words, "the member comes");
+    }
+    if listed {
+        reading.reason("the sender is listed among the attendees".into());
+    }
+    if attendees.iter().any(|a| a.email.is_empty()) {
+        reading.reason("an attendee has no email address".into());
+        confidence -= 0.1;
+    }
+    reading.attendees = attendees;
+    confidence
+}
+
+/// A forward to a colleague of the same organisation, with us only in copy.
+fn internal_forward(read: &Read) -> Option<String> {
+    const FORWARDS: &[&str] = &["fwd:", "fw:", "tr:", "rv:", "wg:", "enc:", "fwd :", "tr :"];
+    let subject = fold(read.subject.as_deref().unwrap_or(""));
+    if !FORWARDS.iter().any(|f| subject.starts_with(f)) || read.to.is_empty() {
+        return None;
+    }
+    let domain = |address: &str| address.rsplit('@').next().unwrap_or("").to_owned();
+    let sender = domain(&read.from.as_ref()?.address);
+    let colleagues = read.to.iter().all(|to| domain(to) == sender);
+    colleagues.then(|| {
+        "a forward to a colleague of the same organisation, with the secretariat only in copy"
+            .to_owned()
+    })
+}
+
+/// The name of an attached document that looks like a registration form.
+fn form_attachment(read: &Read) -> Option<String> {
+    const DOCUMENTS: &[&str] = &[".docx", ".doc", ".odt", ".pdf", ".rtf"];
+    read.attachments.iter().find_map(|attachment| {
+        let name = attachment.name.as_deref()?;
+        let folded = fold(name);
+        let document = DOCUMENTS.iter().any(|d| folded.ends_with(d));
+        let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).collect();
+        let form = FORM_FILE.iter().any(|f| words.contains(f));
+        (document && form).then(|| name.to_owned())
+    })
+}
+
+/// The parts of an understanding gathered while deciding.
+#[derive(Default)]
+struct Reading {
+    reasons: Vec<String>,
+    attendees: Vec<Attendee>,
+    itself: bool,
+    question: Option<String>,
+}
+
+impl Reading {
+    fn reason(&mut self, reason: String) {
+        self.reasons.push(reason);
+    }
+
+    fn quote(&mut self, phrase: &str, meaning: &str) {
+        self.reason(format!("'{phrase}' in the member's own words: {meaning}"));
+    }
+
+    fn into_understanding(self, kinds: Vec<ReplyKind>, confidence: f32) -> Understanding {
+        Understanding {
+            kinds,
+            confidence: confidence.clamp(0.0, 1.0),
+            reasons: self.reasons,
+            attendees: self.attendees,
+            itself: self.itself,
+            question: self.question,
+            language: None,
+        }
+    }
+}

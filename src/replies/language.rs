@@ -1,0 +1,147 @@
+//! The language of the member's own words, from the small words each language uses most.
+
+use crate::inbound::read::fold;
+
+const ENGLISH: &[&str] = &[
+    "yes",
+    "hi",
+    "hello",
+    "thanks",
+    "see",
+    "below",
+    "sorry",
+    "unfortunately",
+    "the",
+    "and",
+    "to",
+    "of",
+    "will",
+    "we",
+    "i",
+    "you",
+    "is",
+    "for",
+    "please",
+    "thank",
+    "with",
+    "our",
+    "my",
+    "be",
+    "are",
+    "this",
+    "meeting",
+    "attend",
+    "regards",
+    "can",
+    "would",
+    "dear",
+];
+const FRENCH: &[&str] = &[
+    "peux-tu",
+    "quelqu'un",
+    "salut",
+    "voici",
+    "ci-joint",
+    "oui",
+    "tres",
+    "bien",
+    "recu",
+    "accuse",
+    "reception",
+    "madame",
+    "monsieur",
+    "veuillez",
+    "le",
+    "les",
+    "et",
+    "je",
+    "nous",
+    "vous",
+    "est",
+    "pour",
+    "merci",
+    "a",
+    "reunion",
+    "des",
+    "une",
+    "du",
+    "ma",
+    "mon",
+    "serai",
+    "avec",
+    "bonjour",
+    "cordialement",
+    "au",
+    "pas",
+    "ne",
+    "sont",
+];
+const SPANISH: &[&str] = &[
+    "asistire",
+    "confirmo",
+    "confirmamos",
+    "delegacion",
+    "siguiente",
+    "buenas",
+    "tardes",
+    "dias",
+    "saludo",
+    "cordial",
+    "muy",
+    "estimado",
+    "estimada",
+    "senores",
+    "atentamente",
+    "el",
+    "los",
+    "las",
+    "y",
+    "que",
+    "en",
+    "por",
+    "para",
+    "gracias",
+    "reunion",
+    "mi",
+    "una",
+    "del",
+    "con",
+    "asistencia",
+    "saludos",
+    "estimados",
+    "hola",
+    "nuestra",
+    "es",
+    "al",
+    "no",
+    "podre",
+    "sera",
+];
+
+/// "en", "fr" or "es" when one of them clearly has the most of its small words in `text`.
+pub fn language(text: &str) -> Option<&'static str> {
+    // A form's labels may be in another language than the member's words.
+    let words_only: Vec<&str> = text.lines().filter(|l| !is_labelled(l)).collect();
+    let folded = fold(&words_only.join("\n"));
+    let words: Vec<&str> = folded
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let count = |list: &[&str]| words.iter().filter(|w| list.contains(w)).count();
+    let mut scores = [
+        ("en", count(ENGLISH)),
+        ("fr", count(FRENCH)),
+        ("es", count(SPANISH)),
+    ];
+    scores.sort_by_key(|&(_, score)| std::cmp::Reverse(score));
+    let (best, top) = scores[0];
+    let second = scores[1].1;
+    (top >= 1 && top > second).then_some(best)
+}
+
+/// "Name: Ana Pérez": a label of a few words before a colon.
+fn is_labelled(line: &str) -> bool {
+    line.split_once(':').is_some_and(|(label, value)| {
+        label.split_whitespace().count() <= 4 && !value.trim().is_empty()
+    })
+}

@@ -1,0 +1,199 @@
+//! What each sentence of the member's own words says: someone will come, the member
+//! withdraws, nobody will come, a question; each with the phrase that says it.
+
+use crate::inbound::read::{find_phrase, first_phrase, fold, has_phrase};
+
+use super::phrases::{
+    ASKING, ATTEND, ATTEND_VERBS, CANCEL, COMING, DECLINE, FULFILLED_REQUEST, GREETING, INTENT,
+    NEGATION, NO_LONGER, PENDING, QUESTION_OPENERS, REPLACEMENT, REQUEST_OPENERS, SELF, SORRY,
+    THANKS, WEAK_ATTEND,
+};
+use super::words::sentences;
+
+/// The phrases found, the first of each kind, and the question sentences.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Signals {
+    /// Someone will come ("I will attend", "please register", "asistirán").
+    pub attend: Option<&'static str>,
+    /// The member is among them ("I will attend", "moi-même", "asistiré").
+    pub itself: Option<&'static str>,
+    /// An earlier registration is withdrawn.
+    pub cancel: Option<&'static str>,
+    /// Someone comes instead of the member.
+    pub replacement: Option<&'static str>,
+    /// Nobody (or not the member) will come.
+    pub decline: Option<&'static str>,
+    /// Thanks or an acknowledgement.
+    pub thanks: Option<&'static str>,
+    /// The subject the circular's "register" link writes ("Registration – Circular 30").
+    pub subject: Option<&'static str>,
+    /// The sentences that ask something of the secretariat, as written.
+    pub questions: Vec<String>,
+}
+
+impl Signals {
+    /// The signals of `body` (the member's words before the signature); thanks are looked
+    /// for in `all` (the closing included), a registration's subject in `subject`.
+    pub fn of(body: &str, all: &str, subject: &str) -> Signals {
+        let mut signals = Signals {
+            thanks: first_phrase(&fold(all), THANKS),
+            subject: registering_subject(subject),
+            ..Signals::default()
+        };
+        for sentence in sentences(body) {
+            signals.read(&sentence);
+        }
+        signals
+    }
+
+    fn read(&mut self, sentence: &str) {
+        let folded = fold(sentence);
+        let request = first_phrase(&folded, FULFILLED_REQUEST).is_some()
+            && first_phrase(&folded, REQUEST_OPENERS).is_some();
+        let question = is_question(sentence, &folded) && !request;
+        let settled = first_phrase(&folded, PENDING).is_none();
+        let attend = first_phrase(&folded, ATTEND)
+            .filter(|p| !turned(&folded, p))
+            .filter(|p| !(WEAK_ATTEND.contains(p) && negated(&folded)))
+            .or_else(|| intended(&folded))
+            .or_else(|| bare_confirmation(&folded));
+        let turned_verb = first_phrase(&folded, ATTEND_VERBS).filter(|v| turned(&folded, v));
+        let keep = |slot: &mut Option<&'static str>, found: Option<&'static str>| {
+            if slot.is_none() {
+                *slot = found;
+            }
+        };
+        keep(&mut self.cancel, first_phrase(&folded, CANCEL));
+        if turned_verb.is_some() && first_phrase(&folded, NO_LONGER).is_some() {
+            keep(&mut self.cancel, turned_verb); // "I will no longer be able to come"
+        }
+        keep(&mut self.decline, first_phrase(&folded, DECLINE));
+        if first_phrase(&folded, ATTEND_VERBS).is_some() {
+            keep(&mut self.decline, first_phrase(&folded, SORRY));
+        }
+        if question {
+            self.questions.push(sentence.to_owned());
+            return;
+        }
+        if settled {
+            keep(&mut self.decline, turned_verb); // "I will not attend"
+        }
+        keep(&mut self.replacement, first_phrase(&folded, REPLACEMENT));
+        if settled && attend.is_some() {
+            keep(&mut self.attend, attend);
+            let itself = first_phrase(&folded, SELF).filter(|p| !turned(&folded, p));
+            keep(&mut self.itself, itself);
+        }
+    }
+}
+
+/// A verb of coming after an intent in the same clause, not turned: "I'd be delighted to
+/// come", "nous comptons participer".
+fn intended(folded: &str) -> Option<&'static str> {
+    let verb = first_phrase(folded, COMING)?;
+    let at = find_phrase(folded, verb)?;
+    let window = clause_window(&folded[..at]);
+    let intent = INTENT.iter().any(|i| {
+        if i.starts_with('\'') {
+            window.contains(i)
+        } else {
+            has_phrase(&window, i)
+        }
+    });
+    (intent && !turned(folded, verb)).then_some(verb)
+}
+
+/// A sentence that only confirms ("Confirmo.", "Je confirme !", "Confirmed."): in a reply
+/// to an invitation, a yes.
+fn bare_confirmation(folded: &str) -> Option<&'static str> {
+    const CONFIRMATIONS: &[&str] = &[
+        "i confirm",
+        "confirmed",
+        "we confirm",
+        "je confirme",
+        "nous confirmons",
+        "confirme",
+        "confirmo",
+        "confirmamos",
+        "confirmado",
+    ];
+    let bare = folded.trim_matches(|c: char| !c.is_alphanumeric());
+    CONFIRMATIONS.iter().copied().find(|c| *c == bare)
+}
+
+/// The last words of `before` in its clause: where a negation or an intent bears on what
+/// follows.
+fn clause_window(before: &str) -> String {
+    let clause_start = [
+        ",", ";", ":", "(", ")", " but ", " mais ", " pero ", " sino ",
+    ]
+    .iter()
+    .filter_map(|c| before.rfind(c).map(|i| i + c.len()))
+    .max()
+    .unwrap_or(0);
+    let words: Vec<&str> = before[clause_start..].split_whitespace().collect();
+    words[words.len().saturating_sub(6)..].join(" ")
+}
+
+/// Whether a negation comes shortly before `phrase` in the same clause of `folded`.
+fn turned(folded: &str, phrase: &str) -> bool {
+    let Some(at) = find_phrase(folded, phrase) else {
+        return false;
+    };
+    let window = clause_window(&folded[..at]);
+    negated(&window) || negated(&fold(phrase))
+}
+
+/// Whether `sentence` says, settled and unturned, that someone will come.
+pub fn says_attending(sentence: &str) -> bool {
+    let folded = fold(sentence);
+    (first_phrase(&folded, ATTEND).is_some_and(|p| !turned(&folded, p))
+        || intended(&folded).is_some())
+        && first_phrase(&folded, PENDING).is_none()
+        && !is_question(sentence, &folded)
+}
+
+fn negated(folded: &str) -> bool {
+    folded.contains("n't") || NEGATION.iter().any(|n| has_phrase(folded, n))
+}
+
+/// A sentence that asks: a question mark (not a greeting), or an asking phrase.
+fn is_question(sentence: &str, folded: &str) -> bool {
+    let marked = sentence.contains('?') || sentence.trim_start().starts_with('¿');
+    if marked {
+        let greeting = first_phrase(folded, GREETING).is_some();
+        return !greeting || folded.split_whitespace().count() > 6;
+    }
+    let opens = |opener: &&str| {
+        folded
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .strip_prefix(opener)
+            .is_some_and(|rest| rest.starts_with([' ', '-', '\'']))
+    };
+    first_phrase(folded, ASKING).is_some() || QUESTION_OPENERS.iter().any(opens)
+}
+
+/// The registration word that opens `subject`, past "Re:", "AW:", "Fwd:" and the like.
+fn registering_subject(subject: &str) -> Option<&'static str> {
+    const WORDS: &[&str] = &[
+        "registration",
+        "register",
+        "inscription",
+        "inscripcion",
+        "inscribirse",
+        "s'inscrire",
+    ];
+    let folded = fold(subject);
+    let mut rest = folded.as_str();
+    // Reply and forward prefixes: a short word and a colon, as often as clients add them.
+    while let Some((prefix, after)) = rest.split_once(':') {
+        if prefix.len() > 6 || prefix.contains(' ') && prefix != "ref." {
+            break;
+        }
+        rest = after.trim_start();
+    }
+    WORDS.iter().copied().find(|w| {
+        rest.strip_prefix(w)
+            .is_some_and(|after| !after.starts_with(char::is_alphanumeric))
+    })
+}

@@ -1,0 +1,407 @@
+use super::*;
+
+/// A reply from Ana Pérez with `body` as its plain text.
+fn reply(body: &str) -> Read {
+    reply_with("Re: Circular 30", "text/plain", body)
+}
+
+fn reply_with(subject: &str, content_type: &str, body: &str) -> Read {
+    let raw = format!(
+        "From: Ana Pérez <ana.perez@city.example.org>\r\n\
+         To: circulars+c030.x@reply.example.org\r\nSubject: {subject}\r\n\
+         MIME-Version: 1.0\r\nContent-Type: {content_type}; charset=utf-8\r\n\r\n{body}"
+    );
+    crate::inbound::read::read(raw.as_bytes())
+}
+
+fn attendee(name: &str, position: &str, email: &str) -> Attendee {
+    Attendee {
+        name: name.into(),
+        position: position.into(),
+        email: email.into(),
+    }
+}
+
+fn kinds(body: &str) -> Vec<ReplyKind> {
+    let mut kinds = understand(&reply(body)).kinds;
+    kinds.sort();
+    kinds
+}
+
+#[test]
+fn a_plain_yes_registers_the_member_in_any_language() {
+    for body in [
+        "I will attend.\n\nBest regards,\nAna Pérez\n",
+        "Je participerai avec plaisir.\n\nCordialement,\nAna\n",
+        "Confirmo mi asistencia.\n\nSaludos,\nAna\n",
+        "confirmo mi asistencia\n",
+    ] {
+        let understood = understand(&reply(body));
+        assert_eq!(understood.kinds, vec![ReplyKind::Registration], "{body}");
+        assert!(understood.itself, "{body}");
+        assert!(understood.attendees.is_empty(), "{body}");
+        assert!(!understood.needs_review(), "{body}");
+    }
+}
+
+#[test]
+fn the_quoted_circular_never_counts() {
+    let body = "Thanks, noted.\n\nOn Mon, 1 Sep 2014, UCLG <c@uclg.example.org> wrote:\n\
+                > To register or ask a question, simply reply to this email.\n\
+                > Could you reply by 24 October?\n> Unsubscribe: https://x.example.org/u\n";
+    let understood = understand(&reply(body));
+    assert_eq!(understood.kinds, vec![ReplyKind::Other]);
+    assert!(understood.question.is_none());
+}
+
+#[test]
+fn people_named_in_a_sentence_are_registered_with_their_positions() {
+    let body = "Our deputy mayor Ana Pérez and her adviser Luis Ortiz (luis.ortiz@x.example.org) \
+                will attend.\n\nKind regards,\nMarta Puig\n";
+    let understood = understand(&reply(body));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert_eq!(
+        understood.attendees,
+        vec![
+            attendee("Ana Pérez", "deputy mayor", ""),
+            attendee("Luis Ortiz", "adviser", "luis.ortiz@x.example.org"),
+        ]
+    );
+}
+
+#[test]
+fn one_attendee_per_line_lists_are_read_with_any_separator() {
+    let body = "Our delegation:\n\n\
+                Ana Pérez – Deputy Mayor – ana@x.example.org\n\
+                Luis Ortiz, Head of Open Data (luis@x.example.org)\n\
+                3. Dr. Marie Curie, Chief Scientist, <marie@x.example.org>;\n\n\
+                Regards,\nAna\n";
+    let understood = understand(&reply(body));
+    assert_eq!(
+        understood.attendees,
+        vec![
+            attendee("Ana Pérez", "Deputy Mayor", "ana@x.example.org"),
+            attendee("Luis Ortiz", "Head of Open Data", "luis@x.example.org"),
+            attendee("Marie Curie", "Chief Scientist", "marie@x.example.org"),
+        ]
+    );
+    assert!(!understood.itself, "the sender is in the list");
+}
+
+#[test]
+fn forms_are_read_in_any_order_and_blank_blocks_are_ignored() {
+    let body = "Voici le formulaire :\n\n\
+                Courriel : luc.martin@x.example.fr\nNom et prénom : Luc Martin\nFonction : Directeur\n\n\
+                Nom et prénom : ____\nFonction :\nCourriel :\n\n\
+                Nombre: Ana\nApellidos: García López\nCargo: Jefa de Servicio\nCorreo electrónico: ana@x.example.es\n";
+    let understood = understand(&reply(body));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert_eq!(
+        understood.attendees,
+        vec![
+            attendee("Luc Martin", "Directeur", "luc.martin@x.example.fr"),
+            attendee("Ana García López", "Jefa de Servicio", "ana@x.example.es"),
+        ]
+    );
+}
+
+#[test]
+fn html_tables_are_read_by_their_header() {
+    let html = "<p>Participants:</p><table><tr><th>E-mail</th><th>Nom</th><th>Poste</th></tr>\
+                <tr><td><a href=\"mailto:l@x.example.org\">l@x.example.org</a></td><td>Léa Roux</td>\
+                <td>Cheffe de projet</td></tr></table><p>Bien à vous,<br>Ana</p>";
+    let understood = understand(&reply_with("RE: Circular 30", "text/html", html));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert_eq!(
+        understood.attendees,
+        vec![attendee("Léa Roux", "Cheffe de projet", "l@x.example.org")]
+    );
+}
+
+#[test]
+fn the_signature_is_never_an_attendee() {
+    let body = "Count me in.\n\nAna Pérez\nDeputy Mayor | City of Bilbao\nana.perez@city.example.org\n\
+                Tel. +34 944 000 000\n";
+    let understood = understand(&reply(body));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert!(
+        understood.attendees.is_empty(),
+        "{:?}",
+        understood.attendees
+    );
+    assert!(understood.itself);
+}
+
+#[test]
+fn declines_are_told_from_registrations_by_their_negations() {
+    for body in [
+        "I will not attend, sorry.",
+        "Sorry, we won't make it this time.",
+        "Nous ne viendrons pas à Bilbao.",
+        "No asistiremos a la reunión.",
+        "Unfortunately nobody from our city is available on those dates.",
+        "Désolé, je ne serai pas disponible à ces dates.",
+        "Lamentamos no poder acompañarles en esta ocasión.",
+        "Buenos días, por problemas de agenda no asistiré.",
+        "Je suis désolée mais je serai en déplacement à ces dates.",
+        "Hola, siento no poder estar con ustedes esta vez.",
+        "We regret we will not be able to take part this year.",
+    ] {
+        assert_eq!(kinds(body), vec![ReplyKind::Declines], "{body}");
+    }
+}
+
+#[test]
+fn withdrawals_are_told_from_declines() {
+    for body in [
+        "Please cancel my registration.",
+        "I will no longer be able to come to Bilbao.",
+        "Merci d'annuler ma participation.",
+        "Ya no podré asistir, por favor liberen mi plaza.",
+        "I regret that I must withdraw from the meeting.",
+        "Sorry, something came up and I need to cancel.",
+    ] {
+        assert_eq!(kinds(body), vec![ReplyKind::RegistrationCancel], "{body}");
+    }
+}
+
+#[test]
+fn a_replacement_registers_the_new_attendee_only() {
+    let body = "Je ne pourrai pas venir ; ma collègue Léa Roux (lea.roux@x.example.fr) viendra à ma place.";
+    let understood = understand(&reply(body));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert!(!understood.itself);
+    assert_eq!(
+        understood.attendees,
+        vec![attendee("Léa Roux", "", "lea.roux@x.example.fr")]
+    );
+}
+
+#[test]
+fn questions_keep_the_members_own_words() {
+    let understood = understand(&reply(
+        "Hola, ¿qué tal?\n\nAsistiré. ¿Hay estacionamiento cerca de la sede?\n\nGracias,\nAna",
+    ));
+    assert_eq!(
+        understood.kinds,
+        vec![ReplyKind::Registration, ReplyKind::Question]
+    );
+    assert_eq!(
+        understood.question.as_deref(),
+        Some("¿Hay estacionamiento cerca de la sede?")
+    );
+    assert_eq!(understood.language, Some("es"));
+    assert_eq!(
+        kinds("The registration form does not open. Could you resend it?"),
+        vec![ReplyKind::Question]
+    );
+    assert_eq!(
+        kinds("Unfortunately the programme does not open. Could you resend it?"),
+        vec![ReplyKind::Question]
+    );
+    for body in [
+        "Is it possible to attend online",
+        "I was wondering whether there is parking near the venue.",
+        "Est-il possible de venir avec un collègue",
+    ] {
+        assert_eq!(kinds(body), vec![ReplyKind::Question], "{body}");
+    }
+}
+
+#[test]
+fn a_request_the_registration_fulfils_is_no_question() {
+    let understood = understand(&reply("Could you please register me for the meeting?"));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert!(understood.question.is_none());
+    let understood = understand(&reply(
+        "Could you please add my colleague Ana Ruiz (ana.ruiz@x.example.org) to the list?",
+    ));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert_eq!(
+        understood.attendees,
+        vec![attendee("Ana Ruiz", "", "ana.ruiz@x.example.org")]
+    );
+}
+
+#[test]
+fn thanks_and_promises_are_other() {
+    for body in [
+        "Many thanks for the information.",
+        "Bien reçu, je vous confirmerai ma participation plus tard.",
+        "Gracias, les confirmaremos la próxima semana.",
+        "Je ne suis pas certain de pouvoir venir, je vous tiens informés.",
+    ] {
+        assert_eq!(kinds(body), vec![ReplyKind::Other], "{body}");
+    }
+}
+
+#[test]
+fn an_attached_form_is_a_registration_for_review() {
+    let raw = "From: Ana <ana@city.example.org>\r\nTo: c@reply.example.org\r\nSubject: Re: Circular 30\r\n\
+               MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+               --b\r\nContent-Type: text/plain\r\n\r\nPlease find attached.\r\n\
+               --b\r\nContent-Type: application/pdf; name=\"registration-form.pdf\"\r\n\
+               Content-Disposition: attachment; filename=\"registration-form.pdf\"\r\n\
+               Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--b--\r\n";
+    let understood = understand(&crate::inbound::read::read(raw.as_bytes()));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert!(understood.needs_review());
+}
+
+#[test]
+fn an_internal_forward_is_other() {
+    let raw = "From: Ana <ana@city.example.org>\r\nTo: Luis <luis@city.example.org>\r\n\
+               Cc: circulars+c030.x@reply.example.org\r\nSubject: FW: Circular 30\r\n\r\n\
+               Luis, could you go to this?\r\n";
+    let understood = understand(&crate::inbound::read::read(raw.as_bytes()));
+    assert_eq!(understood.kinds, vec![ReplyKind::Other]);
+}
+
+#[test]
+fn an_empty_reply_goes_to_review() {
+    let understood = understand(&reply(""));
+    assert_eq!(understood.kinds, vec![ReplyKind::Other]);
+    assert!(understood.needs_review());
+}
+
+#[test]
+fn intents_with_a_verb_of_coming_register() {
+    for body in [
+        "Yes, I'd be delighted to come.",
+        "Nous comptons participer à la réunion.",
+        "Con gusto voy a asistir.",
+        "Je serai des vôtres !",
+        "Please sign me up.",
+        "Muy amables. Ahí estaremos.",
+        "Great, see you in Bilbao!",
+        "Oui, je viens. Merci !",
+        "Confirmo.",
+    ] {
+        assert_eq!(kinds(body), vec![ReplyKind::Registration], "{body}");
+    }
+    assert_eq!(
+        kinds("We would like to attend but we are waiting for the budget approval."),
+        vec![ReplyKind::Other]
+    );
+}
+
+#[test]
+fn an_address_in_the_next_sentence_belongs_to_the_person_named() {
+    let understood = understand(&reply(
+        "Mr. John Smith, our Chief Information Officer, will represent the city. \
+         His email is john.smith@city.example.org.",
+    ));
+    assert_eq!(
+        understood.attendees,
+        vec![attendee(
+            "John Smith",
+            "Chief Information Officer",
+            "john.smith@city.example.org"
+        )]
+    );
+    assert!(!understood.itself);
+}
+
+#[test]
+fn a_quote_header_is_never_a_person() {
+    let understood = understand(&reply(
+        "Sure, I'll be there!\n\nOn Wed, 14 Nov 2018 08:14:43 -0200 John Doe <john@doe.example> wrote:\n> Hi\n",
+    ));
+    assert!(
+        understood.attendees.is_empty(),
+        "{:?}",
+        understood.attendees
+    );
+    assert!(understood.itself);
+}
+
+#[test]
+fn people_named_without_an_address_keep_the_position_said_around_them() {
+    let understood = understand(&reply(
+        "Participeront : M. Jean Dupont (directeur) et Mme Claire Martin (cheffe de projet).",
+    ));
+    assert_eq!(
+        understood.attendees,
+        vec![
+            attendee("Jean Dupont", "directeur", ""),
+            attendee("Claire Martin", "cheffe de projet", ""),
+        ]
+    );
+    assert!(understood.needs_review() || understood.confidence < 0.9);
+    let understood = understand(&reply(
+        "Asistirán el concejal Pedro Gómez y la asesora María Ruiz.",
+    ));
+    assert_eq!(
+        understood.attendees,
+        vec![
+            attendee("Pedro Gómez", "concejal", ""),
+            attendee("María Ruiz", "asesora", ""),
+        ]
+    );
+}
+
+#[test]
+fn the_register_links_subject_is_a_registration() {
+    let understood = understand(&reply_with(
+        "Inscripción – Circular 30",
+        "text/plain",
+        "Pedro Gómez, Director de TI, pgomez@city.example.org",
+    ));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert_eq!(
+        understood.attendees,
+        vec![attendee(
+            "Pedro Gómez",
+            "Director de TI",
+            "pgomez@city.example.org"
+        )]
+    );
+    let understood = understand(&reply_with(
+        "Re: Registration – Circular 30",
+        "text/plain",
+        "",
+    ));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert!(understood.itself);
+}
+
+#[test]
+fn a_colleague_said_to_join_is_registered_too() {
+    let understood = understand(&reply(
+        "Yes, I will be there. My deputy, Dr. Ahmed Khan, will also join us.",
+    ));
+    assert!(understood.itself);
+    assert_eq!(
+        understood.attendees,
+        vec![attendee("Ahmed Khan", "deputy", "")]
+    );
+}
+
+#[test]
+fn numbered_and_bilingual_labels_and_addresses_first_are_read() {
+    for body in [
+        "Participant 1: Luc Martin\nPosition 1: Director\nEmail 1: luc@x.example.org\n",
+        "Name / Nom: Luc Martin\nPosition / Fonction: Director\nE-mail / Courriel: luc@x.example.org\n",
+        "Please register:\nluc@x.example.org - Luc Martin - Director\n",
+        "please register:\nLuc Martin, Director, luc@x.example.org\n",
+    ] {
+        let understood = understand(&reply(body));
+        assert_eq!(understood.kinds, vec![ReplyKind::Registration], "{body}");
+        assert_eq!(
+            understood.attendees,
+            vec![attendee("Luc Martin", "Director", "luc@x.example.org")],
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn a_list_line_without_capitals_is_read_name_first() {
+    let understood = understand(&reply(
+        "please register\nluc martin, director, luc@x.example.org\n",
+    ));
+    assert_eq!(
+        understood.attendees,
+        vec![attendee("luc martin", "director", "luc@x.example.org")]
+    );
+}

@@ -1,0 +1,250 @@
+//! The member's own words, ready to read: [`Read::own_text`], the answers written between
+//! the quoted lines when the member points to them, without the closing, the signature,
+//! the mobile footer and the disclaimer; then cut into sentences.
+
+use crate::inbound::read::{Read, fold, has_phrase};
+
+use super::phrases::SEE_BELOW;
+
+/// The member's own words, in two cuts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Words {
+    /// Everything the member wrote, signature included.
+    pub all: String,
+    /// What the member wrote before the closing and the signature.
+    pub body: String,
+}
+
+impl Words {
+    /// The member's own words in `read`.
+    pub fn of(read: &Read) -> Words {
+        let mut all = read.own_text().to_owned();
+        let folded = fold(&all);
+        if SEE_BELOW.iter().any(|p| has_phrase(&folded, p)) {
+            for line in inline_answers(&read.text) {
+                all.push('\n');
+                all.push_str(line);
+            }
+        }
+        let body = body(&all);
+        Words { all, body }
+    }
+}
+
+/// Unquoted lines written between quoted ones (an answer inline in the quote).
+fn inline_answers(text: &str) -> Vec<&str> {
+    let lines: Vec<&str> = text.lines().collect();
+    let quoted = |l: &str| l.trim_start().starts_with('>');
+    let Some(first) = lines.iter().position(|l| quoted(l)) else {
+        return Vec::new();
+    };
+    let last = lines.iter().rposition(|l| quoted(l)).unwrap_or(first);
+    lines[first..last]
+        .iter()
+        .copied()
+        .filter(|l| !quoted(l) && !l.trim().is_empty())
+        .collect()
+}
+
+/// `own` up to the closing, the signature or the footer a client adds.
+pub fn body(own: &str) -> String {
+    let lines: Vec<&str> = own.lines().collect();
+    let end = lines
+        .iter()
+        .position(|l| is_closing(l) || is_footer(l))
+        .unwrap_or(lines.len());
+    let mut kept = &lines[..end];
+    // A bare signature block at the end (name, position, phone), with no closing above.
+    if let Some(start) = trailing_signature(kept) {
+        kept = &kept[..start];
+    }
+    let mut body = kept.join("\n");
+    body.push('\n');
+    body
+}
+
+/// The closings that end a message, before the name.
+const CLOSINGS: &[&str] = &[
+    "regards",
+    "best regards",
+    "kind regards",
+    "kindest regards",
+    "warm regards",
+    "warmest regards",
+    "with best regards",
+    "best wishes",
+    "best",
+    "cheers",
+    "thanks",
+    "thank you",
+    "many thanks",
+    "thanks in advance",
+    "sincerely",
+    "sincerely yours",
+    "yours sincerely",
+    "yours faithfully",
+    "yours truly",
+    "respectfully",
+    "cordialement",
+    "bien cordialement",
+    "tres cordialement",
+    "bien a vous",
+    "salutations",
+    "meilleures salutations",
+    "avec mes salutations",
+    "avec nos meilleures salutations",
+    "avec mes excuses",
+    "au plaisir",
+    "merci",
+    "merci d'avance",
+    "merci beaucoup",
+    "amities",
+    "saludos",
+    "un saludo",
+    "saludos cordiales",
+    "cordiales saludos",
+    "atentamente",
+    "cordialmente",
+    "cordial saludo",
+    "gracias",
+    "muchas gracias",
+    "un abrazo",
+    "abrazo",
+    "abrazos",
+    "nga mihi",
+];
+
+/// "Best regards,", "Cordialement", "Un saludo," and the like, alone on a line.
+fn is_closing(line: &str) -> bool {
+    const AFTER: &[&str] = &["for", "por", "pour", "de", "d'", "para", "a", "to", "of"];
+    let folded = fold(line.trim());
+    let folded = folded.trim_end_matches(['.', ',', '!', ';']).trim();
+    let written: Vec<&str> = line.split_whitespace().collect();
+    CLOSINGS.iter().any(|c| {
+        folded.strip_prefix(c).is_some_and(|rest| {
+            if rest.starts_with(char::is_alphanumeric) {
+                return false;
+            }
+            if rest.trim_start().starts_with('/') {
+                return true; // "Best regards / Mit freundlichen Grüßen"
+            }
+            let words: Vec<&str> = rest
+                .trim_start_matches([',', '.', '!', ' ', '/'])
+                .split_whitespace()
+                .collect();
+            // What follows the closing on its line is a name, if anything.
+            let name = written[written.len().saturating_sub(words.len())..]
+                .iter()
+                .all(|w| w.starts_with(|c: char| c.is_uppercase()));
+            words.len() <= 3 && name && !words.first().is_some_and(|w| AFTER.contains(w))
+        })
+    })
+}
+
+/// A client's footer or a disclaimer: what follows is never the member's message.
+fn is_footer(line: &str) -> bool {
+    const FOOTERS: &[&str] = &[
+        "sent from my",
+        "sent from yahoo",
+        "get outlook for",
+        "envoye de mon",
+        "envoye depuis",
+        "enviado desde mi",
+        "obtener outlook para",
+        "disclaimer",
+        "confidentiality notice",
+        "this e-mail and any",
+        "this email and any",
+        "this message and its",
+        "this message is confidential",
+        "avertissement",
+        "ce message et",
+        "aviso de confidencialidad",
+        "aviso legal",
+        "avis legal",
+        "este mensaje y sus",
+        "la informacion contenida en este",
+    ];
+    let folded = fold(line.trim());
+    let folded = folded.trim_start_matches(['*', '_', ' ']);
+    FOOTERS.iter().any(|f| folded.starts_with(f))
+}
+
+/// Where a trailing block of short, unpunctuated lines starting with a name begins.
+fn trailing_signature(lines: &[&str]) -> Option<usize> {
+    let end = lines.iter().rposition(|l| !l.trim().is_empty())? + 1;
+    let start = lines[..end]
+        .iter()
+        .rposition(|l| l.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    if start == 0 {
+        return None;
+    }
+    let block = &lines[start..end];
+    let short = |l: &&str| {
+        let l = l.trim();
+        l.split_whitespace().count() <= 8
+            && !l.ends_with(['.', '?', '!', ':'])
+            && !l.contains('\t')
+            && !l.contains('@')
+    };
+    // A signature may carry the address; the first line is the name.
+    let signature_line =
+        |l: &&str| short(l) || (l.contains('@') && l.split_whitespace().count() <= 6);
+    let all_short = short(&block[0]) && block[1..].iter().all(signature_line);
+    (all_short && looks_like_name(block[0])).then_some(start)
+}
+
+/// Two to five capitalised words, or one capitalised word alone ("Michael").
+fn looks_like_name(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    (1..=5).contains(&words.len())
+        && !line.contains(':')
+        && words
+            .iter()
+            .all(|w| w.starts_with(|c: char| c.is_uppercase()) || w.len() <= 3)
+}
+
+/// The sentences of `text`: cut at line ends and after `.`, `!`, `?` and `;`, but not
+/// after a title ("Mr.", "Mme", "Sr.") or an initial.
+pub fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut current = String::new();
+        let chars: Vec<char> = line.chars().collect();
+        for (i, &c) in chars.iter().enumerate() {
+            current.push(c);
+            let next = chars.get(i + 1).copied();
+            let ends =
+                matches!(c, '!' | '?' | ';') || (c == '.' && !ends_in_abbreviation(&current));
+            if ends && next.is_none_or(char::is_whitespace) {
+                push_sentence(&mut out, &mut current);
+            }
+        }
+        push_sentence(&mut out, &mut current);
+    }
+    out
+}
+
+fn push_sentence(out: &mut Vec<String>, current: &mut String) {
+    let sentence = current.trim();
+    if !sentence.is_empty() {
+        out.push(sentence.to_owned());
+    }
+    current.clear();
+}
+
+fn ends_in_abbreviation(text: &str) -> bool {
+    const ABBREVIATIONS: &[&str] = &[
+        "mr", "mrs", "ms", "dr", "m", "mme", "mlle", "sr", "sra", "srta", "ing", "lic", "prof",
+        "st", "tel", "dept", "ext", "etc",
+    ];
+    let word = text
+        .trim_end_matches('.')
+        .rsplit(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or_default();
+    let folded = fold(word);
+    ABBREVIATIONS.contains(&folded.as_str())
+        || (word.chars().count() == 1 && word.chars().all(char::is_uppercase))
+}

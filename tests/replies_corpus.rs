@@ -1,0 +1,225 @@
+//! The reader of human replies on the hand-written corpus of replies to circular 30
+//! (`tests/replies/`): for every case, the kinds (as a set) and the attendees (exactly,
+//! with the member's own seat) against what a careful secretariat employee recorded.
+//! Prints accuracy per kind and per language and every miss; fails below the floors.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+use circulars::inbound::read::read;
+use circulars::replies::{Attendee, ReplyKind, Understanding, understand};
+use serde::Deserialize;
+
+/// Kinds right, out of all replies.
+const KIND_FLOOR: f64 = 0.95;
+/// Attendees (and the member's own seat) exactly right, out of the registrations.
+const ATTENDEE_FLOOR: f64 = 0.93;
+
+#[derive(Debug, Deserialize)]
+struct Expected {
+    kinds: Vec<String>,
+    #[serde(rename = "self")]
+    itself: bool,
+    attendees: Vec<ExpectedAttendee>,
+    question: Option<String>,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+struct ExpectedAttendee {
+    name: String,
+    position: String,
+    email: String,
+}
+
+struct Case {
+    lang: String,
+    name: String,
+    expected: Expected,
+    got: Understanding,
+}
+
+fn cases() -> Vec<Case> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/replies");
+    let mut cases = Vec::new();
+    for lang in ["en", "fr", "es"] {
+        let mut emls: Vec<_> = fs::read_dir(root.join(lang))
+            .expect("corpus folder")
+            .map(|e| e.expect("corpus entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .collect();
+        emls.sort();
+        for eml in emls {
+            let toml_text = fs::read_to_string(eml.with_extension("toml")).expect("its .toml");
+            let expected: Expected = toml::from_str(&toml_text).expect("a valid .toml");
+            let got = understand(&read(&fs::read(&eml).expect("the .eml")));
+            let name = eml.file_stem().unwrap().to_string_lossy().into_owned();
+            cases.push(Case {
+                lang: lang.to_owned(),
+                name,
+                expected,
+                got,
+            });
+        }
+    }
+    cases
+}
+
+fn kind_set(kinds: &[ReplyKind]) -> BTreeSet<String> {
+    kinds.iter().map(|k| k.as_str().to_owned()).collect()
+}
+
+fn trimmed(a: &Attendee) -> ExpectedAttendee {
+    ExpectedAttendee {
+        name: a.name.trim().to_owned(),
+        position: a.position.trim().to_owned(),
+        email: a.email.trim().to_owned(),
+    }
+}
+
+fn attendees_right(case: &Case) -> bool {
+    let got: Vec<ExpectedAttendee> = case.got.attendees.iter().map(trimmed).collect();
+    let expected: Vec<ExpectedAttendee> = case
+        .expected
+        .attendees
+        .iter()
+        .map(|a| ExpectedAttendee {
+            name: a.name.trim().to_owned(),
+            position: a.position.trim().to_owned(),
+            email: a.email.trim().to_owned(),
+        })
+        .collect();
+    got == expected && case.got.itself == case.expected.itself
+}
+
+fn question_right(case: &Case) -> bool {
+    match (&case.expected.question, &case.got.question) {
+        (Some(phrase), Some(got)) => got.to_lowercase().contains(phrase.as_str()),
+        (None, _) => true,
+        (Some(_), None) => false,
+    }
+}
+
+fn describe(a: &[Attendee], itself: bool) -> String {
+    let list: Vec<String> = a
+        .iter()
+        .map(|a| format!("{}|{}|{}", a.name, a.position, a.email))
+        .collect();
+    format!("self={itself} [{}]", list.join("; "))
+}
+
+/// Right and total, per key.
+type Tally = BTreeMap<String, (usize, usize)>;
+
+fn count(tally: &mut Tally, key: &str, right: bool) {
+    let entry = tally.entry(key.to_owned()).or_default();
+    entry.0 += usize::from(right);
+    entry.1 += 1;
+}
+
+fn print(title: &str, tally: &Tally) {
+    println!("{title}");
+    for (key, (right, total)) in tally {
+        let share = 100.0 * *right as f64 / *total as f64;
+        println!("  {key:<22} {right:>3} / {total:<3} {share:5.1}%");
+    }
+}
+
+#[test]
+fn the_reader_gets_kinds_and_attendees_of_the_corpus_right() {
+    let cases = cases();
+    assert!(cases.len() >= 120, "only {} cases found", cases.len());
+    let mut by_kind = Tally::new();
+    let mut by_lang = Tally::new();
+    let mut attendee_by_lang = Tally::new();
+    let mut questions = Tally::new();
+    let mut reviewed = Tally::new();
+    let mut languages = Tally::new();
+    let mut misses = Vec::new();
+    let (mut kinds_right, mut registrations, mut attendees_ok) = (0, 0, 0);
+    for case in &cases {
+        let expected = case.expected.kinds.iter().cloned().collect::<BTreeSet<_>>();
+        let got = kind_set(&case.got.kinds);
+        let right = expected == got;
+        kinds_right += usize::from(right);
+        for kind in &expected {
+            count(&mut by_kind, kind, got.contains(kind));
+        }
+        count(&mut by_lang, &case.lang, right);
+        let language = case.got.language.unwrap_or("none");
+        count(&mut languages, &case.lang, language == case.lang);
+        if language != case.lang {
+            misses.push(format!("{}/{}: language {language}", case.lang, case.name));
+        }
+        for kind in &got {
+            count(&mut reviewed, kind, case.got.needs_review());
+        }
+        if !right {
+            misses.push(format!(
+                "{}/{}: kinds expected {expected:?}, got {got:?} ({})",
+                case.lang,
+                case.name,
+                case.got.reasons.join("; ")
+            ));
+        }
+        if expected.contains("registration") {
+            registrations += 1;
+            let ok = attendees_right(case);
+            attendees_ok += usize::from(ok);
+            count(&mut attendee_by_lang, &case.lang, ok);
+            if !ok {
+                let e = &case.expected;
+                let wanted: Vec<Attendee> = e
+                    .attendees
+                    .iter()
+                    .map(|a| Attendee {
+                        name: a.name.clone(),
+                        position: a.position.clone(),
+                        email: a.email.clone(),
+                    })
+                    .collect();
+                misses.push(format!(
+                    "{}/{}: attendees expected {}, got {}",
+                    case.lang,
+                    case.name,
+                    describe(&wanted, e.itself),
+                    describe(&case.got.attendees, case.got.itself)
+                ));
+            }
+        }
+        if case.expected.question.is_some() {
+            count(&mut questions, &case.lang, question_right(case));
+        }
+    }
+    print("kind found, per expected kind:", &by_kind);
+    print("kinds exactly right, per language:", &by_lang);
+    print(
+        "attendees exactly right, per language (registrations):",
+        &attendee_by_lang,
+    );
+    print("question text right, per language:", &questions);
+    print("sent to review, per kind read:", &reviewed);
+    print("language of the member's own words right:", &languages);
+    let kind_share = kinds_right as f64 / cases.len() as f64;
+    let attendee_share = attendees_ok as f64 / registrations as f64;
+    println!(
+        "kinds right: {kinds_right} / {} ({:.1}%); attendees right: {attendees_ok} / {registrations} ({:.1}%)",
+        cases.len(),
+        100.0 * kind_share,
+        100.0 * attendee_share
+    );
+    println!("misses:");
+    for miss in &misses {
+        println!("  {miss}");
+    }
+    assert!(
+        kind_share >= KIND_FLOOR,
+        "kinds right for {:.1}% only",
+        100.0 * kind_share
+    );
+    assert!(
+        attendee_share >= ATTENDEE_FLOOR,
+        "attendees right for {:.1}% only",
+        100.0 * attendee_share
+    );
+}
