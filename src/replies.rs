@@ -53,7 +53,7 @@ impl ReplyKind {
 }
 
 /// A person registered by the reply, as written; `""` for what was not given.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Attendee {
     /// Without a courtesy title ("Mr.", "Mme", "Ing."), otherwise as written.
     pub name: String,

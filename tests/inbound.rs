@@ -241,6 +241,34 @@ fn replies_are_matched_by_token_then_thread_then_sender_and_forged_or_quoted_tok
     let shown = sent.ok(&["inbound", "show", &own["id"].to_string()]);
     assert!(shown.contains("reply_token"), "{shown}");
     assert!(shown.contains("I will attend."), "{shown}");
+    // A person's reply is read for what it says, and waits in review for a person.
+    assert_eq!(own["kinds"], serde_json::json!(["registration"]), "{own}");
+    assert_eq!(own["status"], "review");
+    assert!(shown.contains("\"itself\":true"), "{shown}");
+    assert_eq!(threaded["kinds"], serde_json::json!(["registration"]));
+    let named = sent.ingest(
+        "named",
+        &reply(
+            "named",
+            FRANCOISE,
+            "circulars@uclg.example.org",
+            "",
+            "Re: Circulaire 30",
+            "Bonjour,\n\nNotre adjointe au maire, Claire Martin (claire.martin@bordeaux.example.net), \
+             participera à la réunion. Y a-t-il une interprétation simultanée ?\n\nCordialement,\nFrançoise",
+        ),
+    );
+    assert_eq!(
+        named["kinds"],
+        serde_json::json!(["registration", "question"]),
+        "{named}"
+    );
+    let shown = sent.ok(&["inbound", "show", &named["id"].to_string()]);
+    assert!(
+        shown.contains("\"name\":\"Claire Martin\"")
+            && shown.contains("claire.martin@bordeaux.example.net"),
+        "{shown}"
+    );
     let raw = sent.run(&["inbound", "show", &own["id"].to_string(), "--raw"]);
     assert!(String::from_utf8_lossy(&raw.stdout).contains("Message-ID: <own@example.net>"));
     assert!(sent.suppressed().is_empty(), "{:?}", sent.suppressed());

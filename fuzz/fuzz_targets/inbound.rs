@@ -1,14 +1,15 @@
-//! Arbitrary bytes through reading, classification, matching and the decision: nothing may
-//! panic. The first recipient is also tried as a signed reply address, so the token checks
-//! see the fuzzer's bytes too.
+//! Arbitrary bytes through reading, classification, matching, the decision and the reader of
+//! replies: nothing may panic. The first recipient is also tried as a signed reply address,
+//! so the token checks see the fuzzer's bytes too.
 #![no_main]
 
 use std::sync::LazyLock;
 
 use circulars::inbound::classify::classify;
-use circulars::inbound::decision::{Matched, decide};
+use circulars::inbound::decision::{Matched, decide, with_reply};
 use circulars::inbound::matching::{ReplyAddresses, Token, answered_ids};
 use circulars::inbound::read::parse;
+use circulars::replies::understand;
 use circulars::tokens::Signer;
 use libfuzzer_sys::fuzz_target;
 
@@ -57,5 +58,7 @@ fuzz_target!(
         matched.unsubscribe_address = matches!(token, Token::Unsubscribe { .. });
     }
     let sender = read.from.as_ref().map(|from| from.address.as_str());
-    let _ = decide(&classified, &matched, sender);
+    let mut decision = decide(&classified, &matched, sender);
+    // The reader of replies reads every message, people's or not.
+    with_reply(&mut decision, &understand(read));
 });

@@ -187,6 +187,9 @@ async fn show(args: ShowArgs, config: &Config) -> anyhow::Result<()> {
         if !decision["bounce"].is_null() {
             writeln!(out, "Bounce:   {}", decision["bounce"])?;
         }
+        if !decision["reply"].is_null() {
+            writeln!(out, "Reply:    {}", decision["reply"])?;
+        }
     }
     writeln!(out, "\nHeaders:")?;
     for line in String::from_utf8_lossy(header_section(&message.raw)).lines() {

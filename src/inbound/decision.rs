@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::bounce::{BounceKind, Report};
 use super::classify::{Classified, Kind};
 use super::matching::MatchedBy;
+use crate::replies::{Attendee, Understanding};
 
 /// Who the message was matched to, as found by the matching steps.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,7 +56,22 @@ pub struct Decision {
     pub bounces: Vec<BounceRecord>,
     /// The address that gets no more mail (an unsubscribe request).
     pub unsubscribe: Option<String>,
+    /// What a person's reply says, as the reader of replies read it.
+    pub reply: Option<ReplySummary>,
     pub reasons: Vec<String>,
+}
+
+/// What the reader of replies made of a person's reply, kept with the decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReplySummary {
+    /// In percent.
+    pub confidence: u8,
+    pub attendees: Vec<Attendee>,
+    /// The member registers themself.
+    pub itself: bool,
+    pub question: Option<String>,
+    /// The language of the member's own words, when clear.
+    pub language: Option<&'static str>,
 }
 
 /// Decides what `classified`, matched as `matched`, sent by `sender`, leads to.
@@ -69,6 +85,7 @@ pub fn decide(classified: &Classified, matched: &Matched, sender: Option<&str>) 
         bounce: None,
         bounces: Vec::new(),
         unsubscribe: None,
+        reply: None,
         reasons,
     };
     match classified.kind {
@@ -94,12 +111,35 @@ pub fn decide(classified: &Classified, matched: &Matched, sender: Option<&str>) 
             decision.kinds.push("other");
             decision.status = "review";
             decision.reasons.push(
-                "a person's reply: registrations and questions are not read yet, so a person should"
+                "a person's reply: registrations and questions are not recorded yet, so a person should"
                     .into(),
             );
         }
     }
     decision
+}
+
+/// Adds what the reader of replies found in a person's reply (not an unsubscribe request):
+/// its kinds, attendees, question and reasons. It stays in review for now: registrations
+/// and questions are not recorded yet, so a person acts on them.
+pub fn with_reply(decision: &mut Decision, reply: &Understanding) {
+    if decision.kinds != ["other"] {
+        return;
+    }
+    decision.kinds = reply.kinds.iter().map(|k| k.as_str()).collect();
+    let confidence = (reply.confidence.clamp(0.0, 1.0) * 100.0).round() as u8;
+    decision.reasons.extend(reply.reasons.iter().cloned());
+    decision.reasons.push(format!(
+        "read as {} with confidence {confidence}%",
+        decision.kinds.join(" and ")
+    ));
+    decision.reply = Some(ReplySummary {
+        confidence,
+        attendees: reply.attendees.clone(),
+        itself: reply.itself,
+        question: reply.question.clone(),
+        language: reply.language,
+    });
 }
 
 fn robot(decision: &mut Decision, which: &'static str) {

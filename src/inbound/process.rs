@@ -19,6 +19,7 @@ use crate::config::{Config, Secrets};
 use crate::mail::DkimSigner;
 use crate::outbox::Notices;
 use crate::outbox::worker::SetupError;
+use crate::replies::{self, Understanding};
 use crate::store::{
     BounceRules, DeliveryRef, InboundDecision, Known, NewBounce, Pending, Store, StoreError, Wanted,
 };
@@ -161,7 +162,10 @@ impl Processor {
         let (read, classified) = (&reading.read, &reading.classified);
         let matched = matched(known, read, classified, token);
         let sender = read.from.as_ref().map(|from| from.address.as_str());
-        let decision = decision::decide(classified, &matched, sender);
+        let mut decision = decision::decide(classified, &matched, sender);
+        if let Some(reply) = &reading.reply {
+            decision::with_reply(&mut decision, reply);
+        }
         tracing::Span::current().record("kinds", decision.kinds.join(",").as_str());
         let notice = self.notice(known, reading, &matched, &decision).await?;
         if let Some(address) = &decision.unsubscribe {
@@ -215,6 +219,8 @@ struct Reading {
     id: i64,
     read: Read,
     classified: Classified,
+    /// What a person's reply says.
+    reply: Option<Understanding>,
 }
 
 /// Reads and classifies `pending`, in order, on one blocking thread per core.
@@ -243,10 +249,12 @@ impl Reading {
     fn new(pending: Pending) -> Reading {
         let parsed = read::parse(&pending.raw);
         let classified = classify::classify(&parsed.message, &parsed.read);
+        let reply = (classified.kind == Kind::Human).then(|| replies::understand(&parsed.read));
         Reading {
             id: pending.id,
             read: parsed.read,
             classified,
+            reply,
         }
     }
 }
