@@ -4,9 +4,9 @@
 use crate::inbound::read::{find_phrase, first_phrase, fold, has_phrase};
 
 use super::phrases::{
-    ASKING, ATTEND, ATTEND_VERBS, CANCEL, COMING, DECLINE, FULFILLED_REQUEST, GREETING, INTENT,
-    NEGATION, NO_LONGER, PENDING, QUESTION_OPENERS, REPLACEMENT, REQUEST_OPENERS, SELF, SORRY,
-    THANKS, WEAK_ATTEND,
+    ADDING, ASKING, ATTEND, ATTEND_VERBS, CANCEL, COMING, DECLINE, FULFILLED_REQUEST, GREETING,
+    INTENT, NEGATION, NO_LONGER, PENDING, QUESTION_OPENERS, REPLACEMENT, REQUEST_OPENERS, SELF,
+    SORRY, THANKS, WEAK_ATTEND,
 };
 use super::words::sentences;
 
@@ -48,11 +48,13 @@ impl Signals {
 
     fn read(&mut self, sentence: &str) {
         let folded = fold(sentence);
-        let request = first_phrase(&folded, FULFILLED_REQUEST).is_some()
+        let request = (first_phrase(&folded, FULFILLED_REQUEST).is_some()
+            || first_phrase(&folded, ADDING).is_some())
             && first_phrase(&folded, REQUEST_OPENERS).is_some();
         let question = is_question(sentence, &folded) && !request;
         let settled = first_phrase(&folded, PENDING).is_none();
         let attend = first_phrase(&folded, ATTEND)
+            .or_else(|| first_phrase(&folded, ADDING))
             .filter(|p| !turned(&folded, p))
             .filter(|p| !(WEAK_ATTEND.contains(p) && negated(&folded)))
             .or_else(|| intended(&folded))
@@ -147,7 +149,9 @@ fn turned(folded: &str, phrase: &str) -> bool {
 /// Whether `sentence` says, settled and unturned, that someone will come.
 pub fn says_attending(sentence: &str) -> bool {
     let folded = fold(sentence);
-    (first_phrase(&folded, ATTEND).is_some_and(|p| !turned(&folded, p))
+    (first_phrase(&folded, ATTEND)
+        .or_else(|| first_phrase(&folded, ADDING))
+        .is_some_and(|p| !turned(&folded, p))
         || intended(&folded).is_some())
         && first_phrase(&folded, PENDING).is_none()
         && !is_question(sentence, &folded)
