@@ -21,8 +21,8 @@ const BUILT_WITH: Floors = Floors {
 };
 /// The same, on the held-out corpus.
 const UNSEEN: Floors = Floors {
-    kinds: 0.80,
-    attendees: 0.70,
+    kinds: 0.93,
+    attendees: 0.75,
 };
 
 struct Floors {

@@ -59,6 +59,10 @@ impl Signals {
             .filter(|p| !(WEAK_ATTEND.contains(p) && negated(&folded)))
             .or_else(|| intended(&folded))
             .or_else(|| bare_confirmation(&folded));
+        // "Nobody from Munich will be able to attend": a decline governs the coming it names
+        // in the same clause (not "we cannot attend, but our deputy will come").
+        let declined = first_phrase(&folded, DECLINE);
+        let attend = attend.filter(|p| declined.is_none_or(|d| !same_clause(&folded, d, p)));
         let turned_verb = first_phrase(&folded, ATTEND_VERBS).filter(|v| turned(&folded, v));
         let keep = |slot: &mut Option<&'static str>, found: Option<&'static str>| {
             if slot.is_none() {
@@ -69,7 +73,7 @@ impl Signals {
         if turned_verb.is_some() && first_phrase(&folded, NO_LONGER).is_some() {
             keep(&mut self.cancel, turned_verb); // "I will no longer be able to come"
         }
-        keep(&mut self.decline, first_phrase(&folded, DECLINE));
+        keep(&mut self.decline, declined);
         if first_phrase(&folded, ATTEND_VERBS).is_some() {
             keep(&mut self.decline, first_phrase(&folded, SORRY));
         }
@@ -135,6 +139,26 @@ fn clause_window(before: &str) -> String {
     .unwrap_or(0);
     let words: Vec<&str> = before[clause_start..].split_whitespace().collect();
     words[words.len().saturating_sub(6)..].join(" ")
+}
+
+/// Whether phrases `a` and `b` of `folded` stand in one clause: no "but" or ";" between.
+fn same_clause(folded: &str, a: &str, b: &str) -> bool {
+    let (Some(at_a), Some(at_b)) = (find_phrase(folded, a), find_phrase(folded, b)) else {
+        return false;
+    };
+    let between = &folded[at_a.min(at_b)..at_a.max(at_b)];
+    ![
+        " but ",
+        " mais ",
+        " pero ",
+        " sino ",
+        " however",
+        " cependant",
+        " sin embargo",
+        ";",
+    ]
+    .iter()
+    .any(|c| between.contains(c))
 }
 
 /// Whether a negation comes shortly before `phrase` in the same clause of `folded`.

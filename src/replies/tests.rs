@@ -405,3 +405,39 @@ fn a_list_line_without_capitals_is_read_name_first() {
         vec![attendee("luc martin", "director", "luc@x.example.org")]
     );
 }
+
+#[test]
+fn a_decline_governs_the_coming_it_names_in_the_same_clause() {
+    for body in [
+        "Regrettably nobody from Munich will be able to attend this time.",
+        "Informo que la Municipalidad NO participará en esta oportunidad.",
+        "La Municipalité ne pourra envoyer personne à Bilbao en novembre.",
+        "Thanks - we'll have to pass on this one, sorry.",
+    ] {
+        assert_eq!(kinds(body), vec![ReplyKind::Declines], "{body}");
+    }
+    assert_eq!(
+        kinds("I cannot attend, but our deputy mayor Ana Ruiz (ana.ruiz@x.example.org) will come."),
+        vec![ReplyKind::Registration]
+    );
+}
+
+#[test]
+fn a_position_loses_the_sentence_words_around_it() {
+    let body = "Asistirán nuestra Directora de Datos Abiertos, María Olvera \
+                (maria.olvera@x.example.com), y el Subdirector de Trámites, Rodrigo Garza, \
+                cuyo correo es rodrigo.garza@x.example.com.";
+    let understood = understand(&reply(body));
+    let positions: Vec<&str> = understood
+        .attendees
+        .iter()
+        .map(|a| a.position.as_str())
+        .collect();
+    assert!(
+        positions
+            .iter()
+            .all(|p| !p.contains("cuyo") && !p.starts_with("nuestra")),
+        "{:?}",
+        understood.attendees
+    );
+}

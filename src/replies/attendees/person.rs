@@ -60,8 +60,23 @@ pub fn clean_name(text: &str) -> String {
     name
 }
 
+/// Possessives that open a position in a sentence ("our deputy mayor"), followed by a space.
+const POSSESSIVES: &[&str] = &[
+    "our ", "my ", "their ", "his ", "her ", "notre ", "nos ", "mon ", "ma ", "sa ", "son ",
+    "nuestro ", "nuestra ", "mi ", "su ",
+];
+
 /// Words that introduce an address, left at the end of a position ("…, con correo").
 const EMAIL_LABELS: &[&str] = &[
+    "cuyo correo electronico es",
+    "cuyo correo es",
+    "whose email is",
+    "whose e-mail is",
+    "whose address is",
+    "dont l'adresse est",
+    "adresse",
+    "reachable at",
+    "joignable a",
     "con correo electronico",
     "con correo",
     "correo electronico",
@@ -80,6 +95,19 @@ pub fn clean_position(text: &str) -> String {
     let mut position = text
         .trim_matches(|c: char| c.is_whitespace() || ",;:-–—|()<>".contains(c))
         .to_owned();
+    // "our Manager for Open Data": the possessive is the sentence's, not the position's.
+    let lower = position.to_lowercase();
+    if let Some(rest) = POSSESSIVES
+        .iter()
+        .find_map(|p| {
+            lower
+                .strip_prefix(p)
+                .map(|rest| &position[position.len() - rest.len()..])
+        })
+        .filter(|rest| rest.contains(char::is_alphabetic))
+    {
+        position = rest.to_owned();
+    }
     // A final full stop after a word, not after an abbreviation ("D.C.").
     if position.ends_with('.')
         && position

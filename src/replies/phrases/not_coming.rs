@@ -140,6 +140,18 @@ pub const DECLINE: &[&str] = &[
     "no participare",
     "imposible",
     "no nos sera posible",
+    "no participara",
+    "no participaran",
+    "no asistira",
+    "no asistiran",
+    "ne participera pas",
+    "ne participeront pas",
+    "envoyer personne",
+    "enviar a nadie",
+    "send anyone",
+    "send anybody",
+    "pass on this",
+    "have to pass",
 ];
 
 /// Regret: a decline when the sentence also says "not" or names coming ("Unfortunately,
