@@ -126,7 +126,7 @@ impl Store {
                     if backend == Backend::Sqlite {
                         // WAL lets readers work beside the writer; busy_timeout makes a
                         // second writer wait instead of failing at once.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;")
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;")
                             .await?;
                     }
                     Ok(())
