@@ -83,24 +83,30 @@ fn whole_words<'t>(text: &'t str, phrases: &[&str]) -> impl Iterator<Item = (usi
 
 /// The searcher for `phrases`, built once per list: the readers search the same few dozen
 /// constant lists in every message, and building a searcher costs more than a search.
+/// Lists are found by where they are in memory, then compared, so that a lookup neither
+/// copies nor hashes a list of hundreds of phrases.
 fn searcher(phrases: &[&str]) -> Arc<AhoCorasick> {
     /// More lists than the readers have: past it, a list is searched without being kept.
     const KEPT: usize = 256;
-    static SEARCHERS: LazyLock<RwLock<HashMap<String, Arc<AhoCorasick>>>> =
-        LazyLock::new(RwLock::default);
-    let key = phrases.join("\0");
-    if let Some(found) = SEARCHERS
-        .read()
-        .ok()
-        .and_then(|kept| kept.get(&key).cloned())
-    {
+    type Kept = HashMap<(usize, usize), Vec<(Vec<String>, Arc<AhoCorasick>)>>;
+    static SEARCHERS: LazyLock<RwLock<Kept>> = LazyLock::new(RwLock::default);
+    let key = (phrases.as_ptr() as usize, phrases.len());
+    let same = |kept: &[String]| kept.iter().zip(phrases).all(|(a, b)| a == b);
+    let found = SEARCHERS.read().ok().and_then(|kept| {
+        kept.get(&key)?
+            .iter()
+            .find(|(list, _)| same(list))
+            .map(|(_, searcher)| searcher.clone())
+    });
+    if let Some(found) = found {
         return found;
     }
     let built = Arc::new(AhoCorasick::new(phrases).expect("a few phrases fit any automaton"));
     if let Ok(mut kept) = SEARCHERS.write()
-        && kept.len() < KEPT
+        && kept.values().map(Vec::len).sum::<usize>() < KEPT
     {
-        kept.insert(key, built.clone());
+        let list = phrases.iter().map(|p| (*p).to_owned()).collect();
+        kept.entry(key).or_default().push((list, built.clone()));
     }
     built
 }
