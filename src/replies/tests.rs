@@ -441,3 +441,14 @@ fn a_position_loses_the_sentence_words_around_it() {
         understood.attendees
     );
 }
+
+#[test]
+fn a_position_whose_case_changes_its_length_does_not_panic() {
+    // "İ" lowercases to two characters: cutting by the lowercased length would split one.
+    let body = "Asistirá nuestra İlkay Directora, Ana Ruiz (ana.ruiz@x.example.org).";
+    let understood = understand(&reply(body));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    let _ = understand(&reply(
+        "Vendrá İİİİ our x, Ana Ruiz (ana.ruiz@x.example.org).",
+    ));
+}

@@ -96,13 +96,11 @@ pub fn clean_position(text: &str) -> String {
         .trim_matches(|c: char| c.is_whitespace() || ",;:-–—|()<>".contains(c))
         .to_owned();
     // "our Manager for Open Data": the possessive is the sentence's, not the position's.
-    let lower = position.to_lowercase();
     if let Some(rest) = POSSESSIVES
         .iter()
         .find_map(|p| {
-            lower
-                .strip_prefix(p)
-                .map(|rest| &position[position.len() - rest.len()..])
+            let head = position.get(..p.len())?;
+            head.eq_ignore_ascii_case(p).then(|| &position[p.len()..])
         })
         .filter(|rest| rest.contains(char::is_alphabetic))
     {
