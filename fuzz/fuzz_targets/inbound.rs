@@ -6,7 +6,7 @@
 use std::sync::LazyLock;
 
 use circulars::inbound::classify::classify;
-use circulars::inbound::decision::{Matched, decide, with_reply};
+use circulars::inbound::decision::{Matched, decide};
 use circulars::inbound::matching::{ReplyAddresses, Token, answered_ids};
 use circulars::inbound::read::parse;
 use circulars::replies::understand;
@@ -58,7 +58,7 @@ fuzz_target!(
         matched.unsubscribe_address = matches!(token, Token::Unsubscribe { .. });
     }
     let sender = read.from.as_ref().map(|from| from.address.as_str());
-    let mut decision = decide(&classified, &matched, sender);
     // The reader of replies reads every message, people's or not.
-    with_reply(&mut decision, &understand(read));
+    let reply = understand(read);
+    let _ = decide(&classified, &matched, sender, Some(&reply));
 });

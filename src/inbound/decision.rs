@@ -74,8 +74,14 @@ pub struct ReplySummary {
     pub language: Option<&'static str>,
 }
 
-/// Decides what `classified`, matched as `matched`, sent by `sender`, leads to.
-pub fn decide(classified: &Classified, matched: &Matched, sender: Option<&str>) -> Decision {
+/// Decides what `classified`, matched as `matched`, sent by `sender`, leads to; `reply` is
+/// what the reader of replies made of it, for a person's reply.
+pub fn decide(
+    classified: &Classified,
+    matched: &Matched,
+    sender: Option<&str>,
+    reply: Option<&Understanding>,
+) -> Decision {
     let mut reasons = classified.reasons.clone();
     reasons.extend(matched.reasons.iter().cloned());
     let mut decision = Decision {
@@ -108,7 +114,10 @@ pub fn decide(classified: &Classified, matched: &Matched, sender: Option<&str>) 
             unsubscribe(&mut decision, matched, sender);
         }
         Kind::Human => {
-            decision.kinds.push("other");
+            match reply {
+                Some(reply) => read_reply(&mut decision, reply),
+                None => decision.kinds.push("other"),
+            }
             decision.status = "review";
             decision.reasons.push(
                 "a person's reply: registrations and questions are not recorded yet, so a person should"
@@ -119,13 +128,10 @@ pub fn decide(classified: &Classified, matched: &Matched, sender: Option<&str>) 
     decision
 }
 
-/// Adds what the reader of replies found in a person's reply (not an unsubscribe request):
-/// its kinds, attendees, question and reasons. It stays in review for now: registrations
-/// and questions are not recorded yet, so a person acts on them.
-pub fn with_reply(decision: &mut Decision, reply: &Understanding) {
-    if decision.kinds != ["other"] {
-        return;
-    }
+/// What the reader of replies found in a person's reply: its kinds, attendees, question
+/// and reasons. The reply stays in review for now: registrations and questions are not
+/// recorded yet, so a person acts on them.
+fn read_reply(decision: &mut Decision, reply: &Understanding) {
     decision.kinds = reply.kinds.iter().map(|k| k.as_str()).collect();
     let confidence = (reply.confidence.clamp(0.0, 1.0) * 100.0).round() as u8;
     decision.reasons.extend(reply.reasons.iter().cloned());
@@ -247,7 +253,12 @@ mod tests {
     #[test]
     fn a_matched_bounce_is_recorded_under_the_address_we_sent_to() {
         let bounce = report(BounceKind::Hard, &[("ana.forwarded@example.net", true)]);
-        let decision = decide(&classified(Kind::Bounce, Some(bounce)), &member(), None);
+        let decision = decide(
+            &classified(Kind::Bounce, Some(bounce)),
+            &member(),
+            None,
+            None,
+        );
         assert_eq!(decision.kinds, vec!["bounce"]);
         assert_eq!(decision.bounces.len(), 1);
         assert_eq!(decision.bounces[0].recipient, "ana@example.org");
@@ -265,6 +276,7 @@ mod tests {
         let decision = decide(
             &classified(Kind::Bounce, Some(bounce)),
             &Matched::default(),
+            None,
             None,
         );
         let recipients: Vec<&str> = decision
@@ -288,7 +300,12 @@ mod tests {
                 unsubscribe_address: true,
                 ..member()
             };
-            let decision = decide(&classified(kind, None), &matched, Some("ana@example.org"));
+            let decision = decide(
+                &classified(kind, None),
+                &matched,
+                Some("ana@example.org"),
+                None,
+            );
             assert_eq!(decision.kinds, vec!["auto_reply"]);
             assert_eq!(decision.robot, Some(robot));
             assert_eq!(decision.unsubscribe, None);
@@ -302,26 +319,28 @@ mod tests {
             &classified(Kind::Unsubscribe, None),
             &member(),
             Some("other@example.net"),
+            None,
         );
         assert_eq!(decision.unsubscribe.as_deref(), Some("ana@example.org"));
         let decision = decide(
             &classified(Kind::Unsubscribe, None),
             &Matched::default(),
             Some("x@example.net"),
+            None,
         );
         assert_eq!(decision.unsubscribe.as_deref(), Some("x@example.net"));
         let at_address = Matched {
             unsubscribe_address: true,
             ..member()
         };
-        let decision = decide(&classified(Kind::Human, None), &at_address, None);
+        let decision = decide(&classified(Kind::Human, None), &at_address, None, None);
         assert_eq!(decision.kinds, vec!["unsubscribe"]);
         assert_eq!(decision.status, "processed");
     }
 
     #[test]
     fn a_persons_reply_waits_for_review() {
-        let decision = decide(&classified(Kind::Human, None), &member(), None);
+        let decision = decide(&classified(Kind::Human, None), &member(), None, None);
         assert_eq!(decision.kinds, vec!["other"]);
         assert_eq!(decision.status, "review");
         assert!(decision.unsubscribe.is_none());

@@ -162,10 +162,7 @@ impl Processor {
         let (read, classified) = (&reading.read, &reading.classified);
         let matched = matched(known, read, classified, token);
         let sender = read.from.as_ref().map(|from| from.address.as_str());
-        let mut decision = decision::decide(classified, &matched, sender);
-        if let Some(reply) = &reading.reply {
-            decision::with_reply(&mut decision, reply);
-        }
+        let decision = decision::decide(classified, &matched, sender, reading.reply.as_ref());
         tracing::Span::current().record("kinds", decision.kinds.join(",").as_str());
         let notice = self.notice(known, reading, &matched, &decision).await?;
         if let Some(address) = &decision.unsubscribe {

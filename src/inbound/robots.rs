@@ -277,16 +277,34 @@ fn auto_reply_body(signs: &Signs<'_>) -> Option<String> {
         .then(|| format!("out-of-office wording \"{phrase}\" ({phrases} such phrases)"))
 }
 
-/// The subject after any "Re:", "AW:", "TR:", "RV:", "Fwd:" openings.
-pub(crate) fn subject_without_reply_prefixes(folded: &str) -> &str {
-    const PREFIXES: [&str; 12] = [
-        "re:", "aw:", "tr:", "rv:", "fw:", "fwd:", "wg:", "sv:", "ref:", "res:", "r:", "antw:",
-    ];
+/// The openings clients put before a subject they answer, folded ("Réf. :" is "ref.:").
+const REPLY_PREFIXES: [&str; 8] = ["re:", "aw:", "sv:", "ref:", "ref.:", "res:", "r:", "antw:"];
+/// The openings of a forward: "Fwd:", Outlook's "TR :" in French, "RV:" in Spanish, "WG:" in
+/// German, "ENC:" in Portuguese, "I:" in Italian.
+const FORWARD_PREFIXES: [&str; 7] = ["fwd:", "fw:", "tr:", "rv:", "wg:", "enc:", "i:"];
+
+/// Folded `subject` past the openings of `lists`, as often as clients add them.
+fn without<'s>(folded: &'s str, lists: &[&[&str]]) -> &'s str {
     let mut subject = folded.trim_start();
-    while let Some(p) = PREFIXES.iter().find(|p| subject.starts_with(*p)) {
+    while let Some(p) = lists
+        .iter()
+        .flat_map(|list| list.iter())
+        .find(|p| subject.starts_with(**p))
+    {
         subject = subject[p.len()..].trim_start();
     }
     subject
+}
+
+/// The subject after any "Re:", "AW:", "TR:", "RV:", "Fwd:" openings.
+pub(crate) fn subject_without_reply_prefixes(folded: &str) -> &str {
+    without(folded, &[&REPLY_PREFIXES, &FORWARD_PREFIXES])
+}
+
+/// Whether folded `subject` opens as a forward, after any "Re:" openings.
+pub(crate) fn forwarded_subject(folded: &str) -> bool {
+    let rest = without(folded, &[&REPLY_PREFIXES]);
+    FORWARD_PREFIXES.iter().any(|p| rest.starts_with(p))
 }
 
 #[cfg(test)]

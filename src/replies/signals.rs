@@ -2,6 +2,7 @@
 //! withdraws, nobody will come, a question; each with the phrase that says it.
 
 use crate::inbound::read::{find_phrase, first_phrase, fold, has_phrase};
+use crate::inbound::robots::subject_without_reply_prefixes;
 
 use super::phrases::{
     ADDING, ASKING, ATTEND, ATTEND_VERBS, CANCEL, COMING, DECLINE, FULFILLED_REQUEST, GREETING,
@@ -212,14 +213,7 @@ fn registering_subject(subject: &str) -> Option<&'static str> {
         "s'inscrire",
     ];
     let folded = fold(subject);
-    let mut rest = folded.as_str();
-    // Reply and forward prefixes: a short word and a colon, as often as clients add them.
-    while let Some((prefix, after)) = rest.split_once(':') {
-        if prefix.len() > 6 || prefix.contains(' ') && prefix != "ref." {
-            break;
-        }
-        rest = after.trim_start();
-    }
+    let rest = subject_without_reply_prefixes(&folded);
     WORDS.iter().copied().find(|w| {
         rest.strip_prefix(w)
             .is_some_and(|after| !after.starts_with(char::is_alphanumeric))

@@ -102,18 +102,9 @@ pub fn subject_says_bounce(subject: &str) -> bool {
     SUBJECTS.iter().any(|s| subject.contains(s))
 }
 
-/// Whether `subject` says a person forwards the message ("Fwd:", Outlook's "TR :" in
-/// French, "RV:" in Spanish, "WG:" in German, "ENC:" in Portuguese, "I:" in Italian),
-/// after any "Re:" openings.
+/// Whether `subject` says a person forwards the message ("Fwd:", "TR :", "RV:" …).
 pub fn forwarded(subject: &str) -> bool {
-    const REPLY: [&str; 5] = ["re:", "aw:", "sv:", "ref:", "res:"];
-    const FORWARD: [&str; 7] = ["fwd:", "fw:", "tr:", "rv:", "wg:", "enc:", "i:"];
-    let folded = crate::inbound::read::fold(subject);
-    let mut rest = folded.trim_start();
-    while let Some(p) = REPLY.iter().find(|p| rest.starts_with(*p)) {
-        rest = rest[p.len()..].trim_start();
-    }
-    FORWARD.iter().any(|p| rest.starts_with(p))
+    crate::inbound::robots::forwarded_subject(&crate::inbound::read::fold(subject))
 }
 
 /// Sentences mail servers write in bounces (lowercased), with the format they point to.
