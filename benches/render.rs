@@ -109,6 +109,7 @@ fn main() {
             committee: &committee,
             list_domain: "uclg.example.org",
             in_reply_to: None,
+            references: Vec::new(),
         };
         bytes += message::build(&rendered, &attachments, &envelope)
             .unwrap()

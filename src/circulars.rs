@@ -19,6 +19,7 @@ mod template;
 
 pub use definition::{Circular, When};
 pub use layout::Layout;
+pub(crate) use pieces::escape_html;
 pub use render::{Recipient, Rendered, Renderer};
 pub use settings::Settings;
 pub use status::CircularStatus;

@@ -6,6 +6,7 @@ mod ingest;
 mod members;
 mod recipients;
 mod render;
+mod replies;
 mod sending;
 mod serve;
 mod suppressions;
@@ -74,6 +75,15 @@ pub enum Command {
     Suppressions(suppressions::SuppressionsCommand),
     /// Store raw messages from files or standard input (`-`), for an MTA pipe.
     Ingest(ingest::IngestArgs),
+    /// A circular's registrations (confirmed, waitlisted, cancelled, refused); or cancel
+    /// one (`--cancel EMAIL`), or set a member's attendees (`--member EMAIL --attendee …`).
+    Registrations(replies::RegistrationsArgs),
+    /// The members' questions, oldest first.
+    Questions(replies::QuestionsArgs),
+    /// Answer a question: the Markdown file goes to the member in their thread.
+    Answer(replies::AnswerArgs),
+    /// The replies the reader was not sure of; `review resolve ID --kind …` decides one.
+    Review(replies::ReviewArgs),
 }
 
 /// Output formats of listing commands.
@@ -118,6 +128,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Inbound(command) => inbound::run(command, &config).await,
         Command::Suppressions(command) => suppressions::run(command, &config).await,
         Command::Ingest(args) => ingest::run(args, &config).await,
+        Command::Registrations(args) => replies::registrations(args, &config).await,
+        Command::Questions(args) => replies::questions(args, &config).await,
+        Command::Answer(args) => replies::answer(args, &config).await,
+        Command::Review(args) => replies::review(args, &config).await,
     }
 }
 
@@ -208,7 +222,8 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
                 | StoreError::NotListed(_)
                 | StoreError::MemberExists(_)
                 | StoreError::MemberDiffers { .. }
-                | StoreError::CaseTwin { .. } => exit::DATA,
+                | StoreError::CaseTwin { .. }
+                | StoreError::Invalid(_) => exit::DATA,
                 _ => exit::OTHER,
             };
         }

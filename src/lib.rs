@@ -11,6 +11,7 @@
 //! - [`outbox`]: the deliveries, their state machine, the sending workers and the scheduler.
 //! - [`inbound`]: mail coming back: stored raw, read, matched and classified.
 //! - [`replies`]: what a human reply says: registration, withdrawal, decline, question.
+//! - [`registrations`]: seats, the waitlist and the `late` policy; merging registrations.
 //! - [`tokens`]: signed reply and unsubscribe tokens.
 //! - [`mail`]: the transports (file outbox, pooled SMTP) and DKIM signing.
 //! - [`http`]: the HTTP server (health check, documents).
@@ -26,6 +27,7 @@ pub mod locale;
 pub mod mail;
 pub mod members;
 pub mod outbox;
+pub mod registrations;
 pub mod replies;
 pub mod schedule;
 pub mod store;

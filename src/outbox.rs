@@ -3,6 +3,7 @@
 //! render, send and record the outcome; and the scheduler that starts circulars and
 //! reminder rounds when they are due.
 
+pub mod answers;
 pub mod notice;
 mod outcome;
 pub mod prepare;

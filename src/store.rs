@@ -13,6 +13,7 @@ mod inbox;
 mod known;
 mod members;
 mod outcomes;
+mod registrations;
 mod rows;
 mod suppressions;
 mod sync;
@@ -33,6 +34,10 @@ pub use inbound::{NewInbound, NewMessage};
 pub use inbox::{BounceCounts, InboundFilter, InboundMessage, InboundRow};
 pub use known::{Known, Wanted};
 pub use members::MemberInLists;
+pub use registrations::{
+    AnswerKind, Change, PendingAnswer, Question, Registration, ReplyCounts, ReplyRecord,
+    ReplyRecorded,
+};
 pub use suppressions::{Suppression, SuppressionChange, SuppressionReason};
 pub use sync::{SyncOutcome, load_lists, sync_state};
 
@@ -80,6 +85,9 @@ pub enum StoreError {
     },
     #[error("cannot write the audit record: {0}")]
     AuditRecord(#[from] serde_json::Error),
+    /// A change to the replies' records that cannot be made as asked.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 fn differences_text(differences: &[FieldDifference]) -> String {

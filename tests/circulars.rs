@@ -197,6 +197,7 @@ fn eml(renderer: &Renderer, member: &Member, committee: &Committee) -> Vec<u8> {
         committee,
         list_domain: "uclg.example.org",
         in_reply_to: None,
+        references: Vec::new(),
     };
     message::build(&rendered, &attachments, &envelope)
         .unwrap()

@@ -5,9 +5,8 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
-use common::{circulars, circulars_with, copy_recipients, stderr, stdout};
+use common::sent::{Sent, reply};
+use common::{circulars, stderr, stdout};
 use mail_parser::MessageParser;
 use serde_json::Value;
 
@@ -15,129 +14,6 @@ const JR: &str = "jr.etxebarria@bilbao.example.org";
 const FRANCOISE: &str = "francoise.lefevre@bordeaux.example.net";
 const AMINA: &str = "amina.diallo@dakar.example.net";
 const JULIANA: &str = "j.mendez@bogota.example.org";
-
-/// A folder whose sample members all received Circular 30 (file transport).
-struct Sent {
-    dir: tempfile::TempDir,
-    db: String,
-}
-
-/// What a member's copy of Circular 30 says about its thread.
-struct Copy {
-    message_id: String,
-    reply_to: String,
-    unsubscribe: String,
-}
-
-impl Sent {
-    fn new() -> Sent {
-        let dir = tempfile::tempdir().unwrap();
-        copy_recipients(dir.path());
-        let db = format!(
-            "sqlite://{}",
-            dir.path().join("data/circulars.db").display()
-        );
-        let sent = Sent { dir, db };
-        sent.ok(&["recipients", "sync"]);
-        sent.ok(&["send", "30", "--now", "--wait"]);
-        sent
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        // One hard bounce suppresses, so that one bounce shows it.
-        circulars_with(
-            self.path(),
-            &self.db,
-            args,
-            &[("CIRCULARS_SMTP_BOUNCE_THRESHOLD", "1")],
-        )
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-        stdout(&out)
-    }
-
-    fn outbox(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.path().join("data/outbox"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
-        files
-    }
-
-    /// The member's copy of the circular.
-    fn copy_of(&self, email: &str) -> Copy {
-        for file in self.outbox() {
-            let raw = std::fs::read(&file).unwrap();
-            let message = MessageParser::default().parse(&raw).unwrap();
-            let to = common::address_of(message.to());
-            if to == email && message.in_reply_to().as_text().is_none() {
-                let unsubscribe = message
-                    .header_raw("List-Unsubscribe")
-                    .unwrap()
-                    .split("mailto:")
-                    .nth(1)
-                    .unwrap()
-                    .split(['?', '>'])
-                    .next()
-                    .unwrap()
-                    .to_string();
-                return Copy {
-                    message_id: message.message_id().unwrap().to_string(),
-                    reply_to: common::address_of(message.reply_to()),
-                    unsubscribe,
-                };
-            }
-        }
-        panic!("no copy of circular 30 for {email}");
-    }
-
-    /// Takes `raw` in with `circulars ingest`, and returns its listing.
-    fn ingest(&self, name: &str, raw: &str) -> Value {
-        let file = self.path().join(format!("{name}.eml"));
-        std::fs::write(&file, raw.replace('\n', "\r\n")).unwrap();
-        self.ok(&["ingest", file.to_str().unwrap()]);
-        let list: Vec<Value> =
-            serde_json::from_str(&self.ok(&["inbound", "list", "--format", "json"])).unwrap();
-        let id = format!("<{name}@example.net>");
-        list.into_iter()
-            .find(|m| format!("<{}>", m["message_id"].as_str().unwrap()) == id)
-            .unwrap_or_else(|| panic!("{name} is not listed"))
-    }
-
-    fn suppressed(&self) -> Vec<(String, String)> {
-        let list: Vec<Value> =
-            serde_json::from_str(&self.ok(&["suppressions", "list", "--format", "json"])).unwrap();
-        list.iter()
-            .map(|s| {
-                (
-                    s["email"].as_str().unwrap().to_string(),
-                    s["reason"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
-    }
-}
-
-fn reply(id: &str, from: &str, to: &str, in_reply_to: &str, subject: &str, body: &str) -> String {
-    let thread = if in_reply_to.is_empty() {
-        String::new()
-    } else {
-        format!("In-Reply-To: <{in_reply_to}>\nReferences: <{in_reply_to}>\n")
-    };
-    format!(
-        "From: {from}\nTo: {to}\nSubject: {subject}\nDate: Mon, 7 Dec 2026 10:00:00 +0100\n\
-         Message-ID: <{id}@example.net>\n{thread}MIME-Version: 1.0\n\
-         Content-Type: text/plain; charset=utf-8\n\n{body}\n"
-    )
-}
 
 #[test]
 fn replies_are_matched_by_token_then_thread_then_sender_and_forged_or_quoted_tokens_match_nothing()
@@ -241,9 +117,9 @@ fn replies_are_matched_by_token_then_thread_then_sender_and_forged_or_quoted_tok
     let shown = sent.ok(&["inbound", "show", &own["id"].to_string()]);
     assert!(shown.contains("reply_token"), "{shown}");
     assert!(shown.contains("I will attend."), "{shown}");
-    // A person's reply is read for what it says, and waits in review for a person.
+    // A person's reply is read for what it says, and recorded when the reading is sure.
     assert_eq!(own["kinds"], serde_json::json!(["registration"]), "{own}");
-    assert_eq!(own["status"], "review");
+    assert_eq!(own["status"], "processed");
     assert!(shown.contains("\"itself\":true"), "{shown}");
     assert_eq!(threaded["kinds"], serde_json::json!(["registration"]));
     let named = sent.ingest(

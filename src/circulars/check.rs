@@ -1,14 +1,15 @@
 //! `circulars check`: every circular and template read, parsed, checked for logic on member
 //! values and rendered for sample members of every role, with each fault named by file and
-//! line; so is the reminder (`templates/mail/reminder.<lang>.md`) of every circular that has
-//! reminders. Nothing is sent or stored.
+//! line; so are the reminder (`templates/mail/reminder.<lang>.md`) of every circular that
+//! has reminders, the unsubscribe confirmation and the answers to replies (confirmed,
+//! waitlisted, promoted, refused, withdrawn, answer). Nothing is sent or stored.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use super::definition::{self, Circular};
 use super::layout::Layout;
-use super::reminder::mail_of;
+use super::reminder::{ANSWERS, answer_context, mail_of};
 use super::render::{Recipient, Renderer};
 use super::settings::Settings;
 use crate::faults::Fault;
@@ -131,6 +132,12 @@ fn check_one(
         settings,
         report,
     );
+    let sample = answer_context(2, false, "**An answer.**");
+    for name in ANSWERS {
+        check_answer(
+            &circular, layout, mail_dir, name, &used, settings, &sample, report,
+        );
+    }
     let [_, sample] = sample_members();
     for &lang in supported {
         if circular.languages.contains(&lang) {
@@ -193,6 +200,30 @@ fn check_mail(
     settings: &Settings,
     report: &mut Report,
 ) {
+    check_answer(
+        circular,
+        layout,
+        mail_dir,
+        name,
+        committees,
+        settings,
+        &tera::Context::new(),
+        report,
+    );
+}
+
+/// Like [`check_mail`], with the variables `extra` besides the circular's (an answer's).
+#[allow(clippy::too_many_arguments)]
+fn check_answer(
+    circular: &Circular,
+    layout: &Arc<Layout>,
+    mail_dir: &Path,
+    name: &str,
+    committees: &[Committee],
+    settings: &Settings,
+    extra: &tera::Context,
+    report: &mut Report,
+) {
     let renderer = mail_of(circular, mail_dir, name).and_then(|mail| {
         Renderer::new(
             Arc::new(mail),
@@ -200,6 +231,7 @@ fn check_mail(
             settings.clone(),
             Signer::new(b"check"),
         )
+        .map(|renderer| renderer.with_context(extra.clone()))
         .map_err(|err| err.0)
     });
     match renderer {

@@ -105,6 +105,9 @@ impl Renderer {
             .flat_map(|d| d.files.values().map(String::as_str))
             .collect();
         context.insert("attachments", &attached);
+        if let Some(extra) = &self.extra {
+            context.extend(extra.clone());
+        }
         context
     }
 }

@@ -24,6 +24,17 @@ pub enum Late {
     Refuse,
 }
 
+impl Late {
+    /// As written in `circular.toml` and stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Late::Accept => "accept",
+            Late::Waitlist => "waitlist",
+            Late::Refuse => "refuse",
+        }
+    }
+}
+
 /// A day, or a day and time, as written in `circular.toml` (local, no offset).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum When {

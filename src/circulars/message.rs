@@ -28,6 +28,8 @@ pub struct Envelope<'a> {
     /// The Message-ID (without `<>`) this mail follows up, for a reminder: its
     /// `In-Reply-To` and `References` thread it under the circular.
     pub in_reply_to: Option<String>,
+    /// The thread above `in_reply_to`, oldest first (without `<>`), for `References`.
+    pub references: Vec<String>,
 }
 
 /// A file attached to the message.
@@ -138,9 +140,17 @@ pub fn build(
         .date(envelope.date)
         .message_id(Some(format!("<{}>", envelope.message_id)));
     let builder = match &envelope.in_reply_to {
-        Some(parent) => builder
-            .in_reply_to(format!("<{parent}>"))
-            .references(format!("<{parent}>")),
+        Some(parent) => {
+            let thread: Vec<String> = envelope
+                .references
+                .iter()
+                .chain([parent])
+                .map(|id| format!("<{id}>"))
+                .collect();
+            builder
+                .in_reply_to(format!("<{parent}>"))
+                .references(thread.join(" "))
+        }
         None => builder,
     };
     let builder = builder

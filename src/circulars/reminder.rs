@@ -1,11 +1,41 @@
-//! A circular's reminder, or a notice about it (an unsubscribe confirmation): the circular
-//! itself, with the texts of `templates/mail/<name>.<lang>.md` in place of its own.
+//! A circular's reminder, or a notice about it (an unsubscribe confirmation, an answer to a
+//! reply): the circular itself, with the texts of `templates/mail/<name>.<lang>.md` in
+//! place of its own.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::definition::{Circular, parse_text};
 use crate::faults::Fault;
+
+/// The texts of the answers to replies, in `templates/mail/`.
+pub const ANSWERS: [&str; 6] = [
+    "confirmed",
+    "waitlisted",
+    "promoted",
+    "refused",
+    "withdrawn",
+    "answer",
+];
+
+/// What `{{ attendees }}` and `{{ question }}` stand for while an answer is rendered: the
+/// member's words are put in their place afterwards, escaped for HTML.
+pub const ATTENDEES_MARK: &str = "CIRCULARSATTENDEESBLOCK";
+pub const QUESTION_MARK: &str = "CIRCULARSQUESTIONBLOCK";
+
+/// The variables the texts of answers use besides the circular's: `registration.seats`,
+/// `registration.late`, `attendees`, `question` and `answer` (the secretariat's Markdown).
+pub fn answer_context(seats: u32, late: bool, answer: &str) -> tera::Context {
+    let mut context = tera::Context::new();
+    context.insert(
+        "registration",
+        &serde_json::json!({"seats": seats, "late": late}),
+    );
+    context.insert("attendees", ATTENDEES_MARK);
+    context.insert("question", QUESTION_MARK);
+    context.insert("answer", answer);
+    context
+}
 
 /// The circular as its reminder: the same definition (so a [`Renderer`](super::Renderer)
 /// renders it for a member with the same links, reply address, layout and cache) with the

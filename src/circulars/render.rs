@@ -86,6 +86,8 @@ pub struct Renderer {
     cache: Mutex<HashMap<ShapeKey, Arc<Compiled>>>,
     /// Languages already logged as missing: one warning each, not one per member.
     fallbacks: Mutex<HashSet<Language>>,
+    /// Variables beyond the circular's, for automatic mails (`registration`, `attendees`).
+    pub(super) extra: Option<tera::Context>,
 }
 
 impl std::fmt::Debug for Renderer {
@@ -139,7 +141,16 @@ impl Renderer {
             templates,
             cache: Mutex::new(HashMap::new()),
             fallbacks: Mutex::new(HashSet::new()),
+            extra: None,
         })
+    }
+
+    /// The same, with `extra` variables besides the circular's. They are not escaped:
+    /// anything a member wrote goes in as a marker replaced after rendering.
+    #[must_use]
+    pub fn with_context(mut self, extra: tera::Context) -> Renderer {
+        self.extra = Some(extra);
+        self
     }
 
     pub fn circular(&self) -> &Circular {

@@ -65,6 +65,7 @@ async fn list(args: ListArgs, config: &Config) -> anyhow::Result<()> {
     let filter = InboundFilter {
         circular: args.circular,
         kind: args.kind,
+        status: None,
     };
     let rows = store.inbound_rows(&filter).await?;
     let mut out = std::io::stdout().lock();

@@ -104,6 +104,7 @@ pub async fn render(args: RenderArgs, config: &Config) -> anyhow::Result<()> {
                 committee,
                 list_domain: &config.sender.reply_domain,
                 in_reply_to: None,
+                references: Vec::new(),
             };
             let message = message::build(&rendered, &attachments, &envelope)?;
             out.write_all(&message.formatted())?;

@@ -16,7 +16,7 @@ use crate::outbox::State;
 use crate::outbox::rounds::{self, Place, stored_time};
 use crate::outbox::scheduler::{log_end, plan_of};
 use crate::outbox::worker::Workers;
-use crate::store::{RoundCounts, Store, StoredCircular};
+use crate::store::{ReplyCounts, RoundCounts, Store, StoredCircular};
 
 #[derive(Debug, Args)]
 pub struct ScheduleArgs {
@@ -237,6 +237,8 @@ struct StatusOut {
     bounces: BounceOut,
     /// Its recipients whose address is suppressed now.
     suppressions: i64,
+    /// What the members' replies recorded.
+    replies: ReplyCounts,
 }
 
 #[derive(Serialize)]
@@ -303,6 +305,7 @@ async fn print_status(
             soft: bounces.soft,
         },
         suppressions: store.suppressed_recipients(stored.id).await?,
+        replies: store.reply_counts(stored.id).await?,
     };
     let mut stdout = std::io::stdout().lock();
     if format == Format::Json {
@@ -341,6 +344,12 @@ async fn print_status(
         stdout,
         "bounces: hard {}, soft {}; suppressed addresses {}",
         out.bounces.hard, out.bounces.soft, out.suppressions
+    )?;
+    let r = &out.replies;
+    writeln!(
+        stdout,
+        "registered {} ({} seats), waitlisted {}, refused {}, cancelled {}; declined {}; open questions {}",
+        r.registered, r.seats, r.waitlisted, r.refused, r.cancelled, r.declined, r.open_questions
     )?;
     Ok(())
 }

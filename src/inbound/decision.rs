@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::bounce::{BounceKind, Report};
 use super::classify::{Classified, Kind};
 use super::matching::MatchedBy;
-use crate::replies::{Attendee, Understanding};
+use crate::replies::{Attendee, REVIEW_BELOW, ReplyKind, Understanding};
 
 /// Who the message was matched to, as found by the matching steps.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -118,19 +118,44 @@ pub fn decide(
                 Some(reply) => read_reply(&mut decision, reply),
                 None => decision.kinds.push("other"),
             }
-            decision.status = "review";
-            decision.reasons.push(
-                "a person's reply: registrations and questions are not recorded yet, so a person should"
-                    .into(),
-            );
+            match review_reason(reply, matched) {
+                Some(why) => {
+                    decision.status = "review";
+                    decision.reasons.push(format!("to review: {why}"));
+                }
+                None if decision.kinds == ["other"] => {
+                    decision.reasons.push("nothing to record".into());
+                }
+                None => decision.reasons.push("recorded".into()),
+            }
         }
     }
     decision
 }
 
+/// Why a person should read the reply before anything is recorded, if they should.
+fn review_reason(reply: Option<&Understanding>, matched: &Matched) -> Option<String> {
+    let Some(reply) = reply else {
+        return Some("nothing could be read".into());
+    };
+    if reply.needs_review() {
+        return Some(format!(
+            "the reading is not sure enough (below {:.0}%)",
+            REVIEW_BELOW * 100.0
+        ));
+    }
+    if reply.is(ReplyKind::Registration) && reply.is(ReplyKind::RegistrationCancel) {
+        return Some("a registration and a withdrawal at once: which one is meant".into());
+    }
+    let acts = reply.kinds.iter().any(|&kind| kind != ReplyKind::Other);
+    if acts && (matched.member_id.is_none() || matched.circular_id.is_none()) {
+        return Some("not matched to a member and a circular: nothing can be recorded".into());
+    }
+    None
+}
+
 /// What the reader of replies found in a person's reply: its kinds, attendees, question
-/// and reasons. The reply stays in review for now: registrations and questions are not
-/// recorded yet, so a person acts on them.
+/// and reasons.
 fn read_reply(decision: &mut Decision, reply: &Understanding) {
     decision.kinds = reply.kinds.iter().map(|k| k.as_str()).collect();
     let confidence = (reply.confidence.clamp(0.0, 1.0) * 100.0).round() as u8;
@@ -339,7 +364,7 @@ mod tests {
     }
 
     #[test]
-    fn a_persons_reply_waits_for_review() {
+    fn a_persons_reply_that_cannot_be_read_waits_for_review() {
         let decision = decide(&classified(Kind::Human, None), &member(), None, None);
         assert_eq!(decision.kinds, vec!["other"]);
         assert_eq!(decision.status, "review");

@@ -17,11 +17,13 @@ use super::matching::{self, MatchedBy, ReplyAddresses, Token};
 use super::read::{self, Read};
 use crate::config::{Config, Secrets};
 use crate::mail::DkimSigner;
-use crate::outbox::Notices;
 use crate::outbox::worker::SetupError;
-use crate::replies::{self, Understanding};
+use crate::outbox::{Notices, answers};
+use crate::registrations;
+use crate::replies::{self, Attendee, ReplyKind, Understanding};
 use crate::store::{
-    BounceRules, DeliveryRef, InboundDecision, Known, NewBounce, Pending, Store, StoreError, Wanted,
+    BounceRules, DeliveryRef, InboundDecision, Known, NewBounce, Pending, ReplyRecord, Store,
+    StoreError, Wanted,
 };
 use crate::tokens::Signer;
 
@@ -115,6 +117,7 @@ impl Processor {
     pub async fn process_pending(&self) -> Result<usize, StoreError> {
         let pending = self.store.pending_inbound(BATCH).await?;
         if pending.is_empty() {
+            self.answer_pending().await?;
             return Ok(0);
         }
         let readings = read_all(pending).await;
@@ -142,7 +145,20 @@ impl Processor {
                 tracing::info!(id = record.id, kinds = %record.kinds, member = ?record.member_id, "inbound message decided");
             }
         }
+        self.answer_pending().await?;
         Ok(decided)
+    }
+
+    /// Makes the automatic answers the records called for into notices (those left by a
+    /// daemon stopped in between too).
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn answer_pending(&self) -> Result<usize, StoreError> {
+        match &self.notices {
+            Some(notices) => answers::make_pending(&self.store, notices).await,
+            None => Ok(0),
+        }
     }
 
     fn addresses(&self) -> ReplyAddresses<'_> {
@@ -168,7 +184,9 @@ impl Processor {
         if let Some(address) = &decision.unsubscribe {
             known.suppressed_now(address);
         }
-        record(reading.id, read, &matched, &decision, notice)
+        let mut record = record(reading.id, read, &matched, &decision, notice)?;
+        record.reply = reply_record(known, reading, &matched, &decision);
+        Ok(record)
     }
 
     /// The confirmation of an unsubscribe request, for a person (never a robot) who was
@@ -214,6 +232,8 @@ impl Processor {
 /// A stored message as read and classified.
 struct Reading {
     id: i64,
+    /// When it reached the secretariat, for the deadline.
+    received_at: String,
     read: Read,
     classified: Classified,
     /// What a person's reply says.
@@ -249,6 +269,7 @@ impl Reading {
         let reply = (classified.kind == Kind::Human).then(|| replies::understand(&parsed.read));
         Reading {
             id: pending.id,
+            received_at: pending.received_at,
             read: parsed.read,
             classified,
             reply,
@@ -484,6 +505,67 @@ fn record(
             .collect(),
         unsubscribe: decision.unsubscribe.clone(),
         notice,
+        reply: None,
+    })
+}
+
+/// What a person's reply, read with confidence, records: the people registered (the
+/// member themself when they register without naming anyone, or say they come too), a
+/// withdrawal or decline, the question in their words.
+fn reply_record(
+    known: &Known,
+    reading: &Reading,
+    matched: &Matched,
+    decision: &Decision,
+) -> Option<ReplyRecord> {
+    let (Some(reply), Some(understanding)) = (&decision.reply, &reading.reply) else {
+        return None;
+    };
+    if decision.status != "processed" {
+        return None;
+    }
+    let (Some(member_id), Some(circular_id)) = (matched.member_id, matched.circular_id) else {
+        return None;
+    };
+    let member = known.member_by_id(member_id).map(|m| &m.member);
+    let register = understanding.is(ReplyKind::Registration).then(|| {
+        let mut people = reply.attendees.clone();
+        if let Some(member) = member
+            && (reply.itself || people.is_empty())
+        {
+            let own = Attendee {
+                name: member.name.clone(),
+                position: member.position.clone(),
+                email: member.email.to_string(),
+            };
+            if !people.iter().any(|p| registrations::same_person(p, &own)) {
+                people.insert(0, own);
+            }
+        }
+        people
+    });
+    Some(ReplyRecord {
+        inbound_id: reading.id,
+        circular_id,
+        member_id,
+        received_at: reading.received_at.clone(),
+        register,
+        cancel: understanding
+            .is(ReplyKind::RegistrationCancel)
+            .then(|| reply.attendees.clone()),
+        declines: understanding.is(ReplyKind::Declines),
+        question: understanding.is(ReplyKind::Question).then(|| {
+            reply
+                .question
+                .clone()
+                .unwrap_or_else(|| reading.read.own_text().to_string())
+        }),
+    })
+    .filter(|record| {
+        record.register.is_some()
+            || record.cancel.is_some()
+            || record.declines
+            || record.question.is_some()
     })
 }
 

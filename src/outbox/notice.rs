@@ -1,13 +1,16 @@
 //! Notices: a message to one member about a circular, made once when it is queued and sent
-//! through the outbox like any delivery (purpose `notice:<name>`): today the confirmation of
-//! an unsubscribe request. Its texts are `templates/mail/<name>.<lang>.md`, rendered in the
-//! circular's layout as frozen when it was sent, and threaded to the member's message.
+//! through the outbox like any delivery (purpose `notice:<name>`): the confirmation of an
+//! unsubscribe request, and the answers to replies (`notice:<kind>:<answer id>`). Their
+//! texts are `templates/mail/<name>.<lang>.md`, rendered in the circular's layout as
+//! frozen when it was sent, and threaded to the member's message.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::rounds::{self, RoundError};
+use crate::circulars::Rendered;
+use crate::circulars::escape_html;
 use crate::circulars::message::MessageError;
 use crate::circulars::message::{self, Envelope};
 use crate::circulars::{Layout, Recipient, Renderer, Settings, definition, reminder};
@@ -15,7 +18,8 @@ use crate::config::{Config, SenderConfig};
 use crate::faults::Faults;
 use crate::locale::Language;
 use crate::mail::DkimSigner;
-use crate::store::{DeliveryRef, NewNotice, Store, StoreError};
+use crate::replies::Attendee;
+use crate::store::{AnswerKind, DeliveryRef, NewNotice, Store, StoreError};
 use crate::tokens::Signer;
 
 /// The purpose of the unsubscribe confirmation.
@@ -81,19 +85,81 @@ impl Notices {
         delivery: &DeliveryRef,
         reply_to: Option<&str>,
     ) -> Result<NewNotice, NoticeError> {
+        let notice = Notice {
+            name: "unsubscribed",
+            purpose: UNSUBSCRIBED.to_string(),
+            message_id: format!(
+                "circular-{:03}.unsubscribed.member-{}@{}",
+                delivery.number, delivery.member_id, self.sender.reply_domain
+            ),
+            in_reply_to: reply_to.map_or_else(|| delivery.message_id.clone(), str::to_string),
+            references: Vec::new(),
+            extra: None,
+            blocks: Vec::new(),
+        };
+        self.make(delivery, notice).await
+    }
+
+    /// An automatic answer to the member of `delivery` (or the secretariat's answer to
+    /// their question), threaded under `thread` (their reply's Message-ID and References).
+    ///
+    /// # Errors
+    /// The circular's frozen files, the answer's texts or the member cannot be read.
+    pub async fn answer(
+        &self,
+        delivery: &DeliveryRef,
+        answer: &Answer<'_>,
+    ) -> Result<NewNotice, NoticeError> {
+        let name = answer.kind.as_str();
+        let (in_reply_to, references) = match &answer.thread {
+            Some((parent, above)) => (parent.clone(), above.clone()),
+            None => (delivery.message_id.clone(), Vec::new()),
+        };
+        let notice = Notice {
+            name,
+            purpose: format!("notice:{name}:{}", answer.id),
+            message_id: format!(
+                "circular-{:03}.{name}-{}.member-{}@{}",
+                delivery.number, answer.id, delivery.member_id, self.sender.reply_domain
+            ),
+            in_reply_to,
+            references,
+            extra: Some(reminder::answer_context(
+                answer.seats,
+                answer.late,
+                answer.markdown.unwrap_or(""),
+            )),
+            blocks: vec![
+                (reminder::ATTENDEES_MARK, attendees_block(answer.attendees)),
+                (
+                    reminder::QUESTION_MARK,
+                    question_block(answer.question.unwrap_or("")),
+                ),
+            ],
+        };
+        self.make(delivery, notice).await
+    }
+
+    async fn make(
+        &self,
+        delivery: &DeliveryRef,
+        notice: Notice<'_>,
+    ) -> Result<NewNotice, NoticeError> {
         let (root, folder) = rounds::frozen(&self.store, &self.snapshots, delivery.circular_id)
             .await?
             .ok_or(NoticeError::NotStarted(delivery.circular_id))?;
         let circular = definition::load(&folder, &self.supported).map_err(Faults)?;
-        let circular =
-            reminder::mail_of(&circular, &self.mail_dir, "unsubscribed").map_err(Faults)?;
+        let circular = reminder::mail_of(&circular, &self.mail_dir, notice.name).map_err(Faults)?;
         let layout = Layout::load(&root.join("layout")).map_err(Faults)?;
-        let renderer = Renderer::new(
+        let mut renderer = Renderer::new(
             Arc::new(circular),
             Arc::new(layout),
             self.settings.clone(),
             Signer::new(&self.signing_key),
         )?;
+        if let Some(extra) = notice.extra {
+            renderer = renderer.with_context(extra);
+        }
         let member = self
             .store
             .member_by_id(delivery.member_id)
@@ -112,21 +178,21 @@ impl Notices {
             committee: &committee,
             role: &delivery.role,
         };
-        let rendered = renderer.render(to, delivery.language)?;
-        let message_id = format!(
-            "circular-{:03}.unsubscribed.member-{}@{}",
-            delivery.number, member.id, self.sender.reply_domain
-        );
+        let mut rendered = renderer.render(to, delivery.language)?;
+        for (mark, block) in &notice.blocks {
+            block.fill(&mut rendered, mark);
+        }
         let envelope = Envelope {
             from_name: &self.sender.from_name,
             from_address: &self.sender.from_address,
             to_name: &member.member.name,
             to: &member.member.email,
-            message_id: message_id.clone(),
+            message_id: notice.message_id.clone(),
             date: SystemTime::now(),
             committee: &committee,
             list_domain: &self.sender.reply_domain,
-            in_reply_to: Some(reply_to.map_or_else(|| delivery.message_id.clone(), str::to_string)),
+            in_reply_to: Some(notice.in_reply_to),
+            references: notice.references,
         };
         let mut built = message::build(&rendered, &[], &envelope)?;
         if let Some(dkim) = &self.dkim {
@@ -137,10 +203,105 @@ impl Notices {
             member_id: member.id,
             committee_id: delivery.committee_id,
             role: delivery.role.clone(),
-            purpose: UNSUBSCRIBED.to_string(),
+            purpose: notice.purpose,
             language: rendered.language.to_string(),
-            message_id,
+            message_id: notice.message_id,
             raw: built.formatted(),
         })
+    }
+}
+
+/// What an automatic answer says.
+#[derive(Debug, Clone)]
+pub struct Answer<'a> {
+    /// The answer's id: one notice per answer.
+    pub id: i64,
+    pub kind: AnswerKind,
+    /// The reply answered: its Message-ID, and the References above it.
+    pub thread: Option<(String, Vec<String>)>,
+    pub attendees: &'a [Attendee],
+    pub seats: u32,
+    pub late: bool,
+    /// The member's question, for the secretariat's answer.
+    pub question: Option<&'a str>,
+    /// The secretariat's answer, in Markdown.
+    pub markdown: Option<&'a str>,
+}
+
+/// A notice to make: its texts, identity, thread and extra variables.
+struct Notice<'a> {
+    /// Of its texts, `templates/mail/<name>.<lang>.md`.
+    name: &'a str,
+    purpose: String,
+    message_id: String,
+    in_reply_to: String,
+    references: Vec<String>,
+    extra: Option<tera::Context>,
+    /// What a member wrote, put in place of its marker once rendered, escaped for HTML.
+    blocks: Vec<(&'static str, Block)>,
+}
+
+/// A member's words, as plain text and as HTML.
+struct Block {
+    text: String,
+    html: String,
+}
+
+impl Block {
+    fn fill(&self, rendered: &mut Rendered, mark: &str) {
+        rendered.text = rendered.text.replace(mark, &self.text);
+        rendered.html = rendered
+            .html
+            .replace(&format!("<p>{mark}</p>"), &self.html)
+            .replace(mark, &self.html);
+    }
+}
+
+fn attendees_block(attendees: &[Attendee]) -> Block {
+    let line = |a: &Attendee| {
+        let mut line = a.name.clone();
+        for extra in [&a.position, &a.email] {
+            if !extra.is_empty() {
+                if !line.is_empty() {
+                    line.push_str(", ");
+                }
+                line.push_str(extra);
+            }
+        }
+        line
+    };
+    let lines: Vec<String> = attendees.iter().map(line).collect();
+    Block {
+        text: lines
+            .iter()
+            .map(|l| format!("- {l}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        html: format!(
+            "<ul>{}</ul>",
+            lines
+                .iter()
+                .map(|l| format!("<li>{}</li>", escape_html(l)))
+                .collect::<String>()
+        ),
+    }
+}
+
+fn question_block(question: &str) -> Block {
+    let lines: Vec<&str> = question.trim().lines().collect();
+    Block {
+        text: lines
+            .iter()
+            .map(|l| format!("> {l}").trim_end().to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        html: format!(
+            "<blockquote><p>{}</p></blockquote>",
+            lines
+                .iter()
+                .map(|l| escape_html(l))
+                .collect::<Vec<_>>()
+                .join("<br>")
+        ),
     }
 }

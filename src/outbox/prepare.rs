@@ -255,6 +255,7 @@ impl Library {
             committee,
             list_domain: &self.sender.reply_domain,
             in_reply_to,
+            references: Vec::new(),
         };
         let mut built = message::build(&rendered, &prepared.attachments, &envelope)?;
         if let Some(dkim) = &self.dkim {

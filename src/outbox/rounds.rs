@@ -95,6 +95,7 @@ pub async fn load(
             send_at: circular.send_at.map(|w| to_utc(w, false)),
             deadline: circular.deadline.map(|w| to_utc(w, true)),
             capacity: circular.capacity,
+            late: circular.late.as_str(),
             digest: &digest,
         })
         .await?;

@@ -43,6 +43,8 @@ pub struct LoadedCircular<'a> {
     pub send_at: Option<String>,
     pub deadline: Option<String>,
     pub capacity: Option<u32>,
+    /// `accept`, `waitlist` or `refuse`.
+    pub late: &'static str,
     pub digest: &'a str,
 }
 
@@ -121,10 +123,10 @@ impl Store {
         loaded: &LoadedCircular<'_>,
     ) -> Result<StoredCircular, StoreError> {
         let sql = format!(
-            "INSERT INTO circulars (number, slug, status, send_at, deadline, capacity, digest, loaded_at)
-             VALUES ($1, $2, CASE WHEN $3 IS NULL THEN 'draft' ELSE 'scheduled' END, $3, $4, $5, $6, $7)
+            "INSERT INTO circulars (number, slug, status, send_at, deadline, capacity, digest, loaded_at, late)
+             VALUES ($1, $2, CASE WHEN $3 IS NULL THEN 'draft' ELSE 'scheduled' END, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (number) DO UPDATE SET slug = excluded.slug, send_at = excluded.send_at,
-                 deadline = excluded.deadline, capacity = excluded.capacity,
+                 deadline = excluded.deadline, capacity = excluded.capacity, late = excluded.late,
                  digest = excluded.digest, loaded_at = excluded.loaded_at,
                  status = CASE
                      WHEN circulars.status = 'draft' AND excluded.send_at IS NOT NULL THEN 'scheduled'
@@ -141,6 +143,7 @@ impl Store {
             .bind(loaded.capacity.map(i64::from))
             .bind(loaded.digest.to_string())
             .bind(super::now())
+            .bind(loaded.late)
             .fetch_one(&self.pool)
             .await?;
         Ok(from_row(&row)?)

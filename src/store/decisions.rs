@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::batch::values_sql;
+use super::registrations::record_reply;
 use super::suppressions::{SuppressionChange, SuppressionReason, suppress_in};
 use super::{Backend, Store, StoreError, now};
 use crate::inbound::intake::stored_time;
@@ -95,6 +96,8 @@ pub struct InboundDecision {
     /// An unsubscribe request: this address gets no more mail.
     pub unsubscribe: Option<String>,
     pub notice: Option<NewNotice>,
+    /// What a person's reply records: registrations, withdrawals, declines, questions.
+    pub reply: Option<super::ReplyRecord>,
 }
 
 pub(super) const DELIVERY_COLUMNS: &str =
@@ -179,6 +182,12 @@ impl Store {
             let done = updated.contains(&decision.id);
             if done {
                 record_effects(&mut tx, decision, rules, self.now_ms_sql()).await?;
+                if let Some(reply) = &decision.reply {
+                    let recorded = record_reply(&mut tx, self.backend, reply).await?;
+                    if let Some(why) = recorded.review {
+                        to_review(&mut tx, decision.id, &why).await?;
+                    }
+                }
             }
             written.push(done);
         }
@@ -233,6 +242,34 @@ async fn update_messages(
     rows.iter()
         .map(|row| row.try_get(0).map_err(Into::into))
         .collect()
+}
+
+/// Puts message `id` in the review queue after all, for `why` (added to its reasons).
+async fn to_review(tx: &mut AnyConnection, id: i64, why: &str) -> Result<(), StoreError> {
+    let decision: Option<String> =
+        sqlx::query_scalar("SELECT decision FROM inbound_messages WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let mut decision: serde_json::Value = decision
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or_default();
+    if let Some(reasons) = decision
+        .get_mut("reasons")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        reasons.push(format!("to review: {why}").into());
+    }
+    if let Some(status) = decision.get_mut("status") {
+        *status = "review".into();
+    }
+    sqlx::query("UPDATE inbound_messages SET status = 'review', decision = $2 WHERE id = $1")
+        .bind(id)
+        .bind(decision.to_string())
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 /// The effects of a decision written: bounces, a suppression, a notice.
@@ -359,19 +396,20 @@ pub(super) async fn raise_bounce_score(
 }
 
 /// Queues a notice, due now; a second notice of the same purpose to the same member about
-/// the same circular is not made (one confirmation, however many requests).
-async fn queue_notice(
+/// the same circular is not made (one confirmation, however many requests). Returns the
+/// new delivery's id.
+pub(super) async fn queue_notice(
     conn: &mut AnyConnection,
     notice: &NewNotice,
     now_ms_sql: &str,
-) -> Result<(), StoreError> {
+) -> Result<Option<i64>, StoreError> {
     let sql = format!(
         "INSERT INTO deliveries (circular_id, member_id, committee_id, purpose, language, role,
              state, message_id, due_at, created_at, raw)
          VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, {now_ms_sql}, $8, $9)
-         ON CONFLICT DO NOTHING"
+         ON CONFLICT DO NOTHING RETURNING id"
     );
-    sqlx::query(AssertSqlSafe(sql))
+    let row = sqlx::query(AssertSqlSafe(sql))
         .bind(notice.circular_id)
         .bind(notice.member_id)
         .bind(notice.committee_id)
@@ -381,7 +419,7 @@ async fn queue_notice(
         .bind(notice.message_id.clone())
         .bind(now())
         .bind(notice.raw.clone())
-        .execute(conn)
+        .fetch_optional(conn)
         .await?;
-    Ok(())
+    Ok(row.map(|row| row.try_get("id")).transpose()?)
 }

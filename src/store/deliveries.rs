@@ -130,6 +130,7 @@ impl Store {
                  JOIN memberships ms ON ms.member_id = d.member_id AND ms.committee_id = d.committee_id
                  WHERE d.circular_id = $1 AND d.purpose = 'circular' AND d.state = 'sent'
                    AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.circular_id = d.circular_id AND r.member_id = d.member_id)
+                   AND NOT EXISTS (SELECT 1 FROM declines x WHERE x.circular_id = d.circular_id AND x.member_id = d.member_id)
                  ON CONFLICT DO NOTHING"
             )
         } else {

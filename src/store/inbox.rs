@@ -41,6 +41,8 @@ pub struct InboundMessage {
 pub struct InboundFilter {
     pub circular: Option<u32>,
     pub kind: Option<String>,
+    /// `new`, `processed`, `review` or `failed`.
+    pub status: Option<String>,
 }
 
 /// Bounces of a circular's members, by kind.
@@ -89,11 +91,13 @@ impl Store {
         let sql = format!(
             "SELECT {COLUMNS} FROM {FROM}
              WHERE ($1 < 0 OR c.number = $1) AND ($2 = '' OR ',' || i.kinds || ',' LIKE '%,' || $2 || ',%')
+               AND ($3 = '' OR i.status = $3)
              ORDER BY i.id"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(filter.circular.map_or(-1, i64::from))
             .bind(filter.kind.clone().unwrap_or_default())
+            .bind(filter.status.clone().unwrap_or_default())
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(|row| Ok(row_of(row)?)).collect()

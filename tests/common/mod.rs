@@ -6,6 +6,7 @@ pub mod corpora;
 pub mod daemon;
 pub mod dovecot;
 pub mod lists;
+pub mod sent;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
