@@ -70,15 +70,17 @@ pub struct Placement {
 
 impl Policy {
     /// Where a registration of `seats` received at `at` goes, when others hold `taken`
-    /// confirmed seats. After the deadline: `refuse` refuses it, `waitlist` waitlists it,
-    /// `accept` takes it like one on time. Seats are given whole: a registration of three
-    /// that finds two free seats is waitlisted.
-    pub fn place(&self, seats: u32, at: DateTime<Utc>, taken: u32) -> Placement {
+    /// confirmed seats and `queue` says whether someone waits on the waitlist already
+    /// (then a newcomer waits behind them, even if their seats would fit). After the
+    /// deadline: `refuse` refuses it, `waitlist` waitlists it, `accept` takes it like one
+    /// on time. Seats are given whole: a registration of three that finds two free seats
+    /// is waitlisted.
+    pub fn place(&self, seats: u32, at: DateTime<Utc>, taken: u32, queue: bool) -> Placement {
         let late = self.deadline.is_some_and(|deadline| at > deadline);
         let status = match (late, self.late) {
             (true, Late::Refuse) => Status::Refused,
             (true, Late::Waitlist) => Status::Waitlisted,
-            _ if self.fits(seats, taken) => Status::Confirmed,
+            _ if !queue && self.fits(seats, taken) => Status::Confirmed,
             _ => Status::Waitlisted,
         };
         Placement { status, late }
@@ -185,18 +187,23 @@ mod tests {
     fn on_time_registrations_fill_the_seats_then_the_waitlist() {
         let p = policy(Some(3), Late::Refuse);
         let on_time = at("2026-11-20T10:00:00Z");
-        assert_eq!(p.place(2, on_time, 0).status, Status::Confirmed);
-        assert_eq!(p.place(1, on_time, 2).status, Status::Confirmed);
-        assert_eq!(p.place(2, on_time, 2).status, Status::Waitlisted);
-        assert!(!p.place(2, on_time, 2).late);
+        assert_eq!(p.place(2, on_time, 0, false).status, Status::Confirmed);
+        assert_eq!(p.place(1, on_time, 2, false).status, Status::Confirmed);
+        assert_eq!(p.place(2, on_time, 2, false).status, Status::Waitlisted);
+        assert!(!p.place(2, on_time, 2, false).late);
+        // One seat is free, but someone waits already: the newcomer waits behind them.
+        assert_eq!(p.place(1, on_time, 2, true).status, Status::Waitlisted);
         let open = policy(None, Late::Refuse);
-        assert_eq!(open.place(40, on_time, 500).status, Status::Confirmed);
+        assert_eq!(
+            open.place(40, on_time, 500, false).status,
+            Status::Confirmed
+        );
     }
 
     #[test]
     fn late_registrations_follow_the_late_policy() {
         let late = at("2026-11-20T23:00:00Z");
-        let refused = policy(Some(10), Late::Refuse).place(1, late, 0);
+        let refused = policy(Some(10), Late::Refuse).place(1, late, 0, false);
         assert_eq!(
             refused,
             Placement {
@@ -204,9 +211,9 @@ mod tests {
                 late: true
             }
         );
-        let waitlisted = policy(Some(10), Late::Waitlist).place(1, late, 0);
+        let waitlisted = policy(Some(10), Late::Waitlist).place(1, late, 0, false);
         assert_eq!(waitlisted.status, Status::Waitlisted);
-        let accepted = policy(Some(10), Late::Accept).place(1, late, 0);
+        let accepted = policy(Some(10), Late::Accept).place(1, late, 0, false);
         assert_eq!(
             accepted,
             Placement {
@@ -215,10 +222,10 @@ mod tests {
             }
         );
         // Accepted late, but the seats are gone.
-        let full = policy(Some(10), Late::Accept).place(1, late, 10);
+        let full = policy(Some(10), Late::Accept).place(1, late, 10, false);
         assert_eq!(full.status, Status::Waitlisted);
         // The deadline's own second is on time.
-        let last = policy(Some(10), Late::Refuse).place(1, at("2026-11-20T22:59:59Z"), 0);
+        let last = policy(Some(10), Late::Refuse).place(1, at("2026-11-20T22:59:59Z"), 0, false);
         assert_eq!(last.status, Status::Confirmed);
     }
 

@@ -159,11 +159,8 @@ async fn follow(
             None => {}
         }
         let cancelled = store.circular_status(stored.id).await? == CircularStatus::Cancelled;
-        // Notices (an unsubscribe confirmation) about this circular go out too.
-        let notices = store
-            .round_states(stored.id, crate::outbox::notice::UNSUBSCRIBED)
-            .await?
-            .pending();
+        // Notices (confirmations, answers to replies) about this circular go out too.
+        let notices = store.pending_notices(stored.id).await?;
         if (counts.pending() == 0 && notices == 0) || cancelled {
             if let Some(bar) = bar {
                 bar.finish();

@@ -84,6 +84,10 @@ impl Workers {
         let renewer = tokio::spawn(renew_loop(shared.clone()));
         claim_loop(&shared, work_tx, &untried, &stop).await;
         tracker.wait().await;
+        // Claimed and handed over, but no sender took them before the stop: given back.
+        while let Ok(delivery) = work_rx.lock().await.try_recv() {
+            untried.lock().expect("untried").push(delivery.id);
+        }
         let _ = recorder.await;
         renewer.abort();
         let untried = std::mem::take(&mut *untried.lock().expect("untried"));

@@ -223,6 +223,23 @@ impl Store {
         Ok(counts)
     }
 
+    /// The circular's notices (confirmations, answers to replies) not sent or failed yet.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn pending_notices(&self, circular_id: i64) -> Result<i64, StoreError> {
+        let n: i64 = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM deliveries
+             WHERE circular_id = $1 AND purpose LIKE 'notice:%'
+               AND state IN ('queued', 'sending', 'deferred')",
+        )
+        .bind(circular_id)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        Ok(n)
+    }
+
     /// The purposes of a circular's rounds, oldest first.
     ///
     /// # Errors

@@ -267,6 +267,25 @@ async fn taken(
     Ok(u32::try_from(seats).unwrap_or(u32::MAX))
 }
 
+/// Whether someone waits for a seat (not counting those waitlisted for being late, who
+/// are promoted only when late registrations are accepted).
+async fn waiting(
+    conn: &mut AnyConnection,
+    policy: &Policy,
+    circular_id: i64,
+) -> Result<bool, StoreError> {
+    let count: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM registrations
+         WHERE circular_id = $1 AND status = 'waitlisted' AND ($2 = 1 OR late = 0)",
+    )
+    .bind(circular_id)
+    .bind(i64::from(policy.late == Late::Accept))
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("n")?;
+    Ok(count > 0)
+}
+
 /// What a registration becomes.
 struct Saved<'a> {
     circular_id: i64,
@@ -458,7 +477,8 @@ async fn register(
         None => {
             let seats = registrations::seats(people);
             let others = taken(conn, record.circular_id, None).await?;
-            let placement = policy.place(seats, instant(&record.received_at), others);
+            let queue = waiting(conn, policy, record.circular_id).await?;
+            let placement = policy.place(seats, instant(&record.received_at), others, queue);
             (
                 placement.status,
                 placement.late,
@@ -888,7 +908,8 @@ impl Store {
             }
             None => {
                 let others = taken(&mut tx, circular_id, None).await?;
-                policy.place(seats, Utc::now(), others).status
+                let queue = waiting(&mut tx, &policy, circular_id).await?;
+                policy.place(seats, Utc::now(), others, queue).status
             }
         };
         let (received_at, inbound_id, late) = existing.as_ref().map_or_else(

@@ -69,6 +69,15 @@ pub const CANCEL: &[&str] = &[
     "ya no podremos asistir",
     "liberar mi plaza",
     "liberar mi lugar",
+    "debemos cancelar",
+    "tenemos que cancelar",
+    "necesitamos cancelar",
+    "cancelar nuestra inscripcion",
+    "anular nuestra inscripcion",
+    "cancelar nuestra asistencia",
+    "retirar nuestra inscripcion",
+    "annuler nos inscriptions",
+    "cancel our attendance",
 ];
 
 /// Saying that nobody will come.
