@@ -100,8 +100,14 @@ pub fn understand(read: &Read) -> Understanding {
     let words = words::Words::of(read);
     let subject = read.subject.as_deref().unwrap_or("");
     let signals = signals::Signals::of(&words.body, &words.all, subject);
-    let found = attendees::find(&words.body);
-    let mut understanding = decide::decide(read, &signals, found);
+    let mut found = attendees::find(&words.body);
+    let form = decide::form_file(read);
+    if let Some(file) = &form
+        && found.attendees.is_empty()
+    {
+        found = attendees::find(&file.text);
+    }
+    let mut understanding = decide::decide(read, &signals, found, form.as_ref());
     understanding.language =
         language::language(&words.body).or_else(|| language::language(&words.all));
     understanding

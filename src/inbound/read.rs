@@ -6,6 +6,7 @@
 //! headers) and the [`Read`] built from it. [`read`] is the same when only the text matters.
 
 mod body;
+mod document;
 mod faults;
 mod fold;
 mod html;
@@ -43,6 +44,8 @@ pub struct Attachment {
     pub name: Option<String>,
     pub content_type: String,
     pub size: usize,
+    /// Its text, for a document that can be read (`.docx`, `.odt`, PDF, plain text).
+    pub text: Option<String>,
 }
 
 /// A message carried inside this one (`message/rfc822`, or `text/rfc822-headers`): a

@@ -3,23 +3,29 @@
 
 use crate::inbound::read::{Read, fold};
 
-use super::attendees::{Found, is_person};
+use super::attendees::{self, Found, is_person};
 use super::phrases::FORM_FILE;
 use super::signals::Signals;
 use super::{Attendee, ReplyKind, Understanding};
 
 /// The reading of a reply from what was found in it.
-pub fn decide(read: &Read, signals: &Signals, found: Found) -> Understanding {
+pub fn decide(
+    read: &Read,
+    signals: &Signals,
+    found: Found,
+    form: Option<&FormFile>,
+) -> Understanding {
     let mut reading = Reading::default();
     if let Some(reason) = internal_forward(read) {
         reading.reason(reason);
         return reading.into_understanding(vec![ReplyKind::Other], 0.75);
     }
     let mut kinds = Vec::new();
-    let mut confidence = main_kind(&mut reading, read, signals, found).map(|(kind, confidence)| {
-        kinds.push(kind);
-        confidence
-    });
+    let mut confidence =
+        main_kind(&mut reading, read, signals, found, form).map(|(kind, confidence)| {
+            kinds.push(kind);
+            confidence
+        });
     if !signals.questions.is_empty() {
         let question = signals.questions.join(" ");
         reading.reason(format!(
@@ -46,8 +52,8 @@ fn main_kind(
     read: &Read,
     signals: &Signals,
     found: Found,
+    form_file: Option<&FormFile>,
 ) -> Option<(ReplyKind, f32)> {
-    let form_file = form_attachment(read);
     let Found {
         attendees,
         structured,
@@ -61,12 +67,24 @@ fn main_kind(
         return Some((ReplyKind::RegistrationCancel, 0.85));
     }
     if registers {
+        let from_file = form_file.is_some_and(|f| f.attendees > 0) && !structured;
         let mut confidence = registration(reading, read, signals, attendees, structured);
-        if let Some(name) = &form_file {
-            reading.reason(format!(
-                "the attachment '{name}' looks like a registration form, which is not read"
-            ));
-            confidence = confidence.min(0.5);
+        if let Some(file) = form_file {
+            let name = &file.name;
+            if file.attendees > 0 {
+                reading.reason(format!(
+                    "the attached form '{name}' names {} attendee(s)",
+                    file.attendees
+                ));
+                if from_file {
+                    confidence = confidence.max(0.75);
+                }
+            } else {
+                reading.reason(format!(
+                    "the attachment '{name}' looks like a registration form, but names nobody the reader can find"
+                ));
+                confidence = confidence.min(0.5);
+            }
         }
         return Some((ReplyKind::Registration, confidence));
     }
@@ -168,16 +186,34 @@ fn internal_forward(read: &Read) -> Option<String> {
     })
 }
 
-/// The name of an attached document that looks like a registration form.
-fn form_attachment(read: &Read) -> Option<String> {
-    const DOCUMENTS: &[&str] = &[".docx", ".doc", ".odt", ".pdf", ".rtf"];
+/// An attached document that is a registration form: named like one, or whose text is
+/// a form naming someone.
+#[derive(Debug, Clone)]
+pub struct FormFile {
+    pub name: String,
+    /// Its text; empty when it cannot be read.
+    pub text: String,
+    /// The attendees its text names.
+    pub attendees: usize,
+}
+
+/// The first attached document that is a registration form.
+pub fn form_file(read: &Read) -> Option<FormFile> {
+    const DOCUMENTS: &[&str] = &[".docx", ".doc", ".odt", ".pdf", ".rtf", ".txt"];
     read.attachments.iter().find_map(|attachment| {
         let name = attachment.name.as_deref()?;
         let folded = fold(name);
         let document = DOCUMENTS.iter().any(|d| folded.ends_with(d));
         let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).collect();
-        let form = FORM_FILE.iter().any(|f| words.contains(f));
-        (document && form).then(|| name.to_owned())
+        let named_like_one = FORM_FILE.iter().any(|f| words.contains(f));
+        let text = attachment.text.clone().unwrap_or_default();
+        let found = attendees::find(&text);
+        let filled = found.structured && !found.attendees.is_empty();
+        (document && (named_like_one || filled)).then(|| FormFile {
+            name: name.to_owned(),
+            text,
+            attendees: found.attendees.len(),
+        })
     })
 }
 

@@ -452,3 +452,87 @@ fn a_position_whose_case_changes_its_length_does_not_panic() {
         "Vendrá İİİİ our x, Ana Ruiz (ana.ruiz@x.example.org).",
     ));
 }
+
+/// A reply saying `body`, with `file` attached as `name` of `content_type`.
+fn with_attachment(body: &str, name: &str, content_type: &str, file: &[u8]) -> Read {
+    use data_encoding::BASE64_MIME;
+    let raw = format!(
+        "From: Member <member@city.example.org>\r\nTo: c@reply.example.org\r\nSubject: Re: Circular 30\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n\
+         --b\r\nContent-Type: {content_type}; name=\"{name}\"\r\n\
+         Content-Disposition: attachment; filename=\"{name}\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        BASE64_MIME.encode(file)
+    );
+    crate::inbound::read::read(raw.as_bytes())
+}
+
+#[test]
+fn a_filled_in_form_attached_as_word_opendocument_pdf_or_text_is_read() {
+    let cases: [(&str, &str, &[u8], Vec<Attendee>); 4] = [
+        (
+            "formulaire-inscription-bordeaux.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            include_bytes!("../../tests/fixtures/forms/formulaire-inscription-bordeaux.docx"),
+            vec![
+                attendee(
+                    "Claire Martin",
+                    "Adjointe au maire chargée du numérique",
+                    "claire.martin@bordeaux.example.net",
+                ),
+                attendee(
+                    "Paul Durand",
+                    "Chargé de mission",
+                    "paul.durand@bordeaux.example.net",
+                ),
+            ],
+        ),
+        (
+            "formulario-inscripcion.odt",
+            "application/vnd.oasis.opendocument.text",
+            include_bytes!("../../tests/fixtures/forms/formulario-inscripcion.odt"),
+            vec![attendee(
+                "Ana García Uribe",
+                "Teniente de alcaldesa",
+                "ana.garcia@bilbao.example.org",
+            )],
+        ),
+        (
+            "registration-form-durban.pdf",
+            "application/pdf",
+            include_bytes!("../../tests/fixtures/forms/registration-form-durban.pdf"),
+            vec![attendee(
+                "Sipho Ndlovu",
+                "Manager for Open Data and GIS",
+                "sipho.ndlovu@durban.example.net",
+            )],
+        ),
+        (
+            "registration-form.en.txt",
+            "text/plain; charset=utf-8",
+            b"REGISTRATION FORM\n\nATTENDEE 1\n\nName: Grace Wanjiku\nPosition: Director of ICT\n\
+              Organisation/City: Nairobi City County\nEmail: grace.wanjiku@nairobi.example.org\n",
+            vec![attendee(
+                "Grace Wanjiku",
+                "Director of ICT",
+                "grace.wanjiku@nairobi.example.org",
+            )],
+        ),
+    ];
+    for (name, content_type, file, expected) in cases {
+        let understood = understand(&with_attachment(
+            "Please find attached our registration form.",
+            name,
+            content_type,
+            file,
+        ));
+        assert_eq!(
+            understood.kinds,
+            vec![ReplyKind::Registration],
+            "{name}: {understood:?}"
+        );
+        assert_eq!(understood.attendees, expected, "{name}: {understood:?}");
+        assert!(!understood.needs_review(), "{name}: {understood:?}");
+    }
+}

@@ -2,7 +2,7 @@
 
 use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 
-use super::{Attachment, Inner, PARSER, html, inner, text};
+use super::{Attachment, Inner, PARSER, document, html, inner, text};
 
 /// What the parts of a message give.
 pub(super) struct Body {
@@ -70,10 +70,17 @@ fn attachment(part: &MessagePart<'_>) -> Attachment {
         PartType::Message(m) => m.raw_message.len(),
         PartType::Multipart(_) => 0,
     };
+    let name = part.attachment_name().map(str::to_owned);
+    let content_type = content_type.to_lowercase();
+    let text = match &part.body {
+        PartType::Message(_) | PartType::Multipart(_) => None,
+        _ => document::text_of(name.as_deref(), &content_type, part.contents()),
+    };
     Attachment {
-        name: part.attachment_name().map(str::to_owned),
-        content_type: content_type.to_lowercase(),
+        name,
+        content_type,
         size,
+        text,
     }
 }
 
