@@ -354,6 +354,34 @@ fn a_second_registration_adds_people_robots_get_no_answer_and_a_member_gets_few_
     // Late registrations are waitlisted in the sample circular; these were on time.
     assert_eq!(mine["status"], "confirmed");
 
+    // Paul cannot come after all: only he is withdrawn. A withdrawal of someone who was
+    // never registered changes nothing and waits for a person.
+    answer_of(
+        &sent,
+        "paul-withdrawn",
+        FRANCOISE,
+        "Bonjour,\n\nM. Paul Durand ne pourra finalement pas venir : merci de retirer son nom de la liste \
+         des participants. Le reste de notre inscription est inchangé.\n\nCordialement,\nFrançoise",
+        ON_TIME,
+    );
+    let list = sent.json(&["registrations", "30"]);
+    let mine = registration(&list, FRANCOISE);
+    assert_eq!(mine["status"], "confirmed", "{list}");
+    assert_eq!(mine["attendees"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(mine["attendees"][0]["email"], FRANCOISE, "{list}");
+    let stranger = answer_of(
+        &sent,
+        "stranger-withdrawn",
+        FRANCOISE,
+        "Bonjour,\n\nMme Louise Petit ne pourra finalement pas venir : merci de retirer son nom de la liste.\n\nFrançoise",
+        ON_TIME,
+    );
+    assert_eq!(stranger["status"], "review", "{stranger}");
+    assert_eq!(
+        registration(&sent.json(&["registrations", "30"]), FRANCOISE)["status"],
+        "confirmed"
+    );
+
     // An out-of-office from the member records nothing and gets no answer.
     let copy = sent.copy_of(FRANCOISE);
     let ooo = sent.ingest(
@@ -367,7 +395,8 @@ fn a_second_registration_adds_people_robots_get_no_answer_and_a_member_gets_few_
     );
     assert_eq!(ooo["kinds"], json!(["auto_reply"]));
 
-    // Many replies in a day: at most three automatic answers.
+    // Many replies in a day: at most three automatic answers (the withdrawal of Paul was
+    // the third).
     for n in 0..4 {
         answer_of(
             &sent,
@@ -385,6 +414,25 @@ fn a_second_registration_adds_people_robots_get_no_answer_and_a_member_gets_few_
         "{:?}",
         mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
     );
+}
+
+/// The actions of `records_log`, oldest first, each made by someone.
+fn logged(db: &str) -> Vec<String> {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(db).await.unwrap();
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT action, actor FROM records_log ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        pool.close().await;
+        assert!(
+            rows.iter().all(|(_, actor)| actor.starts_with("cli:")),
+            "{rows:?}"
+        );
+        rows.into_iter().map(|(action, _)| action).collect()
+    })
 }
 
 #[test]
@@ -472,6 +520,20 @@ fn the_secretariat_resolves_what_the_reader_was_unsure_of_and_corrects_any_recor
         sent.json(&["questions"]),
         json!([]),
         "the question was undone"
+    );
+
+    // Each correction is in the log, with who made it.
+    let log = logged(&sent.db);
+    assert_eq!(
+        log,
+        [
+            "reply.resolve",
+            "registration.set",
+            "reply.resolve",
+            "reply.resolve",
+            "registration.cancel"
+        ],
+        "{log:?}"
     );
 
     // Bad input names what is wrong and changes nothing.

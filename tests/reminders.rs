@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 const MEMBERS: i64 = 41;
 const JR: &str = "jr.etxebarria@bilbao.example.org";
+const DECLINED: &str = "francoise.lefevre@bordeaux.example.net";
 
 /// Templates whose Circular 30 reminds every Monday at 09:00 until `deadline`.
 fn templates(dir: &Path, deadline: &str) {
@@ -38,10 +39,11 @@ fn templates(dir: &Path, deadline: &str) {
     .unwrap();
 }
 
-/// Monday 09:30 in Madrid, `weeks` weeks after the first Monday at least a day from now.
+/// Monday 09:30 in Madrid, `weeks` weeks after the first Monday more than a day from now
+/// (no reminder comes within a day of the circular, whatever the weekday the test runs).
 fn monday(weeks: i64) -> DateTime<Utc> {
     let madrid = chrono_tz::Europe::Madrid;
-    let mut day = (Utc::now() + chrono::Duration::days(1))
+    let mut day = (Utc::now() + chrono::Duration::days(2))
         .with_timezone(&madrid)
         .date_naive();
     while day.weekday() != chrono::Weekday::Mon {
@@ -156,15 +158,16 @@ async fn a_monday_reminder_goes_once_to_who_has_not_answered_threaded_under_the_
         "no reminder right after the circular"
     );
 
-    // One member answered: a registration is recorded for them.
+    // Two members answered: a registration is recorded for one, a decline for the other.
     let id = setup.store.stored_circular(30).await.unwrap().unwrap().id;
     register(&db, id, JR).await;
+    decline(&db, id, DECLINED).await;
     *setup.now.lock().unwrap() = monday(0);
     setup.scheduler.tick(false).await.unwrap();
     setup.scheduler.tick(false).await.unwrap();
     let rounds = reminder_rounds(&setup).await;
     assert_eq!(rounds.len(), 1, "{rounds:?}");
-    assert_eq!(rounds[0].1, MEMBERS - 1, "not to who answered");
+    assert_eq!(rounds[0].1, MEMBERS - 2, "not to who answered");
     send_all(&setup).await;
 
     let outbox = db.dir.path().join("data/outbox");
@@ -189,8 +192,9 @@ async fn a_monday_reminder_goes_once_to_who_has_not_answered_threaded_under_the_
         };
         assert!(subject.starts_with(expected), "{language}: {subject}");
         assert!(!String::from_utf8_lossy(&raw).contains(JR));
+        assert!(!String::from_utf8_lossy(&raw).contains(DECLINED));
     }
-    assert_eq!(reminders, MEMBERS - 1);
+    assert_eq!(reminders, MEMBERS - 2);
 }
 
 #[tokio::test]
@@ -220,18 +224,38 @@ async fn missed_reminders_collapse_into_one_round_and_none_goes_out_after_the_de
 }
 
 async fn register(db: &TestDb, circular_id: i64, email: &str) {
+    record(
+        db,
+        circular_id,
+        email,
+        "INSERT INTO registrations (circular_id, member_id, status, received_at)
+         SELECT $1, id, 'confirmed', '2026-12-01T00:00:00Z' FROM members WHERE email = $2",
+    )
+    .await;
+}
+
+/// "We cannot attend", as the reader of replies records it.
+async fn decline(db: &TestDb, circular_id: i64, email: &str) {
+    record(
+        db,
+        circular_id,
+        email,
+        "INSERT INTO declines (circular_id, member_id, received_at)
+         SELECT $1, id, '2026-12-01T00:00:00Z' FROM members WHERE email = $2",
+    )
+    .await;
+}
+
+async fn record(db: &TestDb, circular_id: i64, email: &str, sql: &'static str) {
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&format!("{}?mode=rwc", db.url))
         .await
         .unwrap();
-    sqlx::query(
-        "INSERT INTO registrations (circular_id, member_id, status, received_at)
-         SELECT $1, id, 'confirmed', '2026-12-01T00:00:00Z' FROM members WHERE email = $2",
-    )
-    .bind(circular_id)
-    .bind(email)
-    .execute(&pool)
-    .await
-    .unwrap();
+    sqlx::query(sql)
+        .bind(circular_id)
+        .bind(email)
+        .execute(&pool)
+        .await
+        .unwrap();
     pool.close().await;
 }

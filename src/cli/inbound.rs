@@ -200,9 +200,14 @@ async fn show(args: ShowArgs, config: &Config) -> anyhow::Result<()> {
     writeln!(out, "\nText as read:\n{}", read.text)?;
     for attachment in &read.attachments {
         let name = attachment.name.as_deref().unwrap_or("(no name)");
+        let text = attachment
+            .text
+            .as_ref()
+            .map(|t| format!(", its text read: {} characters", t.chars().count()))
+            .unwrap_or_default();
         writeln!(
             out,
-            "Attachment: {name} ({}, {} bytes)",
+            "Attachment: {name} ({}, {} bytes{text})",
             attachment.content_type, attachment.size
         )?;
     }

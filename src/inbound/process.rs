@@ -550,9 +550,10 @@ fn reply_record(
         member_id,
         received_at: reading.received_at.clone(),
         register,
-        cancel: understanding
-            .is(ReplyKind::RegistrationCancel)
-            .then(|| reply.attendees.clone()),
+        // A decline naming people withdraws them, if they were registered.
+        cancel: (understanding.is(ReplyKind::RegistrationCancel)
+            || understanding.is(ReplyKind::Declines) && !reply.attendees.is_empty())
+        .then(|| reply.attendees.clone()),
         declines: understanding.is(ReplyKind::Declines),
         question: understanding.is(ReplyKind::Question).then(|| {
             reply

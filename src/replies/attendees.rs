@@ -12,6 +12,8 @@ mod table;
 use crate::inbound::read::fold;
 
 use super::Attendee;
+use super::signals::says_not_coming;
+use super::words::sentences;
 
 /// The attendees named in `body`, and whether they came in a form, a table or a list
 /// (rather than only in sentences).
@@ -21,6 +23,8 @@ pub struct Found {
     pub attendees: Vec<Attendee>,
     /// Some came in a form, a table or a list: a registration even without "I will attend".
     pub structured: bool,
+    /// The people named where the reply withdraws someone or says they will not come.
+    pub withdrawn: Vec<Attendee>,
 }
 
 /// The attendees named in `body`, each once, in the order written.
@@ -36,6 +40,17 @@ pub fn find(body: &str) -> Found {
     found.structured = !found.attendees.is_empty() || listed;
     for attendee in written {
         add(&mut found.attendees, attendee);
+    }
+    for sentence in sentences(body) {
+        if says_not_coming(&sentence) {
+            for (_, name) in names::names_in(&sentence) {
+                let attendee = Attendee {
+                    name: person::clean_name(&name),
+                    ..Attendee::default()
+                };
+                add(&mut found.withdrawn, attendee);
+            }
+        }
     }
     found
 }

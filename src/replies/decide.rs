@@ -57,6 +57,7 @@ fn main_kind(
     let Found {
         attendees,
         structured,
+        withdrawn,
     } = found;
     let replaced = signals.replacement.is_some() && !attendees.is_empty();
     let by_subject = signals.subject.is_some() && signals.decline.is_none();
@@ -64,6 +65,12 @@ fn main_kind(
         signals.attend.is_some() || structured || replaced || form_file.is_some() || by_subject;
     if let (Some(cancel), false) = (signals.cancel, replaced) {
         reading.quote(cancel, "a withdrawal");
+        // The people named are those withdrawn (none: the whole registration).
+        reading.attendees = if withdrawn.is_empty() {
+            attendees
+        } else {
+            withdrawn
+        };
         return Some((ReplyKind::RegistrationCancel, 0.85));
     }
     if registers {
@@ -90,6 +97,8 @@ fn main_kind(
     }
     let decline = signals.decline?;
     reading.quote(decline, "nobody will come");
+    // Who is named as not coming: withdrawn, when they were registered.
+    reading.attendees = withdrawn;
     Some((ReplyKind::Declines, 0.85))
 }
 

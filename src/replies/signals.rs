@@ -182,6 +182,12 @@ pub fn says_attending(sentence: &str) -> bool {
         && !is_question(sentence, &folded)
 }
 
+/// Whether `sentence` withdraws someone or says someone will not come.
+pub fn says_not_coming(sentence: &str) -> bool {
+    let folded = fold(sentence);
+    first_phrase(&folded, CANCEL).is_some() || first_phrase(&folded, DECLINE).is_some()
+}
+
 fn negated(folded: &str) -> bool {
     folded.contains("n't") || NEGATION.iter().any(|n| has_phrase(folded, n))
 }

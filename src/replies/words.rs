@@ -49,9 +49,16 @@ fn inline_answers(text: &str) -> Vec<&str> {
 /// `own` up to the closing, the signature or the footer a client adds.
 pub fn body(own: &str) -> String {
     let lines: Vec<&str> = own.lines().collect();
+    // A closing before anything was said is the greeting ("Cordial saludo," opens mail in
+    // Colombia).
+    let first = lines
+        .iter()
+        .position(|l| !l.trim().is_empty())
+        .unwrap_or(lines.len());
     let end = lines
         .iter()
-        .position(|l| is_closing(l) || is_footer(l))
+        .enumerate()
+        .position(|(i, l)| (is_closing(l) && i > first) || is_footer(l))
         .unwrap_or(lines.len());
     let mut kept = &lines[..end];
     // A bare signature block at the end (name, position, phone), with no closing above.
@@ -206,10 +213,11 @@ fn looks_like_name(line: &str) -> bool {
 }
 
 /// The sentences of `text`: cut at line ends and after `.`, `!`, `?` and `;`, but not
-/// after a title ("Mr.", "Mme", "Sr.") or an initial.
+/// after a title ("Mr.", "Mme", "Sr.") or an initial, and not where a client wrapped a
+/// long line (the next line goes on in lower case).
 pub fn sentences(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for line in text.lines() {
+    for line in unwrapped(text) {
         let mut current = String::new();
         let chars: Vec<char> = line.chars().collect();
         for (i, &c) in chars.iter().enumerate() {
@@ -224,6 +232,40 @@ pub fn sentences(text: &str) -> Vec<String> {
         push_sentence(&mut out, &mut current);
     }
     out
+}
+
+/// The lines of `text`, with a line a client wrapped joined to its end: a line that does
+/// not end a sentence or a label, followed by one that goes on in lower case (and is no
+/// list item with an address), or one that ends in a word that cannot end anything ("of",
+/// "de", "et").
+pub fn unwrapped(text: &str) -> Vec<String> {
+    const DANGLING: &[&str] = &[
+        "of", "the", "and", "for", "in", "to", "with", "our", "my", "is", "de", "du", "des", "la",
+        "le", "les", "et", "pour", "en", "notre", "mon", "ma", "est", "del", "el", "los", "las",
+        "y", "para", "con", "a", "nuestro", "nuestra", "mi", "es",
+    ];
+    let mut lines: Vec<String> = Vec::new();
+    let mut open = false;
+    let mut dangling = false;
+    for line in text.lines() {
+        let next = line.trim_start();
+        let continues = next.starts_with(char::is_lowercase) && !next.contains('@');
+        match lines.last_mut() {
+            Some(last) if open && (continues || dangling) && !next.is_empty() => {
+                last.push(' ');
+                last.push_str(line.trim());
+            }
+            _ => lines.push(line.to_owned()),
+        }
+        let end = line.trim_end();
+        open = !end.is_empty() && !end.ends_with(['.', '!', '?', ';', ':', ',']);
+        dangling = open
+            && end
+                .rsplit(char::is_whitespace)
+                .next()
+                .is_some_and(|w| DANGLING.contains(&fold(w).as_str()));
+    }
+    lines
 }
 
 fn push_sentence(out: &mut Vec<String>, current: &mut String) {

@@ -409,13 +409,15 @@ pub(super) async fn record_reply(
     let active = existing.filter(|r| r.status.is_active());
     if let Some(gone) = &record.cancel {
         if let Some(registration) = &active {
-            withdraw(conn, &policy, record, registration, gone).await?;
+            recorded.review = withdraw(conn, &policy, record, registration, gone).await?;
         } else if record.register.is_none() {
             decline(conn, record).await?;
         }
     } else if record.declines {
         match &active {
-            Some(registration) => withdraw(conn, &policy, record, registration, &[]).await?,
+            Some(registration) => {
+                recorded.review = withdraw(conn, &policy, record, registration, &[]).await?;
+            }
             None => decline(conn, record).await?,
         }
     }
@@ -423,7 +425,8 @@ pub(super) async fn record_reply(
         let active = registration_of(conn, record.circular_id, record.member_id)
             .await?
             .filter(|r| r.status.is_active());
-        recorded.review = register(conn, &policy, record, active.as_ref(), people).await?;
+        let review = register(conn, &policy, record, active.as_ref(), people).await?;
+        recorded.review = recorded.review.or(review);
     }
     if let Some(text) = &record.question {
         sqlx::query(
@@ -511,14 +514,28 @@ async fn register(
 }
 
 /// A withdrawal of the people `gone` (all when none is named or nobody else is left): the
-/// seats freed go to the waitlist, and the member and the promoted are told.
+/// seats freed go to the waitlist, and the member and the promoted are told. One that names
+/// only people who are not registered changes nothing: why is returned, for review.
 async fn withdraw(
     conn: &mut AnyConnection,
     policy: &Policy,
     record: &ReplyRecord,
     registration: &Registration,
     gone: &[Attendee],
-) -> Result<(), StoreError> {
+) -> Result<Option<String>, StoreError> {
+    let named = gone.iter().any(|person| {
+        registration
+            .attendees
+            .iter()
+            .any(|known| registrations::same_person(known, person))
+    });
+    if !gone.is_empty() && !named {
+        let names: Vec<&str> = gone.iter().map(|p| p.name.as_str()).collect();
+        return Ok(Some(format!(
+            "the withdrawal names {}, who is not among the registered: nothing changed",
+            names.join(", ")
+        )));
+    }
     match registrations::without(&registration.attendees, gone) {
         Some(kept) => {
             sqlx::query("UPDATE registrations SET seats = $2, updated_at = $3 WHERE id = $1")
@@ -541,7 +558,7 @@ async fn withdraw(
     if registration.status == Status::Confirmed {
         promote(conn, policy, record.circular_id).await?;
     }
-    Ok(())
+    Ok(None)
 }
 
 async fn decline(conn: &mut AnyConnection, record: &ReplyRecord) -> Result<(), StoreError> {

@@ -12,14 +12,16 @@ use super::person::{clean_name, clean_position, emails, is_name};
 use crate::inbound::read::fold;
 use crate::replies::Attendee;
 use crate::replies::signals::says_attending;
-use crate::replies::words::sentences;
+use crate::replies::words::{sentences, unwrapped};
 
 /// The attendees named in the lines of `body`, and whether one of them was a line of its
 /// own (a list).
 pub fn attendees(body: &str) -> (Vec<Attendee>, bool) {
     let mut found: Vec<Attendee> = Vec::new();
     let mut listed = false;
-    let lines: Vec<&str> = body.lines().collect();
+    // A sentence a client wrapped is read whole.
+    let unwrapped = unwrapped(body);
+    let lines: Vec<&str> = unwrapped.iter().map(String::as_str).collect();
     let items: Vec<Option<(Attendee, bool)>> = lines.iter().map(|l| without_email(l)).collect();
     for (i, line) in lines.iter().copied().enumerate() {
         let anchored = emails(line);
@@ -195,7 +197,11 @@ fn position_of(segments: &[String], named: usize, before: &str, tail: &str) -> S
             return previous;
         }
     }
-    // "Jane Doe (jane@…), Senior Data Scientist."
+    // "Jane Doe (jane@…), Senior Data Scientist." (not "Paul Durand (paul@…) will come too")
+    let rest = tail.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ')' | '>' | ']'));
+    if !rest.starts_with([',', ';', ':', '-', '–', '—', '|', '/']) {
+        return String::new();
+    }
     sentences(tail)
         .first()
         .and_then(|s| self::segments(s).into_iter().next())

@@ -78,6 +78,22 @@ pub const CANCEL: &[&str] = &[
     "retirar nuestra inscripcion",
     "annuler nos inscriptions",
     "cancel our attendance",
+    "take his name off",
+    "take her name off",
+    "take their names off",
+    "remove his name",
+    "remove her name",
+    "remove their names",
+    "retirer son nom",
+    "retirer leur nom",
+    "retirer le nom",
+    "supprimer son nom",
+    "rayer son nom",
+    "den de baja a",
+    "dar de baja a",
+    "retirar su nombre",
+    "quitar su nombre",
+    "eliminar su nombre",
 ];
 
 /// Saying that nobody will come.
