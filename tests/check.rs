@@ -538,3 +538,25 @@ fn a_circular_without_reminders_needs_no_reminder_text() {
     let out = check(dir.path(), &t);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn a_fault_in_an_answer_text_is_named_by_its_file_and_line_and_a_missing_one_too() {
+    let mut expected = Vec::new();
+    let err = check_reminders(|mail| {
+        let confirmed = mail.join("confirmed.es.md");
+        let line = edit(
+            &confirmed,
+            "{{ registration.seats }}",
+            "{{ registration.sits }}",
+        );
+        expected.push((confirmed, line, "unknown variable `registration.sits`"));
+        let answer = mail.join("answer.fr.md");
+        let line = edit(&answer, "{{ answer }}", "{{ answer }");
+        expected.push((answer, line, "template syntax"));
+        std::fs::remove_file(mail.join("promoted.en.md")).unwrap();
+        expected.push((mail.join("promoted.en.md"), 0, "cannot read the promoted"));
+    });
+    for (file, line, about) in expected {
+        assert_fault(&err, &file, line, about);
+    }
+}

@@ -64,7 +64,7 @@ fn find_close(source: &str, from: usize, close: &str) -> Option<usize> {
             None if close != "#}" && matches!(bytes[i], b'"' | b'\'' | b'`') => {
                 quote = Some(bytes[i]);
             }
-            None if source[i..].starts_with(close) => return Some(i),
+            None if bytes[i..].starts_with(close.as_bytes()) => return Some(i),
             None => {}
         }
         i += 1;
