@@ -4,9 +4,12 @@ pub(crate) mod circulars;
 mod inbound;
 mod ingest;
 mod members;
+mod questions;
 mod recipients;
+mod registrations;
 mod render;
 mod replies;
+mod review;
 mod sending;
 mod serve;
 mod suppressions;
@@ -77,13 +80,13 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// A circular's registrations (confirmed, waitlisted, cancelled, refused); or cancel
     /// one (`--cancel EMAIL`), or set a member's attendees (`--member EMAIL --attendee …`).
-    Registrations(replies::RegistrationsArgs),
+    Registrations(registrations::RegistrationsArgs),
     /// The members' questions, oldest first.
-    Questions(replies::QuestionsArgs),
+    Questions(questions::QuestionsArgs),
     /// Answer a question: the Markdown file goes to the member in their thread.
-    Answer(replies::AnswerArgs),
+    Answer(questions::AnswerArgs),
     /// The replies the reader was not sure of; `review resolve ID --kind …` decides one.
-    Review(replies::ReviewArgs),
+    Review(review::ReviewArgs),
 }
 
 /// Output formats of listing commands.
@@ -128,10 +131,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Inbound(command) => inbound::run(command, &config).await,
         Command::Suppressions(command) => suppressions::run(command, &config).await,
         Command::Ingest(args) => ingest::run(args, &config).await,
-        Command::Registrations(args) => replies::registrations(args, &config).await,
-        Command::Questions(args) => replies::questions(args, &config).await,
-        Command::Answer(args) => replies::answer(args, &config).await,
-        Command::Review(args) => replies::review(args, &config).await,
+        Command::Registrations(args) => registrations::run(args, &config).await,
+        Command::Questions(args) => questions::questions(args, &config).await,
+        Command::Answer(args) => questions::answer(args, &config).await,
+        Command::Review(args) => review::run(args, &config).await,
     }
 }
 

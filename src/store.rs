@@ -2,9 +2,11 @@
 //! `Any` driver. The backend is chosen once from the URL; queries are written once with
 //! `$N` placeholders, which both accept, and migrations come in one folder per dialect.
 
+mod answers;
 mod audit;
 mod batch;
 mod circulars;
+mod corrections;
 mod decisions;
 mod deliveries;
 mod edits;
@@ -13,6 +15,7 @@ mod inbox;
 mod known;
 mod members;
 mod outcomes;
+mod questions;
 mod registrations;
 mod rows;
 mod suppressions;
@@ -25,8 +28,10 @@ use std::sync::Arc;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
+pub use answers::{AnswerKind, PendingAnswer};
 pub use audit::AuditAction;
 pub use circulars::{LoadedCircular, StoredCircular};
+pub use corrections::Change;
 pub use decisions::{BounceRules, DeliveryRef, InboundDecision, NewBounce, NewNotice, Pending};
 pub use deliveries::{Claimed, NewRound, Recorded, RoundCounts, precise_now};
 pub use edits::ListsTx;
@@ -34,10 +39,8 @@ pub use inbound::{NewInbound, NewMessage};
 pub use inbox::{BounceCounts, InboundFilter, InboundMessage, InboundRow};
 pub use known::{Known, Wanted};
 pub use members::MemberInLists;
-pub use registrations::{
-    AnswerKind, Change, PendingAnswer, Question, Registration, ReplyCounts, ReplyRecord,
-    ReplyRecorded,
-};
+pub use questions::Question;
+pub use registrations::{Registration, ReplyCounts, ReplyRecord, ReplyRecorded};
 pub use suppressions::{Suppression, SuppressionChange, SuppressionReason};
 pub use sync::{SyncOutcome, load_lists, sync_state};
 
