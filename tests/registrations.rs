@@ -6,8 +6,7 @@
 mod common;
 
 use common::sent::{Sent, reply_at};
-use common::{Kind, TestDb};
-use mail_parser::{HeaderValue, MessageParser};
+use common::{Kind, Mail, TestDb};
 use serde_json::{Value, json};
 
 const JR: &str = "jr.etxebarria@bilbao.example.org";
@@ -28,45 +27,14 @@ fn three_seats(db: Option<&str>) -> Sent {
     })
 }
 
-/// A mail the daemon queued in the outbox, parsed.
-struct Queued {
-    to: String,
-    subject: String,
-    language: String,
-    in_reply_to: Vec<String>,
-    references: Vec<String>,
-    text: String,
-}
-
-fn ids(value: &HeaderValue<'_>) -> Vec<String> {
-    value
-        .as_text_list()
-        .map(|l| l.iter().map(ToString::to_string).collect())
-        .or_else(|| value.as_text().map(|t| vec![t.to_string()]))
-        .unwrap_or_default()
-}
-
 /// The mails queued since `before` files were in the outbox, oldest first.
-fn queued_since(sent: &Sent, before: usize) -> Vec<Queued> {
+fn queued_since(sent: &Sent, before: usize) -> Vec<Mail> {
     let files = sent.outbox();
-    let mut mails: Vec<(std::time::SystemTime, Queued)> = files
+    let mut mails: Vec<(std::time::SystemTime, Mail)> = files
         .iter()
         .map(|file| {
-            let raw = std::fs::read(file).unwrap();
-            let message = MessageParser::default().parse(&raw).unwrap();
-            let queued = Queued {
-                to: common::address_of(message.to()),
-                subject: message.subject().unwrap_or_default().to_string(),
-                language: message
-                    .header_raw("Content-Language")
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string(),
-                in_reply_to: ids(message.in_reply_to()),
-                references: ids(message.references()),
-                text: message.body_text(0).unwrap_or_default().to_string(),
-            };
-            (file.metadata().unwrap().modified().unwrap(), queued)
+            let mail = Mail::parse(&std::fs::read(file).unwrap());
+            (file.metadata().unwrap().modified().unwrap(), mail)
         })
         .collect();
     assert!(mails.len() >= before);
@@ -267,7 +235,7 @@ async fn seats_waitlist_and_answers(db: Option<&str>) {
             "{to} not told under {parent}: {told:?}"
         );
     }
-    let to_jr: Vec<&Queued> = mails.iter().filter(|m| m.to == JR).collect();
+    let to_jr: Vec<&Mail> = mails.iter().filter(|m| m.to == JR).collect();
     assert!(to_jr.iter().all(|m| m.language == "es"), "JR reads Spanish");
     let confirmed = to_jr
         .iter()
@@ -287,7 +255,7 @@ async fn seats_waitlist_and_answers(db: Option<&str>) {
         ],
         "References: the thread above the reply, then the reply"
     );
-    let promoted: Vec<&Queued> = mails.iter().filter(|m| m.to == AMINA).collect();
+    let promoted: Vec<&Mail> = mails.iter().filter(|m| m.to == AMINA).collect();
     assert_eq!(promoted.len(), 2, "waitlisted, then promoted");
     assert!(promoted.iter().all(|m| m.language == "fr"));
     let answered = mails.iter().find(|m| m.to == LAN).unwrap();

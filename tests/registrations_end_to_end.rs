@@ -11,14 +11,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::daemon::{Daemon, free_port, wait_until};
-use common::dovecot::{Dovecot, PASSWORD, USER};
-use common::smtp::{Kept, SmtpServer};
-use common::{address_of, circulars_with, copy_recipients, stderr, stdout};
-use mail_parser::HeaderValue;
+use common::daemon::{Road, wait_until};
+use common::smtp::SmtpServer;
+use common::{Mail, address_of, circulars_with, stderr, stdout};
 use serde_json::{Value, json};
 
-const SECRET: &str = "test-secret-test-secret-test-secret";
 const MEMBERS: usize = 41;
 const LIMIT: Duration = Duration::from_secs(30);
 const FRANCOISE: &str = "francoise.lefevre@bordeaux.example.net";
@@ -79,50 +76,15 @@ fn registration<'a>(list: &'a Value, member: &str) -> Option<&'a Value> {
     list.as_array()?.iter().find(|r| r["member"] == member)
 }
 
-fn ids(value: &HeaderValue<'_>) -> Vec<String> {
-    value
-        .as_text_list()
-        .map(|l| l.iter().map(ToString::to_string).collect())
-        .or_else(|| value.as_text().map(|t| vec![t.to_string()]))
-        .unwrap_or_default()
-}
-
-/// An automatic answer as aiosmtpd kept it.
-#[derive(Debug)]
-struct Answer {
-    to: Vec<String>,
-    subject: String,
-    language: String,
-    in_reply_to: Vec<String>,
-    references: Vec<String>,
-    text: String,
-}
-
-fn answer(kept: &Kept) -> Answer {
-    let message = kept.parsed();
-    Answer {
-        to: kept.rcpt_tos.clone(),
-        subject: message.subject().unwrap_or_default().to_string(),
-        language: message
-            .header_raw("Content-Language")
-            .unwrap_or_default()
-            .trim()
-            .to_string(),
-        in_reply_to: ids(message.in_reply_to()),
-        references: ids(message.references()),
-        text: message.body_text(0).unwrap_or_default().to_string(),
-    }
-}
-
 /// The answer threaded to the reply `id`, checked to be for `to`, in `language`.
-fn answer_to<'a>(answers: &'a [Answer], id: &str, to: &str, language: &str) -> &'a Answer {
-    let found: Vec<&Answer> = answers
+fn answer_to<'a>(answers: &'a [Mail], id: &str, to: &str, language: &str) -> &'a Mail {
+    let found: Vec<&Mail> = answers
         .iter()
         .filter(|a| a.in_reply_to == [id.to_string()])
         .collect();
     assert_eq!(found.len(), 1, "one answer to {id}: {answers:#?}");
     let found = found[0];
-    assert_eq!(found.to, [to.to_string()], "{found:#?}");
+    assert_eq!(found.to, to, "{found:#?}");
     assert_eq!(found.language, language, "{found:#?}");
     assert_eq!(
         found.references.last().map(String::as_str),
@@ -135,29 +97,13 @@ fn answer_to<'a>(answers: &'a [Answer], id: &str, to: &str, language: &str) -> &
 #[test]
 fn replies_through_imap_become_registrations_a_question_and_a_decline_and_the_answers_reach_smtp_in_each_thread()
  {
-    let smtp = SmtpServer::start();
-    let dovecot = Dovecot::start();
-    let dir = tempfile::tempdir().unwrap();
-    copy_recipients(dir.path());
-    let db = format!(
-        "sqlite://{}",
-        dir.path().join("data/circulars.db").display()
-    );
-    let (smtp_port, imap_port) = (smtp.port.to_string(), dovecot.port.to_string());
-    let env = [
-        ("CIRCULARS_DATABASE_URL", db.as_str()),
-        ("CIRCULARS_SECRET", SECRET),
-        ("CIRCULARS_SMTP_TRANSPORT", "smtp"),
-        ("CIRCULARS_SMTP_PORT", smtp_port.as_str()),
-        ("CIRCULARS_SMTP_MAX_PER_SECOND", "0"),
-        ("CIRCULARS_IMAP_ENABLED", "true"),
-        ("CIRCULARS_IMAP_PORT", imap_port.as_str()),
-        ("CIRCULARS_IMAP_USERNAME", USER),
-        ("CIRCULARS_IMAP_PASSWORD", PASSWORD),
-        ("CIRCULARS_IMAP_POLL_SECONDS", "1"),
-    ];
-    let log = dir.path().join("serve.log");
-    let mut daemon = Daemon::start_logging(dir.path(), free_port(), &env, &log);
+    let Road {
+        smtp,
+        dovecot,
+        dir,
+        db,
+        mut daemon,
+    } = Road::start(&[]);
     let copies = smtp.wait_for(MEMBERS);
     assert_eq!(copies.len(), MEMBERS, "{}", daemon.log());
     let copy = |email| copy_of(&smtp, email);
@@ -266,7 +212,10 @@ fn replies_through_imap_become_registrations_a_question_and_a_decline_and_the_an
 
     // The answers: confirmed ×2, withdrawn, waitlisted.
     let kept = smtp.wait_for(MEMBERS + 4);
-    let answers: Vec<Answer> = kept[MEMBERS..].iter().map(answer).collect();
+    let answers: Vec<Mail> = kept[MEMBERS..]
+        .iter()
+        .map(|k| Mail::parse(&k.raw))
+        .collect();
     assert_eq!(answers.len(), 4, "{answers:#?}\n{}", daemon.log());
 
     let confirmed = answer_to(
@@ -402,7 +351,10 @@ fn replies_through_imap_become_registrations_a_question_and_a_decline_and_the_an
     assert!(out.status.success(), "{}", stderr(&out));
     let kept = smtp.wait_for(MEMBERS + 5);
     assert_eq!(kept.len(), MEMBERS + 5, "{}", daemon.log());
-    let answers: Vec<Answer> = kept[MEMBERS..].iter().map(answer).collect();
+    let answers: Vec<Mail> = kept[MEMBERS..]
+        .iter()
+        .map(|k| Mail::parse(&k.raw))
+        .collect();
     let answered = answer_to(
         &answers,
         "e2e-juliana-asks@bogota.example.org",

@@ -8,13 +8,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::daemon::{Daemon, free_port, wait_until};
-use common::dovecot::{Dovecot, PASSWORD, USER};
+use common::daemon::{Road, wait_until};
 use common::smtp::SmtpServer;
-use common::{address_of, circulars_with, copy_recipients, stdout};
+use common::{address_of, circulars_with, stdout};
 use serde_json::Value;
 
-const SECRET: &str = "test-secret-test-secret-test-secret";
 const MEMBERS: usize = 41;
 const LIMIT: Duration = Duration::from_secs(60);
 const JR: &str = "jr.etxebarria@bilbao.example.org";
@@ -97,30 +95,13 @@ fn json(dir: &std::path::Path, db: &str, args: &[&str]) -> Value {
 #[test]
 fn a_bounce_an_out_of_office_and_an_unsubscribe_through_imap_do_what_they_should_across_a_dovecot_restart()
  {
-    let smtp = SmtpServer::start();
-    let mut dovecot = Dovecot::start();
-    let dir = tempfile::tempdir().unwrap();
-    copy_recipients(dir.path());
-    let db = format!(
-        "sqlite://{}",
-        dir.path().join("data/circulars.db").display()
-    );
-    let (smtp_port, imap_port) = (smtp.port.to_string(), dovecot.port.to_string());
-    let env = [
-        ("CIRCULARS_DATABASE_URL", db.as_str()),
-        ("CIRCULARS_SECRET", SECRET),
-        ("CIRCULARS_SMTP_TRANSPORT", "smtp"),
-        ("CIRCULARS_SMTP_PORT", smtp_port.as_str()),
-        ("CIRCULARS_SMTP_MAX_PER_SECOND", "0"),
-        ("CIRCULARS_SMTP_BOUNCE_THRESHOLD", "1"),
-        ("CIRCULARS_IMAP_ENABLED", "true"),
-        ("CIRCULARS_IMAP_PORT", imap_port.as_str()),
-        ("CIRCULARS_IMAP_USERNAME", USER),
-        ("CIRCULARS_IMAP_PASSWORD", PASSWORD),
-        ("CIRCULARS_IMAP_POLL_SECONDS", "1"),
-    ];
-    let log = dir.path().join("serve.log");
-    let mut daemon = Daemon::start_logging(dir.path(), free_port(), &env, &log);
+    let Road {
+        smtp,
+        mut dovecot,
+        dir,
+        db,
+        mut daemon,
+    } = Road::start(&[("CIRCULARS_SMTP_BOUNCE_THRESHOLD", "1")]);
     smtp.wait_for(MEMBERS);
     let (jr, juliana, amina) = (
         copy_of(&smtp, JR),

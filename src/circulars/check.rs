@@ -123,6 +123,7 @@ fn check_one(
         render_samples(&renderer, committee, report);
     }
     check_reminder(&circular, layout, mail_dir, &used, settings, report);
+    let none = tera::Context::new();
     check_mail(
         &circular,
         layout,
@@ -130,11 +131,12 @@ fn check_one(
         "unsubscribed",
         &used,
         settings,
+        &none,
         report,
     );
     let sample = answer_context(2, false, "**An answer.**");
     for name in ANSWERS {
-        check_answer(
+        check_mail(
             &circular, layout, mail_dir, name, &used, settings, &sample, report,
         );
     }
@@ -185,36 +187,16 @@ fn check_reminder(
             "reminders are sent until the deadline: set `deadline`, or leave reminders out",
         ));
     }
+    let none = tera::Context::new();
     check_mail(
-        circular, layout, mail_dir, "reminder", committees, settings, report,
+        circular, layout, mail_dir, "reminder", committees, settings, &none, report,
     );
 }
 
-/// The texts of `mail_dir/<name>.<lang>.md` must read and render like the circular's own.
-fn check_mail(
-    circular: &Circular,
-    layout: &Arc<Layout>,
-    mail_dir: &Path,
-    name: &str,
-    committees: &[Committee],
-    settings: &Settings,
-    report: &mut Report,
-) {
-    check_answer(
-        circular,
-        layout,
-        mail_dir,
-        name,
-        committees,
-        settings,
-        &tera::Context::new(),
-        report,
-    );
-}
-
-/// Like [`check_mail`], with the variables `extra` besides the circular's (an answer's).
+/// The texts of `mail_dir/<name>.<lang>.md` must read and render like the circular's own,
+/// with the variables `extra` besides the circular's (an answer's).
 #[allow(clippy::too_many_arguments)]
-fn check_answer(
+fn check_mail(
     circular: &Circular,
     layout: &Arc<Layout>,
     mail_dir: &Path,

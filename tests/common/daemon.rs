@@ -140,3 +140,52 @@ pub fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     }
     done()
 }
+
+/// The whole road on real servers: aiosmtpd, a Dovecot of its own, and a daemon sending
+/// through the one and reading the other, on SQLite in a folder of its own with the sample
+/// lists.
+pub struct Road {
+    pub smtp: super::smtp::SmtpServer,
+    pub dovecot: super::dovecot::Dovecot,
+    pub dir: tempfile::TempDir,
+    pub db: String,
+    pub daemon: Daemon,
+}
+
+impl Road {
+    /// Starts it all, with `extra` variables for the daemon.
+    pub fn start(extra: &[(&str, &str)]) -> Road {
+        use super::dovecot::{PASSWORD, USER};
+        let smtp = super::smtp::SmtpServer::start();
+        let dovecot = super::dovecot::Dovecot::start();
+        let dir = tempfile::tempdir().unwrap();
+        super::copy_recipients(dir.path());
+        let db = format!(
+            "sqlite://{}",
+            dir.path().join("data/circulars.db").display()
+        );
+        let (smtp_port, imap_port) = (smtp.port.to_string(), dovecot.port.to_string());
+        let mut env = vec![
+            ("CIRCULARS_DATABASE_URL", db.as_str()),
+            ("CIRCULARS_SECRET", "test-secret-test-secret-test-secret"),
+            ("CIRCULARS_SMTP_TRANSPORT", "smtp"),
+            ("CIRCULARS_SMTP_PORT", smtp_port.as_str()),
+            ("CIRCULARS_SMTP_MAX_PER_SECOND", "0"),
+            ("CIRCULARS_IMAP_ENABLED", "true"),
+            ("CIRCULARS_IMAP_PORT", imap_port.as_str()),
+            ("CIRCULARS_IMAP_USERNAME", USER),
+            ("CIRCULARS_IMAP_PASSWORD", PASSWORD),
+            ("CIRCULARS_IMAP_POLL_SECONDS", "1"),
+        ];
+        env.extend(extra.iter().copied());
+        let log = dir.path().join("serve.log");
+        let daemon = Daemon::start_logging(dir.path(), free_port(), &env, &log);
+        Road {
+            smtp,
+            dovecot,
+            dir,
+            db,
+            daemon,
+        }
+    }
+}

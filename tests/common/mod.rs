@@ -177,3 +177,44 @@ pub fn address_of(header: Option<&mail_parser::Address<'_>>) -> String {
         .expect("an address")
         .to_string()
 }
+
+/// What a test looks at in a mail the daemon sent: who it is to, its subject and language,
+/// its thread and its plain text.
+#[derive(Debug)]
+pub struct Mail {
+    /// The first `To:` address.
+    pub to: String,
+    pub subject: String,
+    /// `Content-Language`.
+    pub language: String,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    pub text: String,
+}
+
+impl Mail {
+    pub fn parse(raw: &[u8]) -> Mail {
+        let message = mail_parser::MessageParser::default().parse(raw).unwrap();
+        Mail {
+            to: address_of(message.to()),
+            subject: message.subject().unwrap_or_default().to_string(),
+            language: message
+                .header_raw("Content-Language")
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+            in_reply_to: message_ids(message.in_reply_to()),
+            references: message_ids(message.references()),
+            text: message.body_text(0).unwrap_or_default().to_string(),
+        }
+    }
+}
+
+/// The Message-IDs of an `In-Reply-To:` or `References:` header, in order.
+pub fn message_ids(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
+    value
+        .as_text_list()
+        .map(|l| l.iter().map(ToString::to_string).collect())
+        .or_else(|| value.as_text().map(|t| vec![t.to_string()]))
+        .unwrap_or_default()
+}
