@@ -110,6 +110,7 @@ fn main() {
             list_domain: "uclg.example.org",
             in_reply_to: None,
             references: Vec::new(),
+            auto_submitted: "auto-generated",
         };
         bytes += message::build(&rendered, &attachments, &envelope)
             .unwrap()

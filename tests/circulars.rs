@@ -198,6 +198,7 @@ fn eml(renderer: &Renderer, member: &Member, committee: &Committee) -> Vec<u8> {
         list_domain: "uclg.example.org",
         in_reply_to: None,
         references: Vec::new(),
+        auto_submitted: "auto-generated",
     };
     message::build(&rendered, &attachments, &envelope)
         .unwrap()

@@ -260,6 +260,14 @@ async fn seats_waitlist_and_answers(db: Option<&str>) {
     assert!(promoted.iter().all(|m| m.language == "fr"));
     let answered = mails.iter().find(|m| m.to == LAN).unwrap();
     assert_eq!(answered.language, "en");
+    // RFC 3834: the automatic answers say so; the secretariat's own does not.
+    assert_eq!(answered.auto_submitted, "no");
+    assert!(
+        mails
+            .iter()
+            .filter(|m| m.to != LAN)
+            .all(|m| m.auto_submitted == "auto-replied")
+    );
     assert!(
         answered.text.contains("simultaneous interpretation"),
         "{}",

@@ -30,6 +30,9 @@ pub struct Envelope<'a> {
     pub in_reply_to: Option<String>,
     /// The thread above `in_reply_to`, oldest first (without `<>`), for `References`.
     pub references: Vec<String>,
+    /// `Auto-Submitted` (RFC 3834): `auto-generated` for circulars and reminders,
+    /// `auto-replied` for automatic answers, `no` for what a person wrote.
+    pub auto_submitted: &'static str,
 }
 
 /// A file attached to the message.
@@ -170,7 +173,7 @@ pub fn build(
             "List-Unsubscribe=One-Click".into(),
         ))
         .raw_header(header("Content-Language", rendered.language.code().into()))
-        .raw_header(header("Auto-Submitted", "auto-generated".into()));
+        .raw_header(header("Auto-Submitted", envelope.auto_submitted.into()));
     let message = if attachments.is_empty() {
         builder.multipart(alternative)?
     } else {

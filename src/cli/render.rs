@@ -105,6 +105,7 @@ pub async fn render(args: RenderArgs, config: &Config) -> anyhow::Result<()> {
                 list_domain: &config.sender.reply_domain,
                 in_reply_to: None,
                 references: Vec::new(),
+                auto_submitted: "auto-generated",
             };
             let message = message::build(&rendered, &attachments, &envelope)?;
             out.write_all(&message.formatted())?;

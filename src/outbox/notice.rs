@@ -94,6 +94,7 @@ impl Notices {
             ),
             in_reply_to: reply_to.map_or_else(|| delivery.message_id.clone(), str::to_string),
             references: Vec::new(),
+            auto_submitted: "auto-replied",
             extra: None,
             blocks: Vec::new(),
         };
@@ -124,6 +125,11 @@ impl Notices {
             ),
             in_reply_to,
             references,
+            auto_submitted: if answer.kind == AnswerKind::Answer {
+                "no"
+            } else {
+                "auto-replied"
+            },
             extra: Some(reminder::answer_context(
                 answer.seats,
                 answer.late,
@@ -193,6 +199,7 @@ impl Notices {
             list_domain: &self.sender.reply_domain,
             in_reply_to: Some(notice.in_reply_to),
             references: notice.references,
+            auto_submitted: notice.auto_submitted,
         };
         let mut built = message::build(&rendered, &[], &envelope)?;
         if let Some(dkim) = &self.dkim {
@@ -236,6 +243,8 @@ struct Notice<'a> {
     message_id: String,
     in_reply_to: String,
     references: Vec<String>,
+    /// `auto-replied`, or `no` for the secretariat's own answer.
+    auto_submitted: &'static str,
     extra: Option<tera::Context>,
     /// What a member wrote, put in place of its marker once rendered, escaped for HTML.
     blocks: Vec<(&'static str, Block)>,
@@ -250,11 +259,35 @@ struct Block {
 impl Block {
     fn fill(&self, rendered: &mut Rendered, mark: &str) {
         rendered.text = rendered.text.replace(mark, &self.text);
-        rendered.html = rendered
-            .html
-            .replace(&format!("<p>{mark}</p>"), &self.html)
-            .replace(mark, &self.html);
+        rendered.html = block_in_place(&rendered.html, mark, &self.html);
     }
+}
+
+/// `html` with `block` for `mark`: the paragraph the mark stands alone in (whatever style
+/// the layout gives it) is replaced whole, so that a list or a quote is not inside a `<p>`.
+fn block_in_place(html: &str, mark: &str, block: &str) -> String {
+    let mut out = String::with_capacity(html.len() + block.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(mark) {
+        let (before, after) = (&rest[..at], &rest[at + mark.len()..]);
+        let opening = before
+            .rfind("<p")
+            .filter(|&p| before[p..].ends_with('>') && !before[p..].contains("</"));
+        match (opening, after.strip_prefix("</p>")) {
+            (Some(p), Some(after)) => {
+                out.push_str(&before[..p]);
+                out.push_str(block);
+                rest = after;
+            }
+            _ => {
+                out.push_str(before);
+                out.push_str(block);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn attendees_block(attendees: &[Attendee]) -> Block {
@@ -303,5 +336,20 @@ fn question_block(question: &str) -> Block {
                 .collect::<Vec<_>>()
                 .join("<br>")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::block_in_place;
+
+    #[test]
+    fn a_block_replaces_the_paragraph_its_mark_stands_alone_in() {
+        let html =
+            "<p style=\"margin:0\">Dear Ana,</p>\n<p style=\"margin:0\">MARK</p>\n<p>Bye MARK.</p>";
+        assert_eq!(
+            block_in_place(html, "MARK", "<ul><li>Ana</li></ul>"),
+            "<p style=\"margin:0\">Dear Ana,</p>\n<ul><li>Ana</li></ul>\n<p>Bye <ul><li>Ana</li></ul>.</p>"
+        );
     }
 }

@@ -256,6 +256,7 @@ impl Library {
             list_domain: &self.sender.reply_domain,
             in_reply_to,
             references: Vec::new(),
+            auto_submitted: "auto-generated",
         };
         let mut built = message::build(&rendered, &prepared.attachments, &envelope)?;
         if let Some(dkim) = &self.dkim {

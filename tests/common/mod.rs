@@ -189,6 +189,8 @@ pub struct Mail {
     pub language: String,
     pub in_reply_to: Vec<String>,
     pub references: Vec<String>,
+    /// `Auto-Submitted` (RFC 3834).
+    pub auto_submitted: String,
     pub text: String,
 }
 
@@ -205,6 +207,11 @@ impl Mail {
                 .to_string(),
             in_reply_to: message_ids(message.in_reply_to()),
             references: message_ids(message.references()),
+            auto_submitted: message
+                .header_raw("Auto-Submitted")
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
             text: message.body_text(0).unwrap_or_default().to_string(),
         }
     }
