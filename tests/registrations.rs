@@ -533,3 +533,43 @@ fn the_secretariat_resolves_what_the_reader_was_unsure_of_and_corrects_any_recor
         "{csv}"
     );
 }
+
+#[tokio::test]
+async fn processes_registering_at_once_on_postgres_never_give_the_same_seat_twice() {
+    let db = TestDb::new(Kind::Postgres).await;
+    let sent = Sent::with(Some(&db.url), |toml| {
+        toml.replace("capacity = 60", "capacity = 2")
+    });
+    let members = [JR, FRANCOISE, AMINA, JULIANA, SERGIO, LAN];
+    // Six secretaries register six members at the same moment.
+    std::thread::scope(|scope| {
+        for member in members {
+            let sent = &sent;
+            scope.spawn(move || {
+                let attendee = format!("Someone|Adviser|{}", member.replace('@', ".adviser@"));
+                sent.ok(&[
+                    "registrations",
+                    "30",
+                    "--member",
+                    member,
+                    "--attendee",
+                    &attendee,
+                ]);
+            });
+        }
+    });
+    let list = sent.json(&["registrations", "30"]);
+    let statuses: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 6, "{list}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == "confirmed").count(),
+        2,
+        "two seats, two confirmed: {list}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == "waitlisted").count(), 4);
+}

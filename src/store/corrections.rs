@@ -152,8 +152,8 @@ impl Store {
         Ok(())
     }
 
-    /// Sets the attendees of the member's registration (made, and placed by the policy as
-    /// of now, when there is none); a registration that holds seats keeps its status if
+    /// Sets the attendees of the member's registration (made, and placed by the seats left
+    /// whatever the deadline, when there is none); a registration that holds seats keeps its status if
     /// its new seats fit, and seats it frees go to the waitlist.
     ///
     /// # Errors
@@ -187,7 +187,12 @@ impl Store {
             None => {
                 let others = taken(&mut tx, circular_id, None).await?;
                 let queue = waiting(&mut tx, &policy, circular_id).await?;
-                policy.place(seats, Utc::now(), others, queue).status
+                // The secretariat registering someone waives the deadline, not the seats.
+                let waived = registrations::Policy {
+                    deadline: None,
+                    ..policy
+                };
+                waived.place(seats, Utc::now(), others, queue).status
             }
         };
         let (received_at, inbound_id, late) = existing.as_ref().map_or_else(
