@@ -5,9 +5,9 @@ use crate::inbound::read::{find_phrase, first_phrase, fold, has_phrase};
 use crate::inbound::robots::subject_without_reply_prefixes;
 
 use super::phrases::{
-    ADDING, ASKING, ATTEND, ATTEND_VERBS, CANCEL, COMING, DECLINE, FULFILLED_REQUEST, GREETING,
-    INTENT, NEGATION, NO_LONGER, PENDING, QUESTION_OPENERS, REPLACEMENT, REQUEST_OPENERS, SELF,
-    SORRY, THANKS, WEAK_ATTEND,
+    ADDING, ASKING, ATTEND, ATTEND_VERBS, CANCEL, COMING, DECLINE, FORM_LINES, FULFILLED_REQUEST,
+    GREETING, INTENT, MEMBER_COMES, NEGATION, NO_LONGER, ON_BEHALF, PENDING, QUESTION_OPENERS,
+    REPLACEMENT, REQUEST_OPENERS, SELF, SORRY, THANKS, WEAK_ATTEND,
 };
 use super::words::sentences;
 
@@ -16,7 +16,8 @@ use super::words::sentences;
 pub struct Signals {
     /// Someone will come ("I will attend", "please register", "asistirán").
     pub attend: Option<&'static str>,
-    /// The member is among them ("I will attend", "moi-même", "asistiré").
+    /// The member is among them ("I will attend", "moi-même", "asistiré"; or, written on
+    /// their behalf, "her participation", "su asistencia").
     pub itself: Option<&'static str>,
     /// An earlier registration is withdrawn.
     pub cancel: Option<&'static str>,
@@ -41,8 +42,20 @@ impl Signals {
             subject: registering_subject(subject),
             ..Signals::default()
         };
-        for sentence in sentences(body) {
-            signals.read(&sentence);
+        let sentences: Vec<String> = sentences(body)
+            .into_iter()
+            .filter(|s| first_phrase(&fold(s), FORM_LINES).is_none())
+            .collect();
+        for sentence in &sentences {
+            signals.read(sentence);
+        }
+        // Someone writing on the member's behalf says the member comes in the third person.
+        let folded = fold(&sentences.join(" "));
+        if signals.itself.is_none()
+            && signals.attend.is_some()
+            && first_phrase(&folded, ON_BEHALF).is_some()
+        {
+            signals.itself = first_phrase(&folded, MEMBER_COMES);
         }
         signals
     }

@@ -9,8 +9,9 @@
 use super::lexicon::{is_position_like, is_title};
 use super::names::{names_in, position_before, split_name};
 use super::person::{clean_name, clean_position, emails, is_name};
-use crate::inbound::read::fold;
+use crate::inbound::read::{first_phrase, fold};
 use crate::replies::Attendee;
+use crate::replies::phrases::REPLACEMENT;
 use crate::replies::signals::says_attending;
 use crate::replies::words::{sentences, unwrapped};
 
@@ -175,8 +176,10 @@ fn after_address(tail: &str, email: &str) -> Option<Attendee> {
 /// address, else the words before the name, else the segment before, else what follows
 /// the address in `tail`.
 fn position_of(segments: &[String], named: usize, before: &str, tail: &str) -> String {
+    // "…, chef de la cellule informatique, me remplacera": the clause's verb is no position.
     let after: Vec<String> = segments[named + 1..]
         .iter()
+        .filter(|s| !says_coming(s))
         .map(|s| clean_position(s))
         .filter(|s| !s.is_empty())
         .collect();
@@ -261,7 +264,12 @@ fn strip_determiner(text: &str) -> String {
 /// commas and parentheses.
 fn segments(clause: &str) -> Vec<String> {
     const DASHES: [&str; 4] = [" - ", " – ", " — ", " | "];
-    let parts: Vec<String> = if DASHES.iter().any(|d| clause.contains(d)) {
+    // Dashes separate the fields of a list line ("Ana Pérez – Deputy Mayor – ana@…"); in
+    // prose, where a comma comes first, a dash is inside a field ("cheffe de division –
+    // Participation citoyenne").
+    let first_dash = DASHES.iter().filter_map(|d| clause.find(d)).min();
+    let prose = first_dash.is_some_and(|at| clause[..at].contains(','));
+    let parts: Vec<String> = if first_dash.is_some() && !prose {
         let mut parts = vec![clause.to_owned()];
         for dash in DASHES {
             parts = parts
@@ -278,6 +286,13 @@ fn segments(clause: &str) -> Vec<String> {
         .map(|p| p.trim().to_owned())
         .filter(|p| !p.trim_matches(|c: char| !c.is_alphanumeric()).is_empty())
         .collect()
+}
+
+/// Whether `segment` says someone comes or replaces someone ("me remplacera", "will
+/// attend"): a verb of the sentence, not a field.
+fn says_coming(segment: &str) -> bool {
+    let folded = fold(segment);
+    first_phrase(&folded, REPLACEMENT).is_some() || says_attending(segment)
 }
 
 /// A list item without an address: "- Ana Pérez, Deputy Mayor", "Ana Pérez – Deputy Mayor",

@@ -68,6 +68,8 @@ const POSSESSIVES: &[&str] = &[
 
 /// Words that introduce an address, left at the end of a position ("…, con correo").
 const EMAIL_LABELS: &[&str] = &[
+    "a l'adresse electronique",
+    "a l'adresse",
     "cuyo correo electronico es",
     "cuyo correo es",
     "whose email is",

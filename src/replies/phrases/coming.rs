@@ -221,7 +221,10 @@ pub const WEAK_ATTEND: &[&str] = &[
 
 /// First-person words that put the member among those who come.
 pub const SELF: &[&str] = &[
-    "i will attend",
+    "i will participate",
+    "i'll participate",
+    "i will take part",
+    "i will join",
     "i'll attend",
     "i shall attend",
     "we will attend",
@@ -391,4 +394,52 @@ pub const ADDING: &[&str] = &[
     "agregarme",
     "incluirme",
     "a la lista de participantes",
+];
+
+/// Writing for someone else: an assistant, a cabinet, a secretary.
+pub const ON_BEHALF: &[&str] = &[
+    "on behalf of",
+    "at the request of",
+    "de la part de",
+    "a la demande de",
+    "au nom de",
+    "en nombre de",
+    "en nombre del",
+    "a pedido de",
+    "a peticion de",
+    "por encargo de",
+];
+
+/// The member, spoken of in the third person, comes: "her participation", "elle sera
+/// accompagnée de", "su asistencia".
+pub const MEMBER_COMES: &[&str] = &[
+    "her participation",
+    "his participation",
+    "her attendance",
+    "his attendance",
+    "she will attend",
+    "he will attend",
+    "she will be accompanied",
+    "he will be accompanied",
+    "sa participation",
+    "sa presence",
+    "sa venue",
+    "elle sera accompagnee",
+    "il sera accompagne",
+    "elle participera",
+    "il participera",
+    "su asistencia",
+    "su participacion",
+    "la acompanara",
+    "lo acompanara",
+    "asistira acompanada",
+    "asistira acompanado",
+];
+
+/// Lines of the circular's registration form that say "I will attend" as a label, not as
+/// the member's words.
+pub const FORM_LINES: &[&str] = &[
+    "keep the numbers that apply",
+    "conserve los numeros que correspondan",
+    "gardez les numeros",
 ];
