@@ -573,3 +573,64 @@ async fn processes_registering_at_once_on_postgres_never_give_the_same_seat_twic
     );
     assert_eq!(statuses.iter().filter(|s| **s == "waitlisted").count(), 4);
 }
+
+#[test]
+fn an_address_stopped_by_hand_is_recorded_but_not_answered_one_that_unsubscribed_is() {
+    let sent = Sent::new();
+    sent.ok(&["suppressions", "add", JR, "--note", "asked by phone"]);
+    let before = sent.outbox().len();
+    answer_of(
+        &sent,
+        "jr-stopped",
+        JR,
+        "Buenos días:\n\nAsistiré a la reunión.\n\nJosé Ramón",
+        ON_TIME,
+    );
+    // Amina unsubscribed by mail, then registers: she hears back.
+    let copy = sent.copy_of(AMINA);
+    sent.ingest(
+        "amina-unsubscribes",
+        &reply_at(
+            "amina-unsubscribes",
+            AMINA,
+            &copy.unsubscribe,
+            "",
+            "unsubscribe",
+            "unsubscribe",
+            ON_TIME,
+        ),
+    );
+    answer_of(
+        &sent,
+        "amina-comes",
+        AMINA,
+        "Bonjour,\n\nJe participerai à la réunion.\n\nAmina",
+        ON_TIME,
+    );
+    assert_eq!(
+        sent.suppressed(),
+        [
+            (AMINA.to_string(), "unsubscribe".to_string()),
+            (JR.to_string(), "manual".to_string())
+        ]
+    );
+    let list = sent.json(&["registrations", "30"]);
+    assert_eq!(registration(&list, JR)["status"], "confirmed");
+    assert_eq!(registration(&list, AMINA)["status"], "confirmed");
+    deliver(&sent);
+    let mails = queued_since(&sent, before);
+    assert!(
+        mails.iter().all(|m| m.to != JR),
+        "nothing to a stopped address"
+    );
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.to == AMINA && m.in_reply_to == ["amina-comes@example.net"]),
+        "{:?}",
+        mails
+            .iter()
+            .map(|m| (&m.to, &m.subject))
+            .collect::<Vec<_>>()
+    );
+}

@@ -2,7 +2,9 @@
 //! refused, withdrawn) and the secretariat's answers to questions, made into notices in
 //! the outbox, threaded to the member's reply. An automatic answer goes to a member at most
 //! [`PER_DAY`] times a day, whatever they send (RFC 3834's loop prevention); it is never
-//! made for a robot's message, since robots' messages record nothing.
+//! made for a robot's message, since robots' messages record nothing, nor to an address
+//! suppressed for bounces or by hand (one that unsubscribed still hears back about what it
+//! wrote).
 
 use chrono::{Duration, SecondsFormat, Utc};
 use mail_parser::MessageParser;
@@ -65,6 +67,18 @@ async fn make_one(
     else {
         return Ok(Err("the member was never sent the circular".into()));
     };
+    // A member who unsubscribed still hears back about what they wrote; an address that
+    // bounced, or that the secretariat stopped, does not.
+    if let Some(member) = store.member_by_id(answer.member_id).await?
+        && let Some(reason) = store
+            .suppression_reason(&member.member.email.to_string())
+            .await?
+        && reason != "unsubscribe"
+    {
+        return Ok(Err(format!(
+            "the member's address is suppressed ({reason})"
+        )));
+    }
     let thread = match answer.inbound_id {
         Some(id) => store
             .inbound_message(id)

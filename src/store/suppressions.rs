@@ -72,6 +72,19 @@ impl Store {
         Ok(row.is_some())
     }
 
+    /// Why `address` is suppressed (`unsubscribe`, `hard_bounce`, `manual`), if it is.
+    ///
+    /// # Errors
+    /// The database fails.
+    pub async fn suppression_reason(&self, address: &str) -> Result<Option<String>, StoreError> {
+        let reason =
+            sqlx::query_scalar("SELECT reason FROM suppressions WHERE LOWER(email) = LOWER($1)")
+                .bind(address.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(reason)
+    }
+
     /// Every suppressed address, in address order.
     ///
     /// # Errors
