@@ -27,6 +27,18 @@ pub struct Found {
     pub withdrawn: Vec<Attendee>,
 }
 
+/// Whether `line` is a form's name field ("Name: Ana Pérez", "Nom :"): a form, not a
+/// signature.
+pub fn is_name_field(line: &str) -> bool {
+    matches!(
+        labels::labelled(line.trim()),
+        Some((
+            labels::Field::Name | labels::Field::Given | labels::Field::Family,
+            _
+        ))
+    )
+}
+
 /// The attendees named in `body`, each once, in the order written.
 pub fn find(body: &str) -> Found {
     let mut found = Found::default();

@@ -65,8 +65,10 @@ impl Signals {
         let request = (first_phrase(&folded, FULFILLED_REQUEST).is_some()
             || first_phrase(&folded, ADDING).is_some())
             && first_phrase(&folded, REQUEST_OPENERS).is_some();
-        let question = is_question(sentence, &folded) && !request;
         let settled = first_phrase(&folded, PENDING).is_none();
+        // "Les confirmaremos la próxima semana quiénes podrían viajar": a promise, no question.
+        let promise = !settled && !sentence.contains('?');
+        let question = is_question(sentence, &folded) && !request && !promise;
         let attend = first_phrase(&folded, ATTEND)
             .or_else(|| first_phrase(&folded, ADDING))
             .filter(|p| !turned(&folded, p))

@@ -4,6 +4,7 @@
 
 use crate::inbound::read::{Read, fold, has_phrase};
 
+use super::attendees::is_name_field;
 use super::phrases::SEE_BELOW;
 
 /// The member's own words, in two cuts.
@@ -188,6 +189,10 @@ fn trailing_signature(lines: &[&str]) -> Option<usize> {
         return None;
     }
     let block = &lines[start..end];
+    // The last block of a filled-in form ("ATTENDEE 2", "Name: …") is no signature.
+    if block.iter().any(|l| is_name_field(l)) {
+        return None;
+    }
     let short = |l: &&str| {
         let l = l.trim();
         l.split_whitespace().count() <= 8

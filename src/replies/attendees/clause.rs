@@ -216,7 +216,20 @@ fn position_of(segments: &[String], named: usize, before: &str, tail: &str) -> S
 /// People named without an address in `segments`, each with the position said before
 /// the name ("our mayor Ana Pérez") or in the next segment ("Ana Pérez, our mayor, …").
 fn unaddressed(segments: &[String]) -> Vec<Attendee> {
-    const ON_BEHALF: &[&str] = &["behalf of", "part de", "nom de", "nombre de", "nombre del"];
+    const ON_BEHALF: &[&str] = &[
+        "behalf of",
+        "request of",
+        "part de",
+        "nom de",
+        "demande de",
+        "instruction de",
+        "nombre de",
+        "nombre del",
+        "instruccion de",
+        "indicacion de",
+        "pedido de",
+        "encargo de",
+    ];
     let mut found = Vec::new();
     let mut said = String::new();
     for (i, segment) in segments.iter().enumerate() {

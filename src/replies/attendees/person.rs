@@ -72,6 +72,8 @@ const EMAIL_LABELS: &[&str] = &[
     "a l'adresse",
     "cuyo correo electronico es",
     "cuyo correo es",
+    "cuyo mail es",
+    "whose mail is",
     "whose email is",
     "whose e-mail is",
     "whose address is",

@@ -72,6 +72,8 @@ pub const REQUEST_OPENERS: &[&str] = &[
 /// What a registration, a withdrawal or the automatic confirmation does by itself: asked
 /// for with a [`REQUEST_OPENERS`](super::REQUEST_OPENERS) phrase, it is no question.
 pub const FULFILLED_REQUEST: &[&str] = &[
+    "swap me",
+    "put my colleague",
     "register",
     "transfer my registration",
     "transfer the registration",
@@ -142,6 +144,9 @@ pub const QUESTION_OPENERS: &[&str] = &[
 
 /// Greetings phrased as questions.
 pub const GREETING: &[&str] = &[
+    "como andan",
+    "como les va",
+    "como va",
     "how are you",
     "hope you are well",
     "comment allez-vous",

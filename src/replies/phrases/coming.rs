@@ -2,6 +2,14 @@
 
 /// Saying that someone will come, or asking to be registered.
 pub const ATTEND: &[&str] = &[
+    "pouvez m'inscrire",
+    "confirmar su asistencia",
+    "confirmar su participacion",
+    "confirme sa participation",
+    "confirm her participation",
+    "confirm his participation",
+    "viajare",
+    "je me rendrai",
     // English
     "i will attend",
     "i'll attend",
@@ -221,6 +229,13 @@ pub const WEAK_ATTEND: &[&str] = &[
 
 /// First-person words that put the member among those who come.
 pub const SELF: &[&str] = &[
+    "voy a viajar",
+    "voy a asistir",
+    "voy a ir",
+    "viajare",
+    "je me rendrai",
+    "je vais etre de la partie",
+    "i will travel",
     "i will participate",
     "i'll participate",
     "i will take part",
@@ -273,6 +288,8 @@ pub const SELF: &[&str] = &[
 
 /// Someone named comes instead of the member.
 pub const REPLACEMENT: &[&str] = &[
+    "in my spot",
+    "swap me out",
     "in my place",
     "instead",
     "in his place",
@@ -342,6 +359,12 @@ pub const INTENT: &[&str] = &[
 
 /// The verbs of coming that an [`INTENT`](super::INTENT) turns into a registration.
 pub const COMING: &[&str] = &[
+    "viajar",
+    "travel",
+    "voyager",
+    "me rendre",
+    "nous rendre",
+    "etre de la partie",
     "attend",
     "register",
     "inscrire",
@@ -398,6 +421,10 @@ pub const ADDING: &[&str] = &[
 
 /// Writing for someone else: an assistant, a cabinet, a secretary.
 pub const ON_BEHALF: &[&str] = &[
+    "por instruccion de",
+    "por indicacion de",
+    "sur instruction de",
+    "sur les instructions de",
     "on behalf of",
     "at the request of",
     "de la part de",

@@ -2,6 +2,8 @@
 
 /// Withdrawing an earlier registration.
 pub const CANCEL: &[&str] = &[
+    "kindly remove",
+    "please remove",
     "cancel my registration",
     "have to cancel",
     "must cancel",
