@@ -7,7 +7,8 @@
 //! wrote).
 
 use chrono::{Duration, SecondsFormat, Utc};
-use mail_parser::MessageParser;
+use mail_parser::{HeaderValue, MessageParser};
+use tracing::Instrument;
 
 use super::notice::{Answer, Notices};
 use crate::registrations;
@@ -34,8 +35,7 @@ pub async fn make_pending(store: &Store, notices: &Notices) -> Result<usize, Sto
         }
         for answer in &pending {
             let span = tracing::info_span!("answer", id = answer.id, kind = answer.kind.as_str());
-            let _enter = span.enter();
-            match make_one(store, notices, answer).await? {
+            match make_one(store, notices, answer).instrument(span).await? {
                 Ok(()) => made += 1,
                 Err(why) => {
                     tracing::info!(member = answer.member_id, why = %why, "automatic answer not sent");
@@ -122,14 +122,20 @@ async fn make_one(
     }
 }
 
-/// The Message-ID of a stored reply and the References above it, for threading.
+/// The Message-ID of a stored reply and the thread above it (its `References`, else its
+/// `In-Reply-To`), for threading.
 fn thread_of(raw: &[u8]) -> Option<(String, Vec<String>)> {
     let message = MessageParser::new().parse_headers(raw)?;
     let id = message.message_id()?.to_string();
-    let references = message
-        .references()
-        .as_text_list()
-        .map(|list| list.iter().map(ToString::to_string).collect())
-        .unwrap_or_default();
-    Some((id, references))
+    let ids = |value: &HeaderValue<'_>| -> Vec<String> {
+        value
+            .as_text_list()
+            .map(|list| list.iter().map(ToString::to_string).collect())
+            .unwrap_or_default()
+    };
+    let mut above = ids(message.references());
+    if above.is_empty() {
+        above = ids(message.in_reply_to());
+    }
+    Some((id, above))
 }
