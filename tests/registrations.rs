@@ -623,6 +623,32 @@ fn an_address_stopped_by_hand_is_recorded_but_not_answered_one_that_unsubscribed
         mails.iter().all(|m| m.to != JR),
         "nothing to a stopped address"
     );
+
+    // A question from the stopped address cannot be answered by mail: refused, still open.
+    answer_of(
+        &sent,
+        "jr-asks",
+        JR,
+        "Buenos días:\n\n¿Habrá interpretación al español?\n\nJosé Ramón",
+        ON_TIME,
+    );
+    let question = sent.json(&["questions", "--open"])[0]["id"].to_string();
+    let file = sent.path().join("answer.md");
+    std::fs::write(&file, "Sí.").unwrap();
+    let out = sent.run(&["answer", &question, "--file", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(65), "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains("suppressed (manual)"),
+        "{}",
+        common::stderr(&out)
+    );
+    assert_eq!(
+        sent.json(&["questions", "--open"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert!(
         mails
             .iter()

@@ -95,6 +95,30 @@ pub async fn answer(args: AnswerArgs, config: &Config) -> anyhow::Result<()> {
         .question(args.question_id)
         .await?
         .ok_or_else(|| BadData(format!("no question {}", args.question_id)))?;
+    // What would keep the answer from being sent is refused before the question is marked.
+    if let (Some(circular_id), Some(member_id)) = (question.circular_id, question.member_id)
+        && store
+            .circular_delivery(circular_id, member_id)
+            .await?
+            .is_none()
+    {
+        return Err(BadData(format!(
+            "question {}: {} was never sent the circular, so there is no thread to answer in: answer by mail",
+            question.id,
+            question.member.as_deref().unwrap_or("the member")
+        ))
+        .into());
+    }
+    if let Some(email) = &question.member
+        && let Some(reason) = store.suppression_reason(email).await?
+        && reason != "unsubscribe"
+    {
+        return Err(BadData(format!(
+            "question {}: {email} is suppressed ({reason}): `circulars suppressions remove {email}` first",
+            question.id
+        ))
+        .into());
+    }
     store
         .answer_question(&question, &markdown, &actor())
         .await?;
