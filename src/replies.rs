@@ -63,6 +63,17 @@ pub struct Attendee {
     pub email: String,
 }
 
+impl Attendee {
+    /// The member as they are on the list: who registers when they name nobody.
+    pub fn of_member(member: &crate::members::Member) -> Attendee {
+        Attendee {
+            name: member.name.clone(),
+            position: member.position.clone(),
+            email: member.email.to_string(),
+        }
+    }
+}
+
 /// What a human reply says, and why it was read so.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Understanding {

@@ -660,3 +660,47 @@ fn an_address_stopped_by_hand_is_recorded_but_not_answered_one_that_unsubscribed
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_form_attached_to_a_reply_taken_in_records_the_people_it_names() {
+    use data_encoding::BASE64_MIME;
+    let sent = Sent::new();
+    let copy = sent.copy_of(FRANCOISE);
+    let form = std::fs::read(
+        common::project_dir().join("tests/fixtures/forms/formulaire-inscription-bordeaux.docx"),
+    )
+    .unwrap();
+    let raw = format!(
+        "Received: from mx.example.net by mail.uclg.example.org; {ON_TIME}\n\
+         From: {FRANCOISE}\nTo: {}\nSubject: Re: Circulaire 30\nDate: {ON_TIME}\n\
+         Message-ID: <with-form@example.net>\nIn-Reply-To: <{}>\nMIME-Version: 1.0\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\n\n\
+         --b\nContent-Type: text/plain; charset=utf-8\n\nVeuillez trouver ci-joint notre formulaire.\n\n\
+         --b\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document; \
+         name=\"formulaire-inscription-bordeaux.docx\"\n\
+         Content-Disposition: attachment; filename=\"formulaire-inscription-bordeaux.docx\"\n\
+         Content-Transfer-Encoding: base64\n\n{}\n--b--\n",
+        copy.reply_to,
+        copy.message_id,
+        BASE64_MIME.encode(&form)
+    );
+    let listed = sent.ingest("with-form", &raw);
+    assert_eq!(listed["status"], "processed", "{listed}");
+    let list = sent.json(&["registrations", "30"]);
+    let emails: Vec<&str> = registration(&list, FRANCOISE)["attendees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        emails,
+        [
+            "claire.martin@bordeaux.example.net",
+            "paul.durand@bordeaux.example.net"
+        ],
+        "{list}"
+    );
+    let shown = sent.ok(&["inbound", "show", &listed["id"].to_string()]);
+    assert!(shown.contains("its text read:"), "{shown}");
+}

@@ -11,9 +11,10 @@ mod common;
 
 use std::time::Duration;
 
+use common::Copy;
 use common::daemon::{Road, wait_until};
-use common::smtp::SmtpServer;
-use common::{Mail, address_of, circulars_with, stderr, stdout};
+use common::smtp::{Kept, SmtpServer};
+use common::{Mail, circulars_with, stderr, stdout};
 use serde_json::{Value, json};
 
 const MEMBERS: usize = 41;
@@ -33,23 +34,8 @@ const LATER_DATE: &str = "Wed, 8 Oct 2014 16:28:40 +0200";
 const LATE: &str = "30-Oct-2014 10:00:00 +0100";
 const LATE_DATE: &str = "Thu, 30 Oct 2014 09:57:03 +0100";
 
-/// A member's copy of the circular, as aiosmtpd kept it.
-struct Copy {
-    message_id: String,
-    reply_to: String,
-}
-
 fn copy_of(smtp: &SmtpServer, email: &str) -> Copy {
-    let kept = smtp.kept();
-    let mine = kept
-        .iter()
-        .find(|k| k.rcpt_tos == [email.to_string()])
-        .unwrap_or_else(|| panic!("no copy for {email}"));
-    let message = mine.parsed();
-    Copy {
-        message_id: message.message_id().unwrap().to_string(),
-        reply_to: address_of(message.reply_to()),
-    }
+    Kept::copy_for(&smtp.kept(), email)
 }
 
 /// A plain-text reply from `from` (`Name <address>`) to the member's copy, with CRLF ends.

@@ -8,9 +8,10 @@ mod common;
 
 use std::time::Duration;
 
+use common::Copy;
 use common::daemon::{Road, wait_until};
-use common::smtp::SmtpServer;
-use common::{address_of, circulars_with, stdout};
+use common::smtp::{Kept, SmtpServer};
+use common::{circulars_with, stdout};
 use serde_json::Value;
 
 const MEMBERS: usize = 41;
@@ -19,23 +20,8 @@ const JR: &str = "jr.etxebarria@bilbao.example.org";
 const AMINA: &str = "amina.diallo@dakar.example.net";
 const JULIANA: &str = "j.mendez@bogota.example.org";
 
-/// A member's copy of the circular, as aiosmtpd kept it.
-struct Copy {
-    message_id: String,
-    reply_to: String,
-}
-
 fn copy_of(smtp: &SmtpServer, email: &str) -> Copy {
-    let kept = smtp.kept();
-    let mine = kept
-        .iter()
-        .find(|k| k.rcpt_tos == [email.to_string()])
-        .unwrap_or_else(|| panic!("no copy for {email}"));
-    let message = mine.parsed();
-    Copy {
-        message_id: message.message_id().unwrap().to_string(),
-        reply_to: address_of(message.reply_to()),
-    }
+    Kept::copy_for(&smtp.kept(), email)
 }
 
 fn mail(headers: &str, body: &str) -> Vec<u8> {

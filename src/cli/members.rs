@@ -105,7 +105,7 @@ struct MemberJson<'a> {
     roles: std::collections::BTreeMap<&'a str, &'a str>,
 }
 
-fn email_arg(text: &str) -> Result<EmailAddress, UsageError> {
+pub(super) fn email_arg(text: &str) -> Result<EmailAddress, UsageError> {
     EmailAddress::parse(text.trim()).map_err(|e| UsageError(format!("address `{text}` {e}")))
 }
 

@@ -6,9 +6,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::replies::{circular, make_answers};
+use super::replies::make_answers;
+use super::sending::stored_or_unknown;
 use super::{BadData, Format, actor, open_store, table::write_table};
 use crate::config::Config;
+use crate::outbox::answers;
 use crate::store::Question;
 
 #[derive(Debug, Args)]
@@ -36,7 +38,7 @@ pub struct AnswerArgs {
 pub async fn questions(args: QuestionsArgs, config: &Config) -> anyhow::Result<()> {
     let store = open_store(config).await?;
     let circular_id = match args.circular {
-        Some(number) => Some(circular(&store, number).await?.id),
+        Some(number) => Some(stored_or_unknown(&store, number).await?.id),
         None => None,
     };
     let list = store.questions(circular_id, args.open).await?;
@@ -109,12 +111,11 @@ pub async fn answer(args: AnswerArgs, config: &Config) -> anyhow::Result<()> {
         ))
         .into());
     }
-    if let Some(email) = &question.member
-        && let Some(reason) = store.suppression_reason(email).await?
-        && reason != "unsubscribe"
+    if let Some(member_id) = question.member_id
+        && let Some(why) = answers::unreachable(&store, member_id).await?
     {
         return Err(BadData(format!(
-            "question {}: {email} is suppressed ({reason}): `circulars suppressions remove {email}` first",
+            "question {}: {why}: no answer can be sent (`circulars suppressions remove` lifts it)",
             question.id
         ))
         .into());

@@ -6,7 +6,8 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::replies::{circular, make_answers, member_id, parse_attendees};
+use super::replies::{make_answers, member_id, parse_attendees};
+use super::sending::stored_or_unknown;
 use super::{Format, actor, open_store, table::write_table};
 use crate::config::Config;
 use crate::replies::Attendee;
@@ -37,7 +38,7 @@ pub struct RegistrationsArgs {
 /// `registrations NNN`, or one of its corrections.
 pub async fn run(args: RegistrationsArgs, config: &Config) -> anyhow::Result<()> {
     let store = open_store(config).await?;
-    let circular = circular(&store, args.number).await?;
+    let circular = stored_or_unknown(&store, args.number).await?;
     if let Some(email) = &args.cancel {
         let member = member_id(&store, email).await?;
         let change = Change {

@@ -8,7 +8,7 @@ use crate::mail::DkimSigner;
 use crate::members::EmailAddress;
 use crate::outbox::{Notices, answers};
 use crate::replies::Attendee;
-use crate::store::{Store, StoredCircular};
+use crate::store::Store;
 
 /// `Name|Position|email` → an attendee.
 pub(super) fn parse_attendees(given: &[String]) -> anyhow::Result<Vec<Attendee>> {
@@ -39,18 +39,8 @@ pub(super) fn parse_attendees(given: &[String]) -> anyhow::Result<Vec<Attendee>>
         .collect()
 }
 
-pub(super) async fn circular(store: &Store, number: u32) -> anyhow::Result<StoredCircular> {
-    store.stored_circular(number).await?.ok_or_else(|| {
-        BadData(format!(
-            "no circular {number}: `circulars circulars load` loads templates/circulars/"
-        ))
-        .into()
-    })
-}
-
 pub(super) async fn member_id(store: &Store, email: &str) -> anyhow::Result<i64> {
-    let address = EmailAddress::parse(email)
-        .map_err(|err| UsageError(format!("`{email}` is not an email address: {err}")))?;
+    let address = super::members::email_arg(email)?;
     Ok(store
         .member(&address)
         .await?

@@ -7,7 +7,8 @@ use std::io::Write;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
-use super::replies::{circular, make_answers, member_id, parse_attendees};
+use super::replies::{make_answers, member_id, parse_attendees};
+use super::sending::stored_or_unknown;
 use super::{BadData, Format, UsageError, actor, open_store};
 use crate::config::Config;
 use crate::inbound::read;
@@ -204,7 +205,9 @@ async fn resolve(args: ResolveArgs, config: &Config) -> anyhow::Result<()> {
         .await?
         .ok_or_else(|| BadData(format!("no inbound message #{}", args.id)))?;
     let circular_id = match (args.circular, message.row.circular) {
-        (Some(number), _) | (None, Some(number)) => Some(circular(&store, number).await?.id),
+        (Some(number), _) | (None, Some(number)) => {
+            Some(stored_or_unknown(&store, number).await?.id)
+        }
         (None, None) => None,
     };
     let member_id = match (&args.member, &message.row.member) {
@@ -242,11 +245,7 @@ async fn resolve(args: ResolveArgs, config: &Config) -> anyhow::Result<()> {
             .member_by_id(member_id)
             .await?
             .ok_or_else(|| BadData(format!("member {member_id} is not in the database")))?;
-        attendees.push(Attendee {
-            name: member.member.name.clone(),
-            position: member.member.position.clone(),
-            email: member.member.email.to_string(),
-        });
+        attendees.push(Attendee::of_member(&member.member));
     }
     let own_text = read::read(&message.raw).own_text().trim().to_string();
     let record = ReplyRecord {

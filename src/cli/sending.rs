@@ -359,7 +359,10 @@ fn join<K: std::fmt::Display>(map: &std::collections::BTreeMap<K, i64>) -> Strin
         .join(", ")
 }
 
-async fn stored_or_unknown(store: &Store, number: u32) -> anyhow::Result<StoredCircular> {
+pub(super) async fn stored_or_unknown(
+    store: &Store,
+    number: u32,
+) -> anyhow::Result<StoredCircular> {
     store.stored_circular(number).await?.ok_or_else(|| {
         BadData(format!(
             "no circular {number}: `circulars circulars load` loads templates/circulars/"

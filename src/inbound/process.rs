@@ -264,9 +264,12 @@ async fn read_all(mut pending: Vec<Pending>) -> Vec<Reading> {
 
 impl Reading {
     fn new(pending: Pending) -> Reading {
-        let parsed = read::parse(&pending.raw);
+        let mut parsed = read::parse(&pending.raw);
         let classified = classify::classify(&parsed.message, &parsed.read);
-        let reply = (classified.kind == Kind::Human).then(|| replies::understand(&parsed.read));
+        let reply = (classified.kind == Kind::Human).then(|| {
+            parsed.read_documents();
+            replies::understand(&parsed.read)
+        });
         Reading {
             id: pending.id,
             received_at: pending.received_at,
@@ -533,11 +536,7 @@ fn reply_record(
         if let Some(member) = member
             && (reply.itself || people.is_empty())
         {
-            let own = Attendee {
-                name: member.name.clone(),
-                position: member.position.clone(),
-                email: member.email.to_string(),
-            };
+            let own = Attendee::of_member(member);
             if !people.iter().any(|p| registrations::same_person(p, &own)) {
                 people.insert(0, own);
             }

@@ -44,7 +44,8 @@ pub struct Attachment {
     pub name: Option<String>,
     pub content_type: String,
     pub size: usize,
-    /// Its text, for a document that can be read (`.docx`, `.odt`, PDF, plain text).
+    /// Its text, for a document that can be read (`.docx`, `.odt`, PDF, plain text), once
+    /// [`Parsed::read_documents`] has run.
     pub text: Option<String>,
 }
 
@@ -152,9 +153,20 @@ pub fn parse(raw: &[u8]) -> Parsed<'_> {
     Parsed { message, read }
 }
 
-/// `raw` as text. Never panics, whatever the bytes.
+/// `raw` as text, with the text of its attached documents. Never panics, whatever the
+/// bytes.
 pub fn read(raw: &[u8]) -> Read {
-    parse(raw).read
+    let mut parsed = parse(raw);
+    parsed.read_documents();
+    parsed.read
+}
+
+impl Parsed<'_> {
+    /// Reads the text of the attached documents (`.docx`, `.odt`, PDF, text) into
+    /// [`Read::attachments`]: [`parse`] leaves it out, as only a person's reply needs it.
+    pub fn read_documents(&mut self) {
+        body::read_documents(&self.message, &mut self.read.attachments);
+    }
 }
 
 fn empty_message(raw: &[u8]) -> Message<'_> {

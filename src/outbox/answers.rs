@@ -67,17 +67,8 @@ async fn make_one(
     else {
         return Ok(Err("the member was never sent the circular".into()));
     };
-    // A member who unsubscribed still hears back about what they wrote; an address that
-    // bounced, or that the secretariat stopped, does not.
-    if let Some(member) = store.member_by_id(answer.member_id).await?
-        && let Some(reason) = store
-            .suppression_reason(&member.member.email.to_string())
-            .await?
-        && reason != "unsubscribe"
-    {
-        return Ok(Err(format!(
-            "the member's address is suppressed ({reason})"
-        )));
+    if let Some(why) = unreachable(store, answer.member_id).await? {
+        return Ok(Err(why));
     }
     let thread = match answer.inbound_id {
         Some(id) => store
@@ -120,6 +111,24 @@ async fn make_one(
         }
         Err(err) => Ok(Err(format!("cannot be made: {err}"))),
     }
+}
+
+/// Why no answer can go to member `member_id`, if none can: their address is suppressed
+/// for bounces or by hand. A member who unsubscribed still hears back about what they
+/// wrote.
+///
+/// # Errors
+/// The database fails.
+pub async fn unreachable(store: &Store, member_id: i64) -> Result<Option<String>, StoreError> {
+    let Some(member) = store.member_by_id(member_id).await? else {
+        return Ok(Some(format!("member {member_id} is not in the database")));
+    };
+    let email = member.member.email.to_string();
+    Ok(store
+        .suppression_reason(&email)
+        .await?
+        .filter(|reason| reason != "unsubscribe")
+        .map(|reason| format!("{email} is suppressed ({reason})")))
 }
 
 /// The Message-ID of a stored reply and the thread above it (its `References`, else its

@@ -225,3 +225,32 @@ pub fn message_ids(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
         .or_else(|| value.as_text().map(|t| vec![t.to_string()]))
         .unwrap_or_default()
 }
+
+/// What a member's copy of a circular says about its thread: its Message-ID, the signed
+/// reply address and the `List-Unsubscribe` mailto address.
+#[derive(Debug, Clone)]
+pub struct Copy {
+    pub message_id: String,
+    pub reply_to: String,
+    pub unsubscribe: String,
+}
+
+impl Copy {
+    pub fn of(message: &mail_parser::Message<'_>) -> Copy {
+        let unsubscribe = message
+            .header_raw("List-Unsubscribe")
+            .unwrap_or_default()
+            .split("mailto:")
+            .nth(1)
+            .unwrap_or_default()
+            .split(['?', '>'])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        Copy {
+            message_id: message.message_id().unwrap().to_string(),
+            reply_to: address_of(message.reply_to()),
+            unsubscribe,
+        }
+    }
+}

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use mail_parser::MessageParser;
 use serde_json::Value;
 
-use super::{circulars_with, copy_dir, copy_recipients, project_dir, stderr, stdout};
+use super::{Copy, circulars_with, copy_dir, copy_recipients, project_dir, stderr, stdout};
 
 /// A folder whose sample members all received Circular 30 (file transport).
 pub struct Sent {
@@ -14,13 +14,6 @@ pub struct Sent {
     pub db: String,
     /// The templates the commands read.
     pub templates: PathBuf,
-}
-
-/// What a member's copy of Circular 30 says about its thread.
-pub struct Copy {
-    pub message_id: String,
-    pub reply_to: String,
-    pub unsubscribe: String,
 }
 
 impl Sent {
@@ -100,21 +93,7 @@ impl Sent {
             let message = MessageParser::default().parse(&raw).unwrap();
             let to = super::address_of(message.to());
             if to == email && message.in_reply_to().as_text().is_none() {
-                let unsubscribe = message
-                    .header_raw("List-Unsubscribe")
-                    .unwrap()
-                    .split("mailto:")
-                    .nth(1)
-                    .unwrap()
-                    .split(['?', '>'])
-                    .next()
-                    .unwrap()
-                    .to_string();
-                return Copy {
-                    message_id: message.message_id().unwrap().to_string(),
-                    reply_to: super::address_of(message.reply_to()),
-                    unsubscribe,
-                };
+                return Copy::of(&message);
             }
         }
         panic!("no copy of circular 30 for {email}");

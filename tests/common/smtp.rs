@@ -51,6 +51,15 @@ pub struct Kept {
 }
 
 impl Kept {
+    /// The copy of the circular kept for `email` alone.
+    pub fn copy_for(kept: &[Kept], email: &str) -> super::Copy {
+        let mine = kept
+            .iter()
+            .find(|k| k.rcpt_tos == [email.to_string()])
+            .unwrap_or_else(|| panic!("no copy for {email}"));
+        super::Copy::of(&mine.parsed())
+    }
+
     pub fn parsed(&self) -> mail_parser::Message<'_> {
         mail_parser::MessageParser::default()
             .parse(&self.raw)

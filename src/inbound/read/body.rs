@@ -4,6 +4,20 @@ use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 
 use super::{Attachment, Inner, PARSER, document, html, inner, text};
 
+/// Reads the text of the documents attached to `message` into `attachments` (which lists
+/// them in the same order): only for a person's reply, where a form may be attached.
+pub(super) fn read_documents(message: &Message<'_>, attachments: &mut [Attachment]) {
+    for (part, attachment) in message.attachments().zip(attachments) {
+        if !matches!(part.body, PartType::Message(_) | PartType::Multipart(_)) {
+            attachment.text = document::text_of(
+                attachment.name.as_deref(),
+                &attachment.content_type,
+                part.contents(),
+            );
+        }
+    }
+}
+
 /// What the parts of a message give.
 pub(super) struct Body {
     pub text: String,
@@ -70,17 +84,11 @@ fn attachment(part: &MessagePart<'_>) -> Attachment {
         PartType::Message(m) => m.raw_message.len(),
         PartType::Multipart(_) => 0,
     };
-    let name = part.attachment_name().map(str::to_owned);
-    let content_type = content_type.to_lowercase();
-    let text = match &part.body {
-        PartType::Message(_) | PartType::Multipart(_) => None,
-        _ => document::text_of(name.as_deref(), &content_type, part.contents()),
-    };
     Attachment {
-        name,
-        content_type,
+        name: part.attachment_name().map(str::to_owned),
+        content_type: content_type.to_lowercase(),
         size,
-        text,
+        text: None,
     }
 }
 
