@@ -11,9 +11,33 @@ use unicode_normalization::char::is_combining_mark;
 /// `text` folded for matching.
 pub fn fold(text: &str) -> String {
     if text.is_ascii() {
-        return fold_chars(text.len(), text.chars());
+        return fold_ascii(text);
     }
     fold_chars(text.len(), text.nfd().filter(|c| !is_combining_mark(*c)))
+}
+
+/// [`fold`] of ASCII text, byte by byte: most mail is ASCII, and most of the rest is
+/// ASCII line by line.
+fn fold_ascii(text: &str) -> String {
+    let mut out = Vec::with_capacity(text.len());
+    let mut space = false;
+    for &b in text.as_bytes() {
+        let b = match b {
+            b'`' => b'\'',
+            b if b.is_ascii_whitespace() || b == 0x0b => b' ',
+            b => b.to_ascii_lowercase(),
+        };
+        if b == b' ' {
+            space = !out.is_empty();
+            continue;
+        }
+        if space && b != b':' {
+            out.push(b' ');
+        }
+        space = false;
+        out.push(b);
+    }
+    String::from_utf8(out).expect("ASCII in, ASCII out")
 }
 
 /// Folds characters already decomposed and without combining marks.
@@ -46,67 +70,90 @@ pub fn has_phrase(text: &str, phrase: &str) -> bool {
 
 /// Where folded `text` holds folded `phrase` as whole words.
 pub fn find_phrase(text: &str, phrase: &str) -> Option<usize> {
-    whole_words(text, &[phrase]).map(|(_, start)| start).next()
+    if phrase.is_empty() {
+        return None;
+    }
+    let edges = Edges::of(phrase);
+    let mut from = 0;
+    while let Some(at) = text[from..].find(phrase) {
+        let start = from + at;
+        if edges.whole(text, start, start + phrase.len()) {
+            return Some(start);
+        }
+        // Overlapping places too: the next one may start inside this one.
+        from = start + text[start..].chars().next().map_or(1, char::len_utf8);
+    }
+    None
 }
 
 /// The first of `phrases` (in their order) that folded `text` holds.
-pub fn first_phrase<'p>(text: &str, phrases: &[&'p str]) -> Option<&'p str> {
-    let first = whole_words(text, phrases).map(|(index, _)| index).min()?;
-    Some(phrases[first])
+///
+/// `phrases` are constant lists: each gets its searcher once, found again by where the
+/// list is.
+pub fn first_phrase(text: &str, phrases: &'static [&'static str]) -> Option<&'static str> {
+    let searcher = searcher(phrases);
+    let mut first: Option<usize> = None;
+    for found in searcher.automaton.find_overlapping_iter(text) {
+        let index = found.pattern().as_usize();
+        if first.is_some_and(|f| f <= index) {
+            continue;
+        }
+        if searcher.edges[index].whole(text, found.start(), found.end()) {
+            first = Some(index);
+            if index == 0 {
+                break;
+            }
+        }
+    }
+    first.map(|index| phrases[index])
 }
 
-/// Every place where `text` holds one of `phrases` as whole words: the phrase's index and
-/// where it starts, in order of their ends.
-fn whole_words<'t>(text: &'t str, phrases: &[&str]) -> impl Iterator<Item = (usize, usize)> + 't {
-    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-    let edges: Vec<(bool, bool)> = phrases
-        .iter()
-        .map(|p| {
-            (
-                p.starts_with(char::is_alphanumeric),
-                p.ends_with(char::is_alphanumeric),
-            )
-        })
-        .collect();
-    searcher(phrases)
-        .find_overlapping_iter(text)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .filter_map(move |found| {
-            let (edge_start, edge_end) = edges[found.pattern().as_usize()];
-            let before = text[..found.start()].chars().next_back();
-            let after = text[found.end()..].chars().next();
-            let glued = edge_start && word(before) || edge_end && word(after);
-            (!glued).then_some((found.pattern().as_usize(), found.start()))
-        })
+/// Whether a phrase begins and ends with a word character: only those must not be glued
+/// to the text's words.
+#[derive(Clone, Copy)]
+struct Edges {
+    start: bool,
+    end: bool,
+}
+
+impl Edges {
+    fn of(phrase: &str) -> Edges {
+        Edges {
+            start: phrase.starts_with(char::is_alphanumeric),
+            end: phrase.ends_with(char::is_alphanumeric),
+        }
+    }
+
+    /// Whether `text[start..end]` stands as whole words.
+    fn whole(self, text: &str, start: usize, end: usize) -> bool {
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        !(self.start && word(text[..start].chars().next_back())
+            || self.end && word(text[end..].chars().next()))
+    }
+}
+
+/// A constant list's automaton and the edges of its phrases.
+struct Searcher {
+    automaton: AhoCorasick,
+    edges: Vec<Edges>,
 }
 
 /// The searcher for `phrases`, built once per list: the readers search the same few dozen
 /// constant lists in every message, and building a searcher costs more than a search.
-/// Lists are found by where they are in memory, then compared, so that a lookup neither
-/// copies nor hashes a list of hundreds of phrases.
-fn searcher(phrases: &[&str]) -> Arc<AhoCorasick> {
-    /// More lists than the readers have: past it, a list is searched without being kept.
-    const KEPT: usize = 256;
-    type Kept = HashMap<(usize, usize), Vec<(Vec<String>, Arc<AhoCorasick>)>>;
+/// A `'static` list never changes, so where it is and its length name it.
+fn searcher(phrases: &'static [&'static str]) -> Arc<Searcher> {
+    type Kept = HashMap<(usize, usize), Arc<Searcher>>;
     static SEARCHERS: LazyLock<RwLock<Kept>> = LazyLock::new(RwLock::default);
     let key = (phrases.as_ptr() as usize, phrases.len());
-    let same = |kept: &[String]| kept.iter().zip(phrases).all(|(a, b)| a == b);
-    let found = SEARCHERS.read().ok().and_then(|kept| {
-        kept.get(&key)?
-            .iter()
-            .find(|(list, _)| same(list))
-            .map(|(_, searcher)| searcher.clone())
-    });
-    if let Some(found) = found {
+    if let Some(found) = SEARCHERS.read().ok().and_then(|kept| kept.get(&key).cloned()) {
         return found;
     }
-    let built = Arc::new(AhoCorasick::new(phrases).expect("a few phrases fit any automaton"));
-    if let Ok(mut kept) = SEARCHERS.write()
-        && kept.values().map(Vec::len).sum::<usize>() < KEPT
-    {
-        let list = phrases.iter().map(|p| (*p).to_owned()).collect();
-        kept.entry(key).or_default().push((list, built.clone()));
+    let built = Arc::new(Searcher {
+        automaton: AhoCorasick::new(phrases).expect("a few phrases fit any automaton"),
+        edges: phrases.iter().map(|p| Edges::of(p)).collect(),
+    });
+    if let Ok(mut kept) = SEARCHERS.write() {
+        kept.entry(key).or_insert_with(|| built.clone());
     }
     built
 }
