@@ -136,8 +136,10 @@ impl Store {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         // WAL lets readers work beside the writer; busy_timeout makes a
-                        // second writer wait instead of failing at once.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;")
+                        // second writer wait instead of failing at once. Statement
+                        // journals in memory: as files, each multi-row write made, removed
+                        // and closed one, a tenth of intake's time.
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;")
                             .await?;
                     }
                     Ok(())

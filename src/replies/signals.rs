@@ -62,9 +62,14 @@ impl Signals {
 
     fn read(&mut self, sentence: &str) {
         let folded = fold(sentence);
+        // "Please cancel my registration", "Les agradecería liberar los cupos": a request
+        // the record fulfils.
+        let polite = first_phrase(&folded, REQUEST_OPENERS).is_some()
+            || !sentence.contains('?') && first_phrase(&folded, ASKING).is_some();
         let request = (first_phrase(&folded, FULFILLED_REQUEST).is_some()
-            || first_phrase(&folded, ADDING).is_some())
-            && first_phrase(&folded, REQUEST_OPENERS).is_some();
+            || first_phrase(&folded, ADDING).is_some()
+            || first_phrase(&folded, CANCEL).is_some())
+            && polite;
         let settled = first_phrase(&folded, PENDING).is_none();
         // "Les confirmaremos la próxima semana quiénes podrían viajar": a promise, no question.
         let promise = !settled && !sentence.contains('?');
@@ -183,7 +188,13 @@ fn turned(folded: &str, phrase: &str) -> bool {
         return false;
     };
     let window = clause_window(&folded[..at]);
-    negated(&window) || negated(&fold(phrase))
+    // "ne sont disponibles qu'en anglais": French's "ne … que" restricts, it does not deny.
+    let after = folded[at + phrase.len()..].trim_start();
+    let restricted = (after.starts_with("qu'") || after.starts_with("que "))
+        && !["pas", "plus", "jamais", "personne", "aucun"]
+            .iter()
+            .any(|w| has_phrase(&window, w));
+    !restricted && negated(&window) || negated(&fold(phrase))
 }
 
 /// Whether `sentence` says, settled and unturned, that someone will come.

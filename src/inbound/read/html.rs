@@ -83,7 +83,14 @@ struct Writer {
     pre: usize,
     /// A cell of the current table row was written.
     cell: bool,
+    /// Where the open cell's text began on the line, while the cell is short: paragraphs
+    /// and breaks inside it (Outlook writes a `<p>` in every cell) keep a table's row on
+    /// its line. A long cell is a layout's, whose paragraphs stay lines.
+    cell_start: Option<usize>,
 }
+
+/// The most text a table's data cell holds before its paragraphs count as lines.
+const SHORT_CELL: usize = 120;
 
 impl Writer {
     fn text(&mut self, raw: &str) {
@@ -116,6 +123,16 @@ impl Writer {
 
     fn tag(&mut self, tag: &Tag) {
         let name = tag.name.as_str();
+        let block = name == "br" || name == "li" || BLOCKS.contains(&name);
+        if let (Some(start), true) = (self.cell_start, block && !matches!(name, "tr" | "table")) {
+            if self.line.len() - start <= SHORT_CELL {
+                if !self.line.is_empty() && !self.line.ends_with([' ', '\t']) {
+                    self.line.push(' ');
+                }
+                return;
+            }
+            self.cell_start = None;
+        }
         match (name, tag.closing) {
             ("br", _) => self.end_line(),
             ("blockquote", false) => {
@@ -135,9 +152,12 @@ impl Writer {
                     self.line.push('\t');
                 }
                 self.cell = true;
+                self.cell_start = Some(self.line.len());
             }
-            ("tr", _) => {
+            ("td" | "th", true) => self.cell_start = None,
+            ("tr" | "table", _) => {
                 self.cell = false;
+                self.cell_start = None;
                 self.break_line();
             }
             ("pre", false) => {

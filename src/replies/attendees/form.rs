@@ -54,14 +54,40 @@ impl Block {
     }
 }
 
+/// The "Label: value" pairs of a line: "Nom : X / Fonction : Y | Courriel : Z". A piece
+/// without a label of its own belongs to the value before it ("Directeur / DSI").
+fn segments(line: &str) -> Vec<String> {
+    const SEPARATORS: &[&str] = &["|", "\t", ";", " / ", " – ", " — ", " - "];
+    let mut pieces = vec![line.to_owned()];
+    for separator in SEPARATORS {
+        pieces = pieces
+            .into_iter()
+            .flat_map(|piece| {
+                let mut joined: Vec<String> = Vec::new();
+                for part in piece.split(separator) {
+                    match joined.last_mut() {
+                        Some(last) if labelled(part).is_none() => {
+                            last.push_str(separator);
+                            last.push_str(part);
+                        }
+                        _ => joined.push(part.to_owned()),
+                    }
+                }
+                joined
+            })
+            .collect();
+    }
+    pieces
+}
+
 /// The attendees of the forms filled in `body`.
 pub fn attendees(body: &str) -> Vec<Attendee> {
     let mut found = Vec::new();
     let mut block = Block::default();
     let mut fields = 0;
     for line in body.lines() {
-        for segment in line.split('|') {
-            let Some((field, value)) = labelled(segment) else {
+        for segment in segments(line) {
+            let Some((field, value)) = labelled(&segment) else {
                 continue;
             };
             if block.slot(field).is_some() || (field == Field::Name && block.name.is_some()) {

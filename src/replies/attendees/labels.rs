@@ -41,6 +41,16 @@ const NAME: &[&str] = &[
     "apellidos y nombre",
     "apellidos, nombre",
     "participante",
+    "apellidos y nombres",
+    "apellidos y nombre",
+    "apellido y nombre",
+    "apellidos, nombres",
+    "nombre y apellidos del participante",
+    "surname and first name",
+    "last name, first name",
+    "surname, first name",
+    "nom et prenom du participant",
+    "nom, prenoms",
 ];
 const GIVEN: &[&str] = &["first name", "given name", "forename", "prenom", "nombres"];
 const FAMILY: &[&str] = &[

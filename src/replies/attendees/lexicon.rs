@@ -6,13 +6,14 @@ use crate::inbound::read::fold;
 /// Courtesy and academic titles: never part of a name.
 const TITLES: &[&str] = &[
     "mr", "mrs", "ms", "miss", "dr", "prof", "m", "mme", "mlle", "me", "sr", "sra", "srta", "ing",
-    "lic", "don", "dona", "dra", "arq", "eng", "hon", "sir",
+    "lic", "don", "dona", "dra", "arq", "eng", "hon", "sir", "d", "dna", "mtro", "mtra", "lcdo", "lcda",
 ];
 
 /// Lower-case words inside names: particles and the like.
 const PARTICLES: &[&str] = &[
     "de", "del", "della", "la", "le", "las", "los", "van", "von", "der", "den", "da", "di", "du",
-    "des", "dos", "do", "i", "al", "el", "bin", "ben", "ter", "ten", "epouse", "vda", "mc",
+    "des", "dos", "do", "i", "al", "el", "bin", "ben", "ter", "ten", "epouse", "vda", "mc", "wa",
+    "y", "zu", "ibn", "ould",
 ];
 
 /// Words that make a phrase a position or an organisation rather than a person.

@@ -96,9 +96,21 @@ const EMAIL_LABELS: &[&str] = &[
 
 /// A position as written, without list punctuation or an email label left at its end.
 pub fn clean_position(text: &str) -> String {
+    /// Words of a remark in brackets about something else than the position.
+    const REMARKS: &[&str] = &[
+        "mail", "correo", "courriel", "confirm", "tbc", "tbd", "pendiente", "later", "plus tard",
+    ];
     let mut position = text
         .trim_matches(|c: char| c.is_whitespace() || ",;:-–—|()<>".contains(c))
         .to_owned();
+    // "Asesor Jurídico (correo por confirmar)".
+    if let Some(open) = position.rfind('(') {
+        let remark = fold(&position[open..]);
+        if REMARKS.iter().any(|r| remark.contains(r)) {
+            position.truncate(open);
+            position = position.trim_end().to_owned();
+        }
+    }
     // "our Manager for Open Data": the possessive is the sentence's, not the position's.
     if let Some(rest) = POSSESSIVES
         .iter()

@@ -15,19 +15,24 @@ pub fn attendees(body: &str) -> Vec<Attendee> {
     found
 }
 
+/// The cells of a row; an empty one inside it keeps its place, so that the cells stay
+/// under their header.
 fn cells(line: &str) -> Vec<&str> {
     let separator = if line.contains('\t') { '\t' } else { '|' };
-    line.split(separator)
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .collect()
+    let mut cells: Vec<&str> = line.split(separator).map(str::trim).collect();
+    while cells.last().is_some_and(|c| c.is_empty()) {
+        cells.pop();
+    }
+    let leading = cells.iter().take_while(|c| c.is_empty()).count();
+    cells.drain(..leading);
+    cells
 }
 
 /// Cells on a line, none of them a form's "Label: value".
 fn is_row(line: &str) -> bool {
     let cells = cells(line);
     (line.contains('\t') || line.matches('|').count() >= 2)
-        && cells.len() >= 2
+        && cells.iter().filter(|c| !c.is_empty()).count() >= 2
         && !cells.iter().any(|c| labelled(c).is_some())
 }
 
@@ -87,7 +92,7 @@ fn by_looks(row: &[&str]) -> Option<Attendee> {
     let position: Vec<&str> = row
         .iter()
         .enumerate()
-        .filter(|(i, _)| *i != email_at && *i != name_at)
+        .filter(|(i, c)| *i != email_at && *i != name_at && !c.is_empty())
         .map(|(_, c)| *c)
         .collect();
     Some(Attendee {

@@ -2,6 +2,10 @@
 
 /// Saying that someone will come, or asking to be registered.
 pub const ATTEND: &[&str] = &[
+    "me inscribo",
+    "nos inscribimos",
+    "i'll be joining",
+    "i will be joining",
     "pouvez m'inscrire",
     "confirmar su asistencia",
     "confirmar su participacion",
@@ -284,6 +288,18 @@ pub const SELF: &[&str] = &[
     "que participara",
     "estare presente",
     "participare",
+    "me inscribo",
+    "confirme ma participation",
+    "confirme ma presence",
+    "ma participation",
+    "ma presence",
+    "mi participacion",
+    "mi asistencia",
+    "my participation",
+    "my attendance",
+    "put me down",
+    "i'll be joining",
+    "i will be joining",
 ];
 
 /// Someone named comes instead of the member.
