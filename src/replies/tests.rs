@@ -536,3 +536,56 @@ fn a_filled_in_form_attached_as_word_opendocument_pdf_or_text_is_read() {
         assert!(!understood.needs_review(), "{name}: {understood:?}");
     }
 }
+
+#[test]
+fn a_colleague_named_in_prose_with_the_address_on_the_next_line_registers() {
+    for (body, name, position, email) in [
+        (
+            "Happy to confirm that I'll be joining you in Bilbao on 6 and 7 November.\n\neThekwini would also like to send Sipho Ndlovu, our Head of Smart City Unit\n(sipho.ndlovu@durban.example.net), who leads the open data work we would\nlike to share in session 3.\n\nKind regards,\nThandiwe\n",
+            "Sipho Ndlovu",
+            "Head of Smart City Unit",
+            "sipho.ndlovu@durban.example.net",
+        ),
+        (
+            "Please put me down for Bilbao – both days.\n\nI'd also like to bring along our Data Analytics Lead, Tom Gallagher\n(tom.gallagher@melbourne.example.net<mailto:tom.gallagher@melbourne.example.net>).\n\nCheers,\n\nSarah Mitchell | Manager Smart City Office\n",
+            "Tom Gallagher",
+            "Data Analytics Lead",
+            "tom.gallagher@melbourne.example.net",
+        ),
+    ] {
+        let understood = understand(&reply(body));
+        assert_eq!(understood.attendees, vec![attendee(name, position, email)], "{body}");
+        assert!(understood.itself, "{body}");
+    }
+}
+
+#[test]
+fn family_names_in_capitals_before_a_comma_stay_in_the_name() {
+    let body = "Desde la Secretaría de Modernización inscribimos a:\n\nFERNÁNDEZ, Ignacio – Secretario de Modernización\nGÓMEZ DEL VALLE, Luciana – Directora de Gobierno Abierto – lgomezdelvalle@rosario.example.net\n\nSaludos cordiales,\nIgnacio Fernández\n";
+    let understood = understand(&reply(body));
+    assert_eq!(
+        understood.attendees,
+        vec![
+            attendee("FERNÁNDEZ, Ignacio", "Secretario de Modernización", ""),
+            attendee(
+                "GÓMEZ DEL VALLE, Luciana",
+                "Directora de Gobierno Abierto",
+                "lgomezdelvalle@rosario.example.net"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn taking_named_people_off_the_list_withdraws_them() {
+    for body in [
+        "A small change: Inês Carvalho will not be able to travel, so please take her off the list. My own participation is unchanged.\n\nThanks and see you in Bilbao,\nSérgio\n",
+        "Merci de bien vouloir retirer M. Moussa Ndiaye de la liste des participants : il ne pourra finalement pas faire le déplacement.\n\nAmina\n",
+        "Les escribo para solicitarles que den de baja de la lista de inscritos a Diego Suárez, quien no podrá viajar.\n\nJuliana\n",
+        "We therefore have to pull out of the Bilbao meeting.\n\nPriya\n",
+    ] {
+        assert_eq!(kinds(body), vec![ReplyKind::RegistrationCancel], "{body}");
+    }
+    let polite = "Debo cancelar nuestra participación. Les agradecería liberar los cupos que teníamos reservados.\n\nSaludos\n";
+    assert_eq!(kinds(polite), vec![ReplyKind::RegistrationCancel]);
+}

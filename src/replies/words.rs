@@ -241,8 +241,8 @@ pub fn sentences(text: &str) -> Vec<String> {
 
 /// The lines of `text`, with a line a client wrapped joined to its end: a line that does
 /// not end a sentence or a label, followed by one that goes on in lower case (and is no
-/// list item with an address), or one that ends in a word that cannot end anything ("of",
-/// "de", "et").
+/// list item with an address) or opens with a bracket, or one that ends in a word that
+/// cannot end anything ("of", "de", "et").
 pub fn unwrapped(text: &str) -> Vec<String> {
     const DANGLING: &[&str] = &[
         "of", "the", "and", "for", "in", "to", "with", "our", "my", "is", "de", "du", "des", "la",
@@ -254,7 +254,10 @@ pub fn unwrapped(text: &str) -> Vec<String> {
     let mut dangling = false;
     for line in text.lines() {
         let next = line.trim_start();
-        let continues = next.starts_with(char::is_lowercase) && !next.contains('@');
+        // "…, our Head of Smart City Unit\n(sipho@…), who leads…": the address in brackets
+        // goes with the words before it.
+        let continues = next.starts_with(char::is_lowercase) && !next.contains('@')
+            || next.starts_with(['(', '<']);
         match lines.last_mut() {
             Some(last) if open && (continues || dangling) && !next.is_empty() => {
                 last.push(' ');

@@ -149,6 +149,8 @@ impl Writer {
             }
             ("td" | "th", false) => {
                 if self.cell {
+                    let kept = self.line.trim_end_matches(' ').len();
+                    self.line.truncate(kept);
                     self.line.push('\t');
                 }
                 self.cell = true;
@@ -244,6 +246,21 @@ mod tests {
             "Bonjour Marie,\n\nMerci ! L\u{2019}ordre du jour :\nligne 2\n\n\
              - un\n- deux & trois\nNom\tVille\nAna\tSevilla\n"
         );
+    }
+
+    #[test]
+    fn a_row_of_cells_holding_paragraphs_stays_on_its_line_but_a_layout_cell_does_not() {
+        let long = "word ".repeat(40);
+        let html = format!(
+            "<table><tr><td><p class=MsoNormal>N\u{b0}</p></td><td><p>Apellidos y nombres</p></td></tr>\
+             <tr><td><p>1</p></td><td><p>HUAM\u{c1}N ROJAS, Carlos</p><p>Lima</p></td></tr></table>\
+             <table><tr><td><p>{long}</p><p>Second paragraph</p></td></tr></table>"
+        );
+        let text = html_to_text(&html);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "N\u{b0}\tApellidos y nombres");
+        assert_eq!(lines[1], "1\tHUAM\u{c1}N ROJAS, Carlos Lima");
+        assert_eq!(lines.last(), Some(&"Second paragraph"));
     }
 
     #[test]

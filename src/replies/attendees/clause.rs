@@ -8,7 +8,7 @@
 
 use super::lexicon::{is_position_like, is_title};
 use super::names::{names_in, position_before, split_name};
-use super::person::{clean_name, clean_position, emails, is_name};
+use super::person::{clean_name, clean_position, emails, is_name, opens_with_possessive};
 use crate::inbound::read::{first_phrase, fold};
 use crate::replies::Attendee;
 use crate::replies::phrases::REPLACEMENT;
@@ -104,16 +104,20 @@ fn in_clause(clause: &str, tail: &str, email: &str) -> Vec<Attendee> {
     };
     let segments = segments(&sentence);
     // The name nearest the address: what lies between them is the position.
+    let names = |s: &String| split_named(s).is_some_and(|(_, n)| !is_position_like(&n));
+    // "Sipho Ndlovu, our Head of Smart City Unit (sipho@…)": what opens with "our" after
+    // a name is the position ("our coordinator Mehmet Kaya (…)" alone names him).
     let Some(named) = segments
         .iter()
-        .rposition(|s| split_name(s).is_some_and(|(_, n)| !is_position_like(&n)))
+        .rposition(|s| !opens_with_possessive(s) && names(s))
+        .or_else(|| segments.iter().rposition(names))
     else {
         return named_anywhere(&segments, email)
             .or_else(|| in_lower_case(&segments, email))
             .into_iter()
             .collect();
     };
-    let Some((before, name)) = split_name(&segments[named]) else {
+    let Some((before, name)) = split_named(&segments[named]) else {
         return Vec::new();
     };
     let position = position_of(&segments, named, &before, tail);
@@ -275,13 +279,39 @@ fn strip_determiner(text: &str) -> String {
 
 /// The parts of a clause: between spaced dashes or bars when it has them, else between
 /// commas and parentheses.
+/// The words before a name and the name, "GÓMEZ DEL VALLE, Luciana" included.
+fn split_named(segment: &str) -> Option<(String, String)> {
+    if family_first(segment) {
+        return Some((String::new(), clean_name(segment)));
+    }
+    split_name(segment)
+}
+
+/// "GÓMEZ DEL VALLE, Luciana": the family name in capitals, a comma, the given names.
+fn family_first(text: &str) -> bool {
+    let Some((family, given)) = text.trim().split_once(',') else {
+        return false;
+    };
+    let family: Vec<&str> = family.split_whitespace().collect();
+    let given: Vec<&str> = given.split_whitespace().collect();
+    let capitals = |w: &&str| {
+        w.chars().filter(|c| c.is_alphabetic()).count() >= 2
+            && !w.chars().any(char::is_lowercase)
+    };
+    (1..=4).contains(&family.len())
+        && family.iter().all(capitals)
+        && (1..=3).contains(&given.len())
+        && given.iter().all(|w| w.starts_with(char::is_uppercase))
+}
+
 fn segments(clause: &str) -> Vec<String> {
     const DASHES: [&str; 4] = [" - ", " – ", " — ", " | "];
     // Dashes separate the fields of a list line ("Ana Pérez – Deputy Mayor – ana@…"); in
     // prose, where a comma comes first, a dash is inside a field ("cheffe de division –
     // Participation citoyenne").
     let first_dash = DASHES.iter().filter_map(|d| clause.find(d)).min();
-    let prose = first_dash.is_some_and(|at| clause[..at].contains(','));
+    let prose = first_dash
+        .is_some_and(|at| clause[..at].contains(',') && !family_first(&clause[..at]));
     let parts: Vec<String> = if first_dash.is_some() && !prose {
         let mut parts = vec![clause.to_owned()];
         for dash in DASHES {
@@ -338,6 +368,8 @@ fn without_email(line: &str) -> Option<(Attendee, bool)> {
         position,
         email: String::new(),
     };
-    (is_name(first) && !rest.is_empty() && is_position_like(&attendee.position))
+    ((is_name(first) || family_first(first))
+        && !rest.is_empty()
+        && is_position_like(&attendee.position))
         .then_some((attendee, item.is_some() || dashed))
 }

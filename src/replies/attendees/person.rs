@@ -66,6 +66,15 @@ const POSSESSIVES: &[&str] = &[
     "nuestro ", "nuestra ", "mi ", "su ",
 ];
 
+/// Whether `text` opens with "our", "my", "notre", "nuestra" and the like.
+pub fn opens_with_possessive(text: &str) -> bool {
+    let text = text.trim_start();
+    POSSESSIVES.iter().any(|p| {
+        text.get(..p.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(p))
+    })
+}
+
 /// Words that introduce an address, left at the end of a position ("…, con correo").
 const EMAIL_LABELS: &[&str] = &[
     "a l'adresse electronique",
@@ -112,13 +121,9 @@ pub fn clean_position(text: &str) -> String {
         }
     }
     // "our Manager for Open Data": the possessive is the sentence's, not the position's.
-    if let Some(rest) = POSSESSIVES
-        .iter()
-        .find_map(|p| {
-            let head = position.get(..p.len())?;
-            head.eq_ignore_ascii_case(p).then(|| &position[p.len()..])
-        })
-        .filter(|rest| rest.contains(char::is_alphabetic))
+    if opens_with_possessive(&position)
+        && let Some((_, rest)) = position.split_once(' ')
+        && rest.contains(char::is_alphabetic)
     {
         position = rest.to_owned();
     }
