@@ -300,3 +300,61 @@ fn suppressions_are_added_and_removed_by_hand_and_a_wrong_removal_is_named() {
     let bad = circulars(dir.path(), &db, &["suppressions", "add", "not an address"]);
     assert_eq!(bad.status.code(), Some(64));
 }
+
+/// A soft bounce for `email`, numbered `n`, sent back to the signed address `reply_to`.
+fn soft_bounce(n: usize, email: &str, reply_to: &str, message_id: &str) -> String {
+    format!(
+        "From: MAILER-DAEMON@mx.bilbao.example.org\r\nTo: {reply_to}\r\n\
+         Subject: Delivery Status Notification (Failure)\r\nMessage-ID: <soft-{n}@example.net>\r\n\
+         Date: Mon, 7 Dec 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nThe recipient's mailbox is full.\r\n\r\n\
+         --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.bilbao.example.org\r\n\r\n\
+         Final-Recipient: rfc822; {email}\r\nAction: failed\r\nStatus: 4.2.2\r\n\
+         Diagnostic-Code: smtp; 452 4.2.2 Mailbox full\r\n\r\n\
+         --b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{message_id}>\r\nTo: {email}\r\n\r\n--b--\r\n"
+    )
+}
+
+/// The bounce score of member `email` in the database at `db`.
+fn bounce_score(db: &str, email: &str) -> i64 {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(db).await.unwrap();
+        sqlx::query_scalar("SELECT bounce_score FROM members WHERE email = $1")
+            .bind(email)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    })
+}
+
+#[test]
+fn soft_bounces_raise_the_score_once_per_threshold_even_within_one_batch() {
+    // Five soft bounces count as one hard bounce (the tests suppress at the first).
+    let sent = Sent::new();
+    let jr = sent.copy_of(JR);
+    let write = |n: usize| {
+        let file = sent.path().join(format!("soft-{n}.eml"));
+        std::fs::write(&file, soft_bounce(n, JR, &jr.reply_to, &jr.message_id)).unwrap();
+        file.to_str().unwrap().to_owned()
+    };
+    // Nine in one batch: the fifth raises the score, the four after it wait for a fifth.
+    let files: Vec<String> = (0..9).map(write).collect();
+    let mut args = vec!["ingest"];
+    args.extend(files.iter().map(String::as_str));
+    sent.ok(&args);
+    let list = sent.json(&["inbound", "list", "--kind", "bounce"]);
+    assert_eq!(list.as_array().unwrap().len(), 9, "{list}");
+    assert_eq!(list[0]["bounce"]["hard"], false, "{list}");
+    let db = format!("sqlite://{}", sent.path().join("data/circulars.db").display());
+    assert_eq!(bounce_score(&db, JR), 1);
+    assert_eq!(
+        sent.suppressed(),
+        vec![(JR.to_string(), "hard_bounce".to_string())]
+    );
+    let tenth = write(9);
+    sent.ok(&["ingest", &tenth]);
+    assert_eq!(bounce_score(&db, JR), 2, "the tenth makes five again");
+}

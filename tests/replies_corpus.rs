@@ -45,6 +45,12 @@ const BLIND: Floors = Floors {
     attendees: 0.9,
 };
 
+/// The same, on the fifth, written last.
+const LAST: Floors = Floors {
+    kinds: 0.0,
+    attendees: 0.0,
+};
+
 struct Floors {
     kinds: f64,
     attendees: f64,
@@ -185,6 +191,13 @@ fn the_reader_gets_kinds_and_attendees_of_blind_replies_right() {
     let cases = cases("tests/replies_blind");
     assert!(cases.len() >= 60, "only {} cases found", cases.len());
     score(&cases, &BLIND);
+}
+
+#[test]
+fn the_reader_gets_kinds_and_attendees_of_the_last_replies_right() {
+    let cases = cases("tests/replies_last");
+    assert!(cases.len() >= 60, "only {} cases found", cases.len());
+    score(&cases, &LAST);
 }
 
 #[test]

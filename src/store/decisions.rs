@@ -177,6 +177,11 @@ impl Store {
         for chunk in decisions.chunks(UPDATE_ROWS) {
             updated.extend(update_messages(&mut tx, self.backend, chunk, &processed_at).await?);
         }
+        let done: Vec<&InboundDecision> = decisions
+            .iter()
+            .filter(|d| updated.contains(&d.id))
+            .collect();
+        insert_bounces(&mut tx, self.backend, &done).await?;
         let mut written = Vec::with_capacity(decisions.len());
         for decision in decisions {
             let done = updated.contains(&decision.id);
@@ -296,29 +301,52 @@ async fn record_effects(
     Ok(())
 }
 
+/// Stores the bounces of `decisions`, a few dozen rows a statement: one statement per
+/// bounce cost more in handing it to the database than in running it.
+async fn insert_bounces(
+    tx: &mut AnyConnection,
+    backend: Backend,
+    decisions: &[&InboundDecision],
+) -> Result<(), StoreError> {
+    const COLUMNS: usize = 8;
+    const ROWS: usize = 64;
+    let at = now();
+    let bounces: Vec<(&InboundDecision, &NewBounce)> = decisions
+        .iter()
+        .flat_map(|d| d.bounces.iter().map(move |b| (*d, b)))
+        .collect();
+    for chunk in bounces.chunks(ROWS) {
+        let mut sql = values_sql(
+            backend,
+            "INSERT INTO bounces (inbound_id, member_id, circular_id, email, hard, status, diagnostic, at)",
+            COLUMNS,
+            chunk.len(),
+        );
+        sql.push_str(" ON CONFLICT DO NOTHING");
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (decision, bounce) in chunk {
+            query = query
+                .bind(decision.id)
+                .bind(decision.member_id)
+                .bind(decision.circular_id)
+                .bind(bounce.email.clone())
+                .bind(i64::from(bounce.hard))
+                .bind(bounce.status.clone())
+                .bind(bounce.diagnostic.clone())
+                .bind(at.clone());
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// What the decision's bounces (stored already) do to the member's bounce score.
 async fn record_bounces(
     conn: &mut AnyConnection,
     decision: &InboundDecision,
     source: &str,
     rules: BounceRules,
 ) -> Result<(), StoreError> {
-    let at = now();
-    for bounce in &decision.bounces {
-        sqlx::query(
-            "INSERT INTO bounces (inbound_id, member_id, circular_id, email, hard, status, diagnostic, at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-        )
-        .bind(decision.id)
-        .bind(decision.member_id)
-        .bind(decision.circular_id)
-        .bind(bounce.email.clone())
-        .bind(i64::from(bounce.hard))
-        .bind(bounce.status.clone())
-        .bind(bounce.diagnostic.clone())
-        .bind(at.clone())
-        .execute(&mut *conn)
-        .await?;
-    }
     let Some(member_id) = decision.member_id else {
         return Ok(());
     };
@@ -327,7 +355,7 @@ async fn record_bounces(
     } else if decision.bounces.is_empty() {
         false
     } else {
-        soft_bounces_add_up(conn, member_id, rules).await?
+        soft_bounces_add_up(conn, member_id, decision.id, rules).await?
     };
     if raise {
         raise_bounce_score(conn, member_id, source, rules.threshold).await?;
@@ -336,31 +364,39 @@ async fn record_bounces(
 }
 
 /// Whether the member's soft bounces not counted yet, within `soft_days`, reach
-/// `soft_threshold`; if so they are marked counted (they raise the score once).
+/// `soft_threshold`; if so they are marked counted (they raise the score once). Only
+/// those of messages up to `inbound_id` count: the later ones of the same batch are
+/// stored already, and count when their own message is recorded.
 async fn soft_bounces_add_up(
     conn: &mut AnyConnection,
     member_id: i64,
+    inbound_id: i64,
     rules: BounceRules,
 ) -> Result<bool, StoreError> {
     let since = (chrono::Utc::now() - chrono::Duration::days(i64::from(rules.soft_days)))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let count: i64 = sqlx::query(
         "SELECT COUNT(*) AS n FROM bounces
-         WHERE member_id = $1 AND hard = 0 AND counted = 0 AND at >= $2",
+         WHERE member_id = $1 AND hard = 0 AND counted = 0 AND at >= $2 AND inbound_id <= $3",
     )
     .bind(member_id)
     .bind(since.clone())
+    .bind(inbound_id)
     .fetch_one(&mut *conn)
     .await?
     .try_get("n")?;
     if count < i64::from(rules.soft_threshold.max(1)) {
         return Ok(false);
     }
-    sqlx::query("UPDATE bounces SET counted = 1 WHERE member_id = $1 AND hard = 0 AND at >= $2")
-        .bind(member_id)
-        .bind(since)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE bounces SET counted = 1
+         WHERE member_id = $1 AND hard = 0 AND at >= $2 AND inbound_id <= $3",
+    )
+    .bind(member_id)
+    .bind(since)
+    .bind(inbound_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(true)
 }
 
