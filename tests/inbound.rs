@@ -348,7 +348,10 @@ fn soft_bounces_raise_the_score_once_per_threshold_even_within_one_batch() {
     let list = sent.json(&["inbound", "list", "--kind", "bounce"]);
     assert_eq!(list.as_array().unwrap().len(), 9, "{list}");
     assert_eq!(list[0]["bounce"]["hard"], false, "{list}");
-    let db = format!("sqlite://{}", sent.path().join("data/circulars.db").display());
+    let db = format!(
+        "sqlite://{}",
+        sent.path().join("data/circulars.db").display()
+    );
     assert_eq!(bounce_score(&db, JR), 1);
     assert_eq!(
         sent.suppressed(),

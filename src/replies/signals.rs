@@ -33,6 +33,23 @@ pub struct Signals {
     pub questions: Vec<String>,
 }
 
+/// The member alone on a line of a list of attendees.
+const MYSELF: &[&str] = &[
+    "myself",
+    "me",
+    "moi",
+    "moi-meme",
+    "moi meme",
+    "yo",
+    "yo mismo",
+    "yo misma",
+    "el suscrito",
+    "la suscrita",
+    "le soussigne",
+    "la soussignee",
+    "the undersigned",
+];
+
 impl Signals {
     /// The signals of `body` (the member's words before the signature); thanks are looked
     /// for in `all` (the closing included), a registration's subject in `subject`.
@@ -48,6 +65,14 @@ impl Signals {
             .collect();
         for sentence in &sentences {
             signals.read(sentence);
+        }
+        // "Seront présents : 1) moi-même ; 2) …": the member as an item of the list.
+        if signals.itself.is_none() && signals.attend.is_some() {
+            signals.itself = sentences.iter().find_map(|s| {
+                let folded = fold(s);
+                let item = folded.trim_matches(|c: char| !c.is_alphabetic());
+                MYSELF.iter().find(|m| **m == item).copied()
+            });
         }
         // Someone writing on the member's behalf says the member comes in the third person.
         let folded = fold(&sentences.join(" "));

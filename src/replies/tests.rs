@@ -554,7 +554,11 @@ fn a_colleague_named_in_prose_with_the_address_on_the_next_line_registers() {
         ),
     ] {
         let understood = understand(&reply(body));
-        assert_eq!(understood.attendees, vec![attendee(name, position, email)], "{body}");
+        assert_eq!(
+            understood.attendees,
+            vec![attendee(name, position, email)],
+            "{body}"
+        );
         assert!(understood.itself, "{body}");
     }
 }
@@ -588,4 +592,67 @@ fn taking_named_people_off_the_list_withdraws_them() {
     }
     let polite = "Debo cancelar nuestra participación. Les agradecería liberar los cupos que teníamos reservados.\n\nSaludos\n";
     assert_eq!(kinds(polite), vec![ReplyKind::RegistrationCancel]);
+}
+
+#[test]
+fn list_lines_with_slashes_semicolons_and_the_member_as_an_item_are_read() {
+    let cases = [
+        (
+            "La Commune souhaite inscrire les deux personnes suivantes :\n\nAhmed Trabelsi / Directeur de l'informatique / ahmed.trabelsi@tunis.example.net\nLeïla Ben Salah / Ingénieure principale / leila.bensalah@tunis.example.net\n\nCordialement.\n",
+            false,
+            vec![
+                attendee(
+                    "Ahmed Trabelsi",
+                    "Directeur de l'informatique",
+                    "ahmed.trabelsi@tunis.example.net",
+                ),
+                attendee(
+                    "Leïla Ben Salah",
+                    "Ingénieure principale",
+                    "leila.bensalah@tunis.example.net",
+                ),
+            ],
+        ),
+        (
+            "Je participerai personnellement, accompagnée de :\n\nVan den Bossche, Pieter ; Conseiller au cabinet ; pieter.vdb@bruxelles.example.org\n\nCordialement\n",
+            true,
+            vec![attendee(
+                "Van den Bossche, Pieter",
+                "Conseiller au cabinet",
+                "pieter.vdb@bruxelles.example.org",
+            )],
+        ),
+        (
+            "Seront présents :\n1) moi-même ;\n2) Mme Sophie de La Tour d'Auvergne, chargée de mission, s.delatour@bordeaux.example.net.\n\nBien à vous,\n",
+            true,
+            vec![attendee(
+                "Sophie de La Tour d'Auvergne",
+                "chargée de mission",
+                "s.delatour@bordeaux.example.net",
+            )],
+        ),
+        (
+            "I will attend, together with:\n • Mrs. Abena Owusu-Ansah – Head, Citizen Services (she can only join on day 2) – abena@accra.example.net\n\nWarm regards,\n",
+            true,
+            vec![attendee(
+                "Abena Owusu-Ansah",
+                "Head, Citizen Services",
+                "abena@accra.example.net",
+            )],
+        ),
+        (
+            "I will attend. I will be accompanied by Mr Sipho Ndlovu, Senior Manager: Systems Integration (sipho@durban.example.net).\n\nKind regards\n",
+            true,
+            vec![attendee(
+                "Sipho Ndlovu",
+                "Senior Manager: Systems Integration",
+                "sipho@durban.example.net",
+            )],
+        ),
+    ];
+    for (body, itself, attendees) in cases {
+        let understood = understand(&reply(body));
+        assert_eq!(understood.attendees, attendees, "{body}");
+        assert_eq!(understood.itself, itself, "{body}");
+    }
 }

@@ -145,7 +145,11 @@ fn searcher(phrases: &'static [&'static str]) -> Arc<Searcher> {
     type Kept = HashMap<(usize, usize), Arc<Searcher>>;
     static SEARCHERS: LazyLock<RwLock<Kept>> = LazyLock::new(RwLock::default);
     let key = (phrases.as_ptr() as usize, phrases.len());
-    if let Some(found) = SEARCHERS.read().ok().and_then(|kept| kept.get(&key).cloned()) {
+    if let Some(found) = SEARCHERS
+        .read()
+        .ok()
+        .and_then(|kept| kept.get(&key).cloned())
+    {
         return found;
     }
     let built = Arc::new(Searcher {

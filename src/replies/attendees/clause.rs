@@ -6,7 +6,7 @@
 //! address or the start of the sentence, hold the name and the position. Names without an
 //! address count in a sentence that says they come.
 
-use super::lexicon::{is_position_like, is_title};
+use super::lexicon::{capitalised, is_particle, is_position_like, is_title};
 use super::names::{names_in, position_before, split_name};
 use super::person::{clean_name, clean_position, emails, is_name, opens_with_possessive};
 use crate::inbound::read::{first_phrase, fold};
@@ -99,12 +99,25 @@ fn in_clause(clause: &str, tail: &str, email: &str) -> Vec<Attendee> {
         // "ana@x.org – Ana Pérez – Deputy Mayor": the address first.
         return after_address(tail, email).into_iter().collect();
     }
-    let Some(sentence) = sentences(clause).pop() else {
-        return Vec::new();
+    // "Van den Bossche, Pieter ; Conseiller au cabinet ; pieter@…": fields, not sentences.
+    let record = clause.contains(" ; ") && !clause.contains(['.', '!', '?']);
+    let sentence = if record {
+        clause.to_owned()
+    } else {
+        match sentences(clause).pop() {
+            Some(sentence) => sentence,
+            None => return Vec::new(),
+        }
     };
     let segments = segments(&sentence);
     // The name nearest the address: what lies between them is the position.
-    let names = |s: &String| split_named(s).is_some_and(|(_, n)| !is_position_like(&n));
+    // "Senior Manager: Systems Integration" is a position.
+    let names = |s: &String| {
+        split_named(s).is_some_and(|(_, n)| !is_position_like(&n))
+            && !s
+                .split_once(':')
+                .is_some_and(|(head, _)| is_position_like(head))
+    };
     // "Sipho Ndlovu, our Head of Smart City Unit (sipho@…)": what opens with "our" after
     // a name is the position ("our coordinator Mehmet Kaya (…)" alone names him).
     let Some(named) = segments
@@ -288,30 +301,35 @@ fn split_named(segment: &str) -> Option<(String, String)> {
 }
 
 /// "GÓMEZ DEL VALLE, Luciana": the family name in capitals, a comma, the given names.
+/// "Van den Bossche, Pieter" too: a family name with a particle, one given name.
 fn family_first(text: &str) -> bool {
-    let Some((family, given)) = text.trim().split_once(',') else {
+    let text = text.trim_matches(|c: char| !c.is_alphanumeric());
+    let Some((family, given)) = text.split_once(',') else {
         return false;
     };
     let family: Vec<&str> = family.split_whitespace().collect();
     let given: Vec<&str> = given.split_whitespace().collect();
     let capitals = |w: &&str| {
-        w.chars().filter(|c| c.is_alphabetic()).count() >= 2
-            && !w.chars().any(char::is_lowercase)
+        w.chars().filter(|c| c.is_alphabetic()).count() >= 2 && !w.chars().any(char::is_lowercase)
     };
-    (1..=4).contains(&family.len())
-        && family.iter().all(capitals)
-        && (1..=3).contains(&given.len())
-        && given.iter().all(|w| w.starts_with(char::is_uppercase))
+    let given_ok = |most: usize| {
+        (1..=most).contains(&given.len()) && given.iter().all(|w| w.starts_with(char::is_uppercase))
+    };
+    let in_capitals = family.iter().all(capitals) && given_ok(3);
+    let with_particle = family.iter().any(|w| is_particle(w))
+        && family.iter().all(|w| capitalised(w) || is_particle(w))
+        && given_ok(1);
+    (1..=4).contains(&family.len()) && (in_capitals || with_particle)
 }
 
 fn segments(clause: &str) -> Vec<String> {
-    const DASHES: [&str; 4] = [" - ", " – ", " — ", " | "];
+    const DASHES: [&str; 6] = [" - ", " – ", " — ", " | ", " / ", " ; "];
     // Dashes separate the fields of a list line ("Ana Pérez – Deputy Mayor – ana@…"); in
     // prose, where a comma comes first, a dash is inside a field ("cheffe de division –
     // Participation citoyenne").
     let first_dash = DASHES.iter().filter_map(|d| clause.find(d)).min();
-    let prose = first_dash
-        .is_some_and(|at| clause[..at].contains(',') && !family_first(&clause[..at]));
+    let prose =
+        first_dash.is_some_and(|at| clause[..at].contains(',') && !family_first(&clause[..at]));
     let parts: Vec<String> = if first_dash.is_some() && !prose {
         let mut parts = vec![clause.to_owned()];
         for dash in DASHES {
@@ -371,5 +389,5 @@ fn without_email(line: &str) -> Option<(Attendee, bool)> {
     ((is_name(first) || family_first(first))
         && !rest.is_empty()
         && is_position_like(&attendee.position))
-        .then_some((attendee, item.is_some() || dashed))
+    .then_some((attendee, item.is_some() || dashed))
 }

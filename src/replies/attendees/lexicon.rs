@@ -6,7 +6,8 @@ use crate::inbound::read::fold;
 /// Courtesy and academic titles: never part of a name.
 const TITLES: &[&str] = &[
     "mr", "mrs", "ms", "miss", "dr", "prof", "m", "mme", "mlle", "me", "sr", "sra", "srta", "ing",
-    "lic", "don", "dona", "dra", "arq", "eng", "hon", "sir", "d", "dna", "mtro", "mtra", "lcdo", "lcda",
+    "lic", "don", "dona", "dra", "arq", "eng", "hon", "sir", "d", "dna", "mtro", "mtra", "lcdo",
+    "lcda",
 ];
 
 /// Lower-case words inside names: particles and the like.

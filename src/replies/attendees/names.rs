@@ -55,7 +55,12 @@ fn extends_name(word: &str, inner: bool) -> bool {
         .chars()
         .all(|c| c.is_alphabetic() || "-'\u{2019}.".contains(c));
     let pronoun = word == "I" || word.starts_with("I'") || word.starts_with("I\u{2019}");
-    (capitalised(word) || is_particle(word)) && letters && !punctuated && !pronoun
+    // "d'Auvergne", "d’Almeida".
+    let elided = ["d'", "d\u{2019}"].iter().any(|p| {
+        word.strip_prefix(p)
+            .is_some_and(|rest| rest.starts_with(char::is_uppercase))
+    });
+    (capitalised(word) || is_particle(word) || elided) && letters && !punctuated && !pronoun
 }
 
 /// The position said before a name: "our deputy mayor" in "our deputy mayor Ana Pérez".

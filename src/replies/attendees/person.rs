@@ -107,17 +107,29 @@ const EMAIL_LABELS: &[&str] = &[
 pub fn clean_position(text: &str) -> String {
     /// Words of a remark in brackets about something else than the position.
     const REMARKS: &[&str] = &[
-        "mail", "correo", "courriel", "confirm", "tbc", "tbd", "pendiente", "later", "plus tard",
+        "mail",
+        "correo",
+        "courriel",
+        "confirm",
+        "tbc",
+        "tbd",
+        "pendiente",
+        "later",
+        "plus tard",
     ];
     let mut position = text
-        .trim_matches(|c: char| c.is_whitespace() || ",;:-–—|()<>".contains(c))
+        .trim_matches(|c: char| c.is_whitespace() || ",;:-–—|/()<>".contains(c))
         .to_owned();
-    // "Asesor Jurídico (correo por confirmar)".
+    // "Asesor Jurídico (correo por confirmar)", "Head (she can only join on day 2)".
     if let Some(open) = position.rfind('(') {
-        let remark = fold(&position[open..]);
-        if REMARKS.iter().any(|r| remark.contains(r)) {
+        let inside = position[open + 1..].trim();
+        let remark = fold(inside);
+        let sentence = inside.starts_with(char::is_lowercase) && remark.split(' ').count() >= 3;
+        if sentence || REMARKS.iter().any(|r| remark.contains(r)) {
             position.truncate(open);
-            position = position.trim_end().to_owned();
+            position = position
+                .trim_end_matches(|c: char| c.is_whitespace() || ",;:-–—|".contains(c))
+                .to_owned();
         }
     }
     // "our Manager for Open Data": the possessive is the sentence's, not the position's.

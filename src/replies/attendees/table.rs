@@ -92,7 +92,8 @@ fn by_looks(row: &[&str]) -> Option<Attendee> {
     let position: Vec<&str> = row
         .iter()
         .enumerate()
-        .filter(|(i, c)| *i != email_at && *i != name_at && !c.is_empty())
+        // A row's number is no part of the position.
+        .filter(|(i, c)| *i != email_at && *i != name_at && c.chars().any(char::is_alphabetic))
         .map(|(_, c)| *c)
         .collect();
     Some(Attendee {

@@ -2,6 +2,9 @@
 
 /// Saying that someone will come, or asking to be registered.
 pub const ATTEND: &[&str] = &[
+    "m'inscrire",
+    "inscribirme",
+    "register me",
     "me inscribo",
     "nos inscribimos",
     "i'll be joining",
