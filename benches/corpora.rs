@@ -6,7 +6,8 @@
 //! many got the right failed recipients (where the label names them), and how many robots
 //! were taken for a human (the figure that must stay 0).
 //!
-//! Labels map to kinds as: human_reply → Human, auto_reply → AutoReply, bounce_hard →
+//! Labels map to kinds as: human_reply and forwarded_bounce (a person forwarding a
+//! bounce) → Human, auto_reply → AutoReply, bounce_hard →
 //! Bounce (hard), bounce_soft → Bounce (soft), delay_dsn → Delay, mdn → ReadReceipt,
 //! challenge → Challenge, unsubscribe → Unsubscribe. `other` (sisimai's ARF feedback
 //! reports and success DSNs, mailman's one confused human reply) is right when it is not
@@ -107,7 +108,10 @@ fn score(tally: &mut Tally, row: &corpora::Label, classified: &Classified) {
     if right {
         tally.right += 1;
     }
-    let robot = !matches!(row.kind.as_str(), "human_reply" | "unsubscribe" | "other");
+    let robot = !matches!(
+        row.kind.as_str(),
+        "human_reply" | "forwarded_bounce" | "unsubscribe" | "other"
+    );
     if robot && classified.kind == Kind::Human {
         tally.robots_as_human += 1;
     }
@@ -168,7 +172,7 @@ fn kind_right(row: &corpora::Label, classified: &Classified) -> bool {
         }
     };
     match row.kind.as_str() {
-        "human_reply" => classified.kind == Kind::Human,
+        "human_reply" | "forwarded_bounce" => classified.kind == Kind::Human,
         "auto_reply" => classified.kind == Kind::AutoReply,
         "bounce_hard" => bounce_is(true),
         "bounce_soft" => bounce_is(false),

@@ -13,6 +13,8 @@ mod words;
 
 use mail_parser::Message;
 
+pub use signs::from_server;
+
 /// What a bounce says about its recipients taken together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BounceKind {

@@ -2,14 +2,15 @@
 //!
 //! Pure: [`classify`] takes a parsed message (see [`super::read::parse`]) and returns what
 //! it is. A plain challenge-response comes first (some are sent as delivery reports), then
-//! bounces (they often carry auto-reply headers too), then the other robots, then
+//! bounces (they often carry auto-reply headers too; a bounce a person forwards is their
+//! message), then the other robots, then
 //! unsubscribe requests; everything else is a human reply. Mail sent to the
 //! `List-Unsubscribe` mailto address is recognised by matching, not here.
 
-use mail_parser::Message;
+use mail_parser::{Message, MimeHeaders};
 
 use super::bounce::{self, BounceKind};
-use super::read::Read;
+use super::read::{Read, forwarded_subject};
 use super::robots::{self, Robot};
 use super::unsubscribe;
 
@@ -61,7 +62,12 @@ pub fn classify(message: &Message<'_>, read: &Read) -> Classified {
     if let Some(reason) = robots::sure_challenge(&signs) {
         return plain(Kind::Challenge, reason);
     }
+    // A person forwarding a bounce or a robot's notice: their message, not the robot's.
+    let forwarded = || forwarded_by_a_person(message, read);
     if let Some(report) = bounce::read(message) {
+        if let Some(reason) = forwarded() {
+            return plain(Kind::Human, reason);
+        }
         let kind = match report.kind {
             BounceKind::Delay => Kind::Delay,
             BounceKind::Hard | BounceKind::Soft => Kind::Bounce,
@@ -73,6 +79,9 @@ pub fn classify(message: &Message<'_>, read: &Read) -> Classified {
         };
     }
     if let Some((robot, reason)) = robots::robot(message, &signs) {
+        if let Some(reason) = forwarded() {
+            return plain(Kind::Human, reason);
+        }
         let kind = match robot {
             Robot::AutoReply => Kind::AutoReply,
             Robot::Challenge => Kind::Challenge,
@@ -89,6 +98,25 @@ pub fn classify(message: &Message<'_>, read: &Read) -> Classified {
         "no sign of a robot or an unsubscribe request"
     };
     plain(Kind::Human, reason.to_owned())
+}
+
+/// A bounce or a robot's notice that a person forwards ("TR: Undeliverable: …, this
+/// address has changed"): their message, for the reader of replies, not a server's
+/// report.
+fn forwarded_by_a_person(message: &Message<'_>, read: &Read) -> Option<String> {
+    let subject = read.subject.as_deref().unwrap_or("");
+    let report = message.content_type().is_some_and(|t| {
+        t.ctype().eq_ignore_ascii_case("multipart")
+            && t.subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    });
+    let automatic = message
+        .header_raw("Auto-Submitted")
+        .is_some_and(|v| !v.trim().eq_ignore_ascii_case("no"));
+    let person = !bounce::from_server(message) && !automatic && !report;
+    (person && forwarded_subject(subject)).then(|| {
+        "a person forwarding a bounce or a robot's notice: read as their message".to_owned()
+    })
 }
 
 fn plain(kind: Kind, reason: String) -> Classified {
@@ -170,5 +198,41 @@ Final-Recipient: rfc822; ana@example.org\r\nAction: failed\r\nStatus: 5.0.0\r\n\
             let parsed = parse(raw);
             assert!(!classify(&parsed.message, &parsed.read).reasons.is_empty());
         }
+    }
+
+    #[test]
+    fn a_bounce_a_person_forwards_is_their_message_and_the_bounce_itself_is_not() {
+        let ndr = "Delivery has failed to these recipients or groups:\r\n\r\n\
+            luis.ortiz@city.example.org\r\nThe email address you entered couldn't be found.\r\n\r\n\
+            Diagnostic information for administrators:\r\n\
+            Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'\r\n";
+        let bounce = format!(
+            "From: Microsoft Outlook <postmaster@city.example.org>\r\n\
+             Subject: Undeliverable: Circular 30\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/report; report-type=delivery-status; boundary=\"r\"\r\n\r\n\
+             --r\r\nContent-Type: text/plain\r\n\r\n{ndr}\r\n\
+             --r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.city.example.org\r\n\r\n\
+             Final-Recipient: rfc822; luis.ortiz@city.example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
+             --r--\r\n"
+        );
+        assert_eq!(kind_of(&bounce), Kind::Bounce);
+        // Forwarded with the report's delivery status as an attachment.
+        let forwarded = "From: Ana Pérez <ana.perez@city.example.org>\r\n\
+             Subject: TR: Undeliverable: Circular 30\r\n\
+             MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"f\"\r\n\r\n\
+             --f\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+             My colleague's address has changed: please write to luis.ortiz@new.example.org.\r\n\r\n\
+             --f\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.city.example.org\r\n\r\n\
+             Final-Recipient: rfc822; luis.ortiz@city.example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
+             --f--\r\n";
+        let parsed = parse(forwarded.as_bytes());
+        let classified = classify(&parsed.message, &parsed.read);
+        assert_eq!(classified.kind, Kind::Human, "{:?}", classified.reasons);
+        assert!(
+            classified.reasons[0].contains("a person forwarding"),
+            "{:?}",
+            classified.reasons
+        );
+        assert!(classified.bounce.is_none());
     }
 }

@@ -153,6 +153,14 @@ pub fn parse(raw: &[u8]) -> Parsed<'_> {
     Parsed { message, read }
 }
 
+/// Whether `subject` is a forward's ("Fwd:", "TR :", "RV:", "WG:"…).
+pub fn forwarded_subject(subject: &str) -> bool {
+    const FORWARDS: &[&str] = &["fwd:", "fw:", "tr:", "rv:", "wg:", "enc:", "i:", "doorst:"];
+    let subject = fold(subject);
+    let subject = subject.replace(" :", ":");
+    FORWARDS.iter().any(|f| subject.starts_with(f))
+}
+
 /// `raw` as text, with the text of its attached documents. Never panics, whatever the
 /// bytes.
 pub fn read(raw: &[u8]) -> Read {

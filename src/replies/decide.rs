@@ -1,7 +1,7 @@
 //! From the signals and the attendees found to the kinds, the member's own seat, the
 //! question and the confidence, with the reasons in plain words.
 
-use crate::inbound::read::{Read, fold};
+use crate::inbound::read::{Read, fold, forwarded_subject};
 
 use super::attendees::{self, Found, is_person};
 use super::phrases::FORM_FILE;
@@ -181,9 +181,7 @@ fn registration(
 
 /// A forward to a colleague of the same organisation, with us only in copy.
 fn internal_forward(read: &Read) -> Option<String> {
-    const FORWARDS: &[&str] = &["fwd:", "fw:", "tr:", "rv:", "wg:", "enc:", "fwd :", "tr :"];
-    let subject = fold(read.subject.as_deref().unwrap_or(""));
-    if !FORWARDS.iter().any(|f| subject.starts_with(f)) || read.to.is_empty() {
+    if !forwarded_subject(read.subject.as_deref().unwrap_or("")) || read.to.is_empty() {
         return None;
     }
     let domain = |address: &str| address.rsplit('@').next().unwrap_or("").to_owned();
