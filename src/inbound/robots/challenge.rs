@@ -9,10 +9,10 @@ use crate::inbound::read::{first_phrase, has_phrase};
 /// bounce reading; None when it is no challenge.
 pub(super) fn challenge(signs: &Signs<'_>) -> Option<(String, bool)> {
     let service_header = signs.headers.iter().find(|(name, value)| {
-        let value = value.to_ascii_lowercase();
+        let agent = (name == "x-delivery-agent").then(|| value.to_ascii_lowercase());
         CHALLENGE_SERVICES
             .iter()
-            .any(|s| name.contains(s) || (name == "x-delivery-agent" && value.contains(s)))
+            .any(|s| name.contains(s) || agent.as_ref().is_some_and(|value| value.contains(s)))
     });
     let service_text = first_phrase(&signs.own, &CHALLENGE_SERVICES).or_else(|| {
         CHALLENGE_SERVICES

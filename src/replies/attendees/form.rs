@@ -58,6 +58,10 @@ impl Block {
 /// without a label of its own belongs to the value before it ("Directeur / DSI").
 fn segments(line: &str) -> Vec<String> {
     const SEPARATORS: &[&str] = &["|", "\t", ";", " / ", " – ", " — ", " - "];
+    if line.matches(':').count() < 2 {
+        // One label at most: the line is one pair, or none.
+        return line.split('|').map(str::to_owned).collect();
+    }
     let mut pieces = vec![line.to_owned()];
     for separator in SEPARATORS {
         pieces = pieces
