@@ -290,8 +290,6 @@ fn strip_determiner(text: &str) -> String {
     }
 }
 
-/// The parts of a clause: between spaced dashes or bars when it has them, else between
-/// commas and parentheses.
 /// The words before a name and the name, "GÓMEZ DEL VALLE, Luciana" included.
 fn split_named(segment: &str) -> Option<(String, String)> {
     if family_first(segment) {
@@ -322,6 +320,8 @@ fn family_first(text: &str) -> bool {
     (1..=4).contains(&family.len()) && (in_capitals || with_particle)
 }
 
+/// The parts of a clause: between spaced dashes, bars, slashes or semicolons when it has
+/// them, else between commas and parentheses.
 fn segments(clause: &str) -> Vec<String> {
     const DASHES: [&str; 6] = [" - ", " – ", " — ", " | ", " / ", " ; "];
     // Dashes separate the fields of a list line ("Ana Pérez – Deputy Mayor – ana@…"); in
