@@ -656,3 +656,21 @@ fn list_lines_with_slashes_semicolons_and_the_member_as_an_item_are_read() {
         assert_eq!(understood.itself, itself, "{body}");
     }
 }
+
+#[test]
+fn someone_named_after_the_last_address_of_a_sentence_is_registered_too() {
+    let body = "Yo no podré desplazarme a Bilbao, pero asistirán Jordi Vilanova i Casals, Director de Servicios de Datos (jvilanova@barcelona.example.org), y Laia Ferrer Soler, Técnica de Gobierno Abierto.\n\nLaia os confirmará su correo directamente.\n\nSalutacions,\nMarta\n";
+    let understood = understand(&reply(body));
+    assert_eq!(
+        understood.attendees,
+        vec![
+            attendee(
+                "Jordi Vilanova i Casals",
+                "Director de Servicios de Datos",
+                "jvilanova@barcelona.example.org"
+            ),
+            attendee("Laia Ferrer Soler", "Técnica de Gobierno Abierto", ""),
+        ]
+    );
+    assert!(!understood.itself);
+}

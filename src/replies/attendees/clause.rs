@@ -75,6 +75,31 @@ fn addressed(
         }
         found.extend(attendees);
     }
+    // "…, Director de Datos (jvilanova@…), y Laia Ferrer Soler, Técnica de Gobierno
+    // Abierto.": someone named after the last address, without one of their own.
+    if let Some((_, end, _)) = anchored.last() {
+        let rest =
+            line[*end..].trim_start_matches(|c: char| c.is_whitespace() || ",;)>]".contains(c));
+        let sentence = sentences(rest).into_iter().next().unwrap_or_default();
+        let joined = [
+            "and ",
+            "y ",
+            "et ",
+            "e ",
+            "as well as ",
+            "ainsi que ",
+            "así como ",
+        ]
+        .iter()
+        .find_map(|j| sentence.strip_prefix(j));
+        if let Some(joined) = joined {
+            for attendee in unaddressed(&segments(joined)) {
+                if !found.iter().any(|a| a.name == attendee.name) {
+                    found.push(attendee);
+                }
+            }
+        }
+    }
     listed
 }
 
