@@ -7,6 +7,8 @@ mod labels;
 mod lexicon;
 mod names;
 mod person;
+
+pub use person::clean_name;
 mod table;
 
 use crate::inbound::read::fold;
@@ -65,6 +67,25 @@ pub fn find(body: &str) -> Found {
         }
     }
     found
+}
+
+/// The position written on the line under `name` in `text` (a signature or a block of
+/// details: "Inês Vasconcelos Sá / Head of Division for Participatory Budgeting"), if any.
+pub fn position_under(text: &str, name: &str) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    lines
+        .windows(2)
+        .find(|pair| {
+            let named = Attendee {
+                name: pair[0].to_owned(),
+                ..Attendee::default()
+            };
+            is_person(&named, name, "")
+                && !pair[1].contains('@')
+                && lexicon::is_position_like(pair[1])
+        })
+        .map(|pair| person::clean_position(pair[1]))
+        .unwrap_or_default()
 }
 
 /// Adds `attendee` unless the same address or name is already there.

@@ -4,7 +4,7 @@
 use crate::inbound::read::{Read, fold, forwarded_subject};
 
 use super::attendees::{self, Found, is_person};
-use super::phrases::FORM_FILE;
+use super::phrases::{FORM_FILE, MEMBER_COMES};
 use super::signals::Signals;
 use super::{Attendee, ReplyKind, Understanding};
 
@@ -165,6 +165,31 @@ fn registration(
     let replaced = signals.replacement.is_some() && !attendees.is_empty();
     reading.itself =
         named || (!replaced && !listed && (signals.itself.is_some() || attendees.is_empty()));
+    // "Sérgio forwarded me your invitation; I would like to register myself": the circular
+    // quoted below greets the member, and someone else says "I".
+    let first_person =
+        signals.on_behalf.is_none() && signals.itself.is_none_or(|p| !MEMBER_COMES.contains(&p));
+    if reading.itself
+        && !named
+        && first_person
+        && let Some(member) = greeted_member(&read.text)
+        && someone_else(&member, name)
+    {
+        reading.itself = false;
+        reading.reason(format!(
+            "the circular quoted greets {member}, and {name} writes in the first person: the sender comes"
+        ));
+        if !attendees.iter().any(|a| is_person(a, name, address)) {
+            attendees.insert(
+                0,
+                Attendee {
+                    name: attendees::clean_name(name),
+                    position: attendees::position_under(read.own_text(), name),
+                    email: address.to_owned(),
+                },
+            );
+        }
+    }
     if let (true, Some(words)) = (reading.itself, signals.itself) {
         reading.quote(words, "the member comes");
     }
@@ -177,6 +202,44 @@ fn registration(
     }
     reading.attendees = attendees;
     confidence
+}
+
+/// The member the quoted circular greets ("Dear Ana Pérez,", "Chère, cher Ana Pérez,",
+/// "Estimado/a Ana Pérez:"), if the reply quotes it.
+fn greeted_member(text: &str) -> Option<String> {
+    const GREETINGS: [(&str, char); 3] =
+        [("Dear ", ','), ("Chère, cher ", ','), ("Estimado/a ", ':')];
+    // Not the reply's own "Dear Sir or Madam,": the circular is quoted last.
+    const ANYONE: &[&str] = &["sir", "madam", "colleagues", "secretariat", "team", "all"];
+    text.lines()
+        .rev()
+        .map(|line| line.trim_start_matches(|c: char| c == '>' || c.is_whitespace()))
+        .find_map(|line| {
+            GREETINGS.iter().find_map(|(opening, end)| {
+                let name = line.strip_prefix(opening)?.strip_suffix(*end)?.trim();
+                // A person's name: "Dear Committee members," is not one.
+                let named = name
+                    .split_whitespace()
+                    .all(|w| w.starts_with(char::is_uppercase) || w.chars().count() <= 3);
+                let anyone = fold(name).split_whitespace().any(|w| ANYONE.contains(&w));
+                (named && !anyone && name.split_whitespace().count() >= 2 && name.len() <= 80)
+                    .then(|| name.to_owned())
+            })
+        })
+}
+
+/// Whether `sender` (a display name) is surely not `member`: two words or more, none of
+/// them in the member's name ("Ana" alone may be Ana Pérez).
+fn someone_else(member: &str, sender: &str) -> bool {
+    let words = |text: &str| -> Vec<String> {
+        fold(text)
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() > 1)
+            .map(str::to_owned)
+            .collect()
+    };
+    let (member, sender) = (words(member), words(sender));
+    sender.len() >= 2 && !sender.iter().any(|w| member.contains(w))
 }
 
 /// A forward to a colleague of the same organisation, with us only in copy.

@@ -31,6 +31,8 @@ pub struct Signals {
     pub subject: Option<&'static str>,
     /// The sentences that ask something of the secretariat, as written.
     pub questions: Vec<String>,
+    /// "On behalf of", "de la part de": someone writes for the member.
+    pub on_behalf: Option<&'static str>,
 }
 
 /// The member alone on a line of a list of attendees.
@@ -76,10 +78,8 @@ impl Signals {
         }
         // Someone writing on the member's behalf says the member comes in the third person.
         let folded = fold(&sentences.join(" "));
-        if signals.itself.is_none()
-            && signals.attend.is_some()
-            && first_phrase(&folded, ON_BEHALF).is_some()
-        {
+        signals.on_behalf = first_phrase(&folded, ON_BEHALF);
+        if signals.itself.is_none() && signals.attend.is_some() && signals.on_behalf.is_some() {
             signals.itself = first_phrase(&folded, MEMBER_COMES);
         }
         signals

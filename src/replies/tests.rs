@@ -674,3 +674,36 @@ fn someone_named_after_the_last_address_of_a_sentence_is_registered_too() {
     );
     assert!(!understood.itself);
 }
+
+#[test]
+fn a_colleague_who_registers_in_the_first_person_comes_instead_of_the_member_greeted() {
+    let raw = "From: =?utf-8?q?In=C3=AAs_Vasconcelos_S=C3=A1?= <ines.sa@lisboa.example.com>\r\n\
+        To: circulars+c030.x@reply.example.org\r\nSubject: RE: FW: Circular 30\r\n\
+        MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+        My colleague forwarded me your invitation. I would like to register myself.\r\n\r\n\
+        Best regards,\r\nInês Vasconcelos Sá\r\nHead of Division for Participatory Budgeting\r\n\r\n\
+        > Dear Sérgio Conceição,\r\n> With the aim of promoting knowledge sharing…\r\n";
+    let understood = understand(&crate::inbound::read::read(raw.as_bytes()));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert_eq!(
+        understood.attendees,
+        vec![attendee(
+            "Inês Vasconcelos Sá",
+            "Head of Division for Participatory Budgeting",
+            "ines.sa@lisboa.example.com"
+        )]
+    );
+    assert!(!understood.itself);
+    // The member greeted writing "I will attend" from another address still comes.
+    let member = raw
+        .replace(
+            "=?utf-8?q?In=C3=AAs_Vasconcelos_S=C3=A1?=",
+            "Sergio Conceicao",
+        )
+        .replace(
+            "Inês Vasconcelos Sá\r\nHead of Division",
+            "Sérgio\r\nHead of Division",
+        );
+    let understood = understand(&crate::inbound::read::read(member.as_bytes()));
+    assert!(understood.itself, "{understood:?}");
+}

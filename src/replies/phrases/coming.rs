@@ -454,6 +454,12 @@ pub const ON_BEHALF: &[&str] = &[
     "a pedido de",
     "a peticion de",
     "por encargo de",
+    "encargo de",
+    "instrucciones de",
+    "indicaciones de",
+    "de parte de",
+    "for and on behalf",
+    "pour le compte de",
 ];
 
 /// The member, spoken of in the third person, comes: "her participation", "elle sera
