@@ -49,7 +49,7 @@ const BLIND: Floors = Floors {
 /// The same, on the fifth, written last.
 const LAST: Floors = Floors {
     kinds: 0.9,
-    attendees: 0.75,
+    attendees: 0.8,
 };
 
 struct Floors {
