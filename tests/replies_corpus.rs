@@ -2,9 +2,9 @@
 //! every case, the kinds (as a set) and the attendees (exactly, with the member's own seat)
 //! against what a careful secretariat employee recorded. `tests/replies/` is the corpus the
 //! reader was built with; `tests/replies_unseen/`, `tests/replies_held_out/`,
-//! `tests/replies_fresh/`, `tests/replies_blind/` and `tests/replies_last/` were written
-//! without seeing the reader, and measure it on replies it was not tuned for (until its
-//! misses there were fixed). Prints accuracy per kind and per language and every miss;
+//! `tests/replies_fresh/`, `tests/replies_blind/`, `tests/replies_last/` and
+//! `tests/replies_sixth/` were written without seeing the reader, and measure it on
+//! replies it was not tuned for (until its misses there were fixed; the sixth's were not). Prints accuracy per kind and per language and every miss;
 //! fails below the floors.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,10 +46,16 @@ const BLIND: Floors = Floors {
     attendees: 0.9,
 };
 
-/// The same, on the fifth, written last.
+/// The same, on the fifth.
 const LAST: Floors = Floors {
     kinds: 0.9,
     attendees: 0.8,
+};
+
+/// The same, on the sixth, written last (and measured as it was read first).
+const SIXTH: Floors = Floors {
+    kinds: 0.9,
+    attendees: 0.7,
 };
 
 struct Floors {
@@ -196,6 +202,11 @@ fn the_reader_gets_kinds_and_attendees_of_blind_replies_right() {
 #[test]
 fn the_reader_gets_kinds_and_attendees_of_the_last_replies_right() {
     measure("tests/replies_last", 60, &LAST);
+}
+
+#[test]
+fn the_reader_gets_kinds_and_attendees_of_the_sixth_replies_right() {
+    measure("tests/replies_sixth", 45, &SIXTH);
 }
 
 #[test]
