@@ -76,13 +76,7 @@ pub fn position_under(text: &str, name: &str) -> String {
     lines
         .windows(2)
         .find(|pair| {
-            let named = Attendee {
-                name: pair[0].to_owned(),
-                ..Attendee::default()
-            };
-            is_person(&named, name, "")
-                && !pair[1].contains('@')
-                && lexicon::is_position_like(pair[1])
+            same_name(pair[0], name) && !pair[1].contains('@') && lexicon::is_position_like(pair[1])
         })
         .map(|pair| person::clean_position(pair[1]))
         .unwrap_or_default()
@@ -105,16 +99,21 @@ pub fn is_person(attendee: &Attendee, name: &str, address: &str) -> bool {
     if !address.is_empty() && attendee.email.eq_ignore_ascii_case(address) {
         return true;
     }
-    let words = |text: &str| {
-        let mut words: Vec<String> = fold(text)
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.len() > 1)
-            .map(str::to_owned)
-            .collect();
-        words.sort();
-        words
-    };
-    let theirs = words(name);
-    let listed = words(&attendee.name);
+    same_name(&attendee.name, name)
+}
+
+/// Whether `listed` and `name` share two words of the name or more, `name` having two.
+fn same_name(listed: &str, name: &str) -> bool {
+    let theirs = name_words(name);
+    let listed = name_words(listed);
     theirs.len() >= 2 && theirs.iter().filter(|w| listed.contains(w)).count() >= 2
+}
+
+/// The words of a name, folded, initials left out.
+pub fn name_words(name: &str) -> Vec<String> {
+    fold(name)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() > 1)
+        .map(str::to_owned)
+        .collect()
 }

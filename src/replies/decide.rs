@@ -231,14 +231,7 @@ fn greeted_member(text: &str) -> Option<String> {
 /// Whether `sender` (a display name) is surely not `member`: two words or more, none of
 /// them in the member's name ("Ana" alone may be Ana Pérez).
 fn someone_else(member: &str, sender: &str) -> bool {
-    let words = |text: &str| -> Vec<String> {
-        fold(text)
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.len() > 1)
-            .map(str::to_owned)
-            .collect()
-    };
-    let (member, sender) = (words(member), words(sender));
+    let (member, sender) = (attendees::name_words(member), attendees::name_words(sender));
     sender.len() >= 2 && !sender.iter().any(|w| member.contains(w))
 }
 
