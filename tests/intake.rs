@@ -49,7 +49,7 @@ async fn rows(db: &TestDb) -> Vec<Stored> {
     let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
     let rows = sqlx::query(
         "SELECT id, message_id, source, time_source, received_at, faults, subject, size, raw
-             FROM inbound_messages ORDER BY id",
+             FROM inbound_messages JOIN inbound_raw ON inbound_id = id ORDER BY id",
     )
     .fetch_all(&pool)
     .await

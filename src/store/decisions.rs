@@ -124,8 +124,9 @@ impl Store {
     /// The database fails.
     pub async fn pending_inbound(&self, limit: u32) -> Result<Vec<Pending>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, raw, received_at FROM inbound_messages WHERE status = 'new'
-             ORDER BY id LIMIT $1",
+            "SELECT i.id, r.raw, i.received_at FROM inbound_messages i
+                 JOIN inbound_raw r ON r.inbound_id = i.id
+             WHERE i.status = 'new' ORDER BY i.id LIMIT $1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)

@@ -10,8 +10,10 @@ use crate::inbound::intake::Kept;
 
 /// Columns bound per message, and messages per INSERT (well under both databases' limits
 /// on bound values).
-const COLUMNS: usize = 12;
+const COLUMNS: usize = 11;
 const ROWS: usize = 64;
+/// Messages' bytes per INSERT into `inbound_raw`.
+const RAW_ROWS: usize = 16;
 
 /// A message to store, as intake read it.
 #[derive(Debug, Clone)]
@@ -57,7 +59,7 @@ impl Store {
         for chunk in messages.chunks(ROWS) {
             let mut sql = values_sql(
                 self.backend,
-                "INSERT INTO inbound_messages (message_id, digest, raw, size, received_at,
+                "INSERT INTO inbound_messages (message_id, digest, size, received_at,
                      time_source, date_header, subject, source, stored_at, faults, status)",
                 COLUMNS,
                 chunk.len(),
@@ -70,7 +72,6 @@ impl Store {
                 query = query
                     .bind(&message.message_id)
                     .bind(&message.digest)
-                    .bind(message.raw)
                     .bind(i64::try_from(message.raw.len()).unwrap_or(i64::MAX))
                     .bind(&message.received_at)
                     .bind(message.time_source)
@@ -86,11 +87,13 @@ impl Store {
             }
         }
         let mut kept = Vec::with_capacity(messages.len());
+        let mut raws = Vec::with_capacity(inserted.len());
         for message in messages {
             let key = (message.message_id.clone(), message.digest.clone());
             // The first of a key inserted here is new; a later one in the batch is not.
             if let Some(id) = inserted.remove(&key) {
                 kept.push(Kept { id, new: true });
+                raws.push((id, message.raw));
                 continue;
             }
             let row = sqlx::query(
@@ -104,6 +107,19 @@ impl Store {
                 id: row.try_get(0)?,
                 new: false,
             });
+        }
+        for chunk in raws.chunks(RAW_ROWS) {
+            let sql = values_sql(
+                self.backend,
+                "INSERT INTO inbound_raw (inbound_id, raw)",
+                2,
+                chunk.len(),
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for (id, raw) in chunk {
+                query = query.bind(*id).bind(*raw);
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(kept)
@@ -140,7 +156,7 @@ impl Store {
     /// # Errors
     /// The database fails.
     pub async fn raw(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
-        let row = sqlx::query("SELECT raw FROM inbound_messages WHERE id = $1")
+        let row = sqlx::query("SELECT raw FROM inbound_raw WHERE inbound_id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;

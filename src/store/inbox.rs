@@ -109,9 +109,9 @@ impl Store {
     /// The database fails.
     pub async fn inbound_message(&self, id: i64) -> Result<Option<InboundMessage>, StoreError> {
         let sql = format!(
-            "SELECT {COLUMNS}, i.raw, i.source, i.time_source, i.date_header, i.faults,
+            "SELECT {COLUMNS}, r.raw, i.source, i.time_source, i.date_header, i.faults,
                  i.matched_by, i.decision
-             FROM {FROM} WHERE i.id = $1"
+             FROM {FROM} JOIN inbound_raw r ON r.inbound_id = i.id WHERE i.id = $1"
         );
         let Some(row) = sqlx::query(AssertSqlSafe(sql))
             .bind(id)
