@@ -58,6 +58,12 @@ const SIXTH: Floors = Floors {
     attendees: 0.7,
 };
 
+/// The same, on the seventh, written last (and measured as it was read first).
+const SEVENTH: Floors = Floors {
+    kinds: 0.0,
+    attendees: 0.0,
+};
+
 struct Floors {
     kinds: f64,
     attendees: f64,
@@ -207,6 +213,11 @@ fn the_reader_gets_kinds_and_attendees_of_the_last_replies_right() {
 #[test]
 fn the_reader_gets_kinds_and_attendees_of_the_sixth_replies_right() {
     measure("tests/replies_sixth", 45, &SIXTH);
+}
+
+#[test]
+fn the_reader_gets_kinds_and_attendees_of_the_seventh_replies_right() {
+    measure("tests/replies_seventh", 45, &SEVENTH);
 }
 
 #[test]

@@ -6,8 +6,8 @@ use crate::inbound::robots::subject_without_reply_prefixes;
 
 use super::phrases::{
     ADDING, ASKING, ATTEND, ATTEND_VERBS, CANCEL, COMING, DECLINE, FORM_LINES, FULFILLED_REQUEST,
-    GREETING, INTENT, MEMBER_COMES, NEGATION, NO_LONGER, ON_BEHALF, PENDING, QUESTION_OPENERS,
-    REPLACEMENT, REQUEST_OPENERS, SELF, SORRY, THANKS, WEAK_ATTEND,
+    GREETING, INTENT, MEMBER_COMES, NEGATION, NO_LONGER, OFFERS, ON_BEHALF, PENDING,
+    QUESTION_OPENERS, REPLACEMENT, REQUEST_OPENERS, SELF, SORRY, THANKS, WEAK_ATTEND,
 };
 use super::words::sentences;
 
@@ -109,7 +109,8 @@ impl Signals {
         // in the same clause (not "we cannot attend, but our deputy will come").
         let declined = first_phrase(&folded, DECLINE);
         let attend = attend.filter(|p| declined.is_none_or(|d| !same_clause(&folded, d, p)));
-        let turned_verb = first_phrase(&folded, ATTEND_VERBS).filter(|v| turned(&folded, v));
+        let turned_verb = first_phrase(&folded, ATTEND_VERBS)
+            .filter(|v| turned(&folded, v) && !hedged_or_described(&folded, v));
         let keep = |slot: &mut Option<&'static str>, found: Option<&'static str>| {
             if slot.is_none() {
                 *slot = found;
@@ -187,6 +188,31 @@ fn clause_window(before: &str) -> String {
     words[words.len().saturating_sub(6)..].join(" ")
 }
 
+/// Whether the negated `verb` is only feared ("the adviser may not be able to travel") or
+/// describes someone ("people who cannot travel would like to follow"): no decline.
+fn hedged_or_described(folded: &str, verb: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "who",
+        "which",
+        "may",
+        "might",
+        "qui",
+        "pourrait",
+        "pourraient",
+        "peut-etre",
+        "quienes",
+        "quizas",
+        "quiza",
+        "tal vez",
+        "puede que",
+    ];
+    let Some(at) = find_phrase(folded, verb) else {
+        return false;
+    };
+    let window = clause_window(&folded[..at]);
+    WORDS.iter().any(|w| has_phrase(&window, w))
+}
+
 /// Whether phrases `a` and `b` of `folded` stand in one clause: no "but" or ";" between.
 fn same_clause(folded: &str, a: &str, b: &str) -> bool {
     let (Some(at_a), Some(at_b)) = (find_phrase(folded, a), find_phrase(folded, b)) else {
@@ -256,6 +282,9 @@ fn is_question(sentence: &str, folded: &str) -> bool {
             .strip_prefix(opener)
             .is_some_and(|rest| rest.starts_with([' ', '-', '\'']))
     };
+    if first_phrase(folded, OFFERS).is_some() {
+        return false;
+    }
     first_phrase(folded, ASKING).is_some() || QUESTION_OPENERS.iter().any(opens)
 }
 

@@ -194,7 +194,7 @@ fn in_lower_case(segments: &[String], email: &str) -> Option<Attendee> {
         .flat_map(|s| s.chars())
         .any(char::is_uppercase);
     let plain = (2..=5).contains(&words) && letters && lower && !is_position_like(&name);
-    let position = clean_position(&rest.join(", "));
+    let position = clean_position(&joined(rest));
     (plain && is_position_like(&position)).then(|| Attendee {
         name,
         position,
@@ -209,7 +209,7 @@ fn after_address(tail: &str, email: &str) -> Option<Attendee> {
     let (first, rest) = parts.split_first()?;
     is_name(first).then(|| Attendee {
         name: clean_name(first),
-        position: clean_position(&rest.join(", ")),
+        position: clean_position(&joined(rest)),
         email: email.to_owned(),
     })
 }
@@ -221,12 +221,11 @@ fn position_of(segments: &[String], named: usize, before: &str, tail: &str) -> S
     // "…, chef de la cellule informatique, me remplacera": the clause's verb is no position.
     let after: Vec<String> = segments[named + 1..]
         .iter()
-        .filter(|s| !says_coming(s))
-        .map(|s| clean_position(s))
-        .filter(|s| !s.is_empty())
+        .filter(|s| !says_coming(s) && !clean_position(s).is_empty())
+        .cloned()
         .collect();
     if !after.is_empty() {
-        return after.join(", ");
+        return clean_position(&joined(&after));
     }
     let said_before = position_before(before);
     if !said_before.is_empty() {
@@ -305,13 +304,14 @@ fn unaddressed(segments: &[String]) -> Vec<Attendee> {
     found
 }
 
-/// "our Chief Information Officer" as "Chief Information Officer".
+/// "our Chief Information Officer", "the Head of the Open Data Division" without the
+/// word that opens them.
 fn strip_determiner(text: &str) -> String {
-    let position = position_before(&format!("the {text}"));
-    if position.is_empty() {
-        clean_position(text)
-    } else {
-        position
+    const ARTICLES: &[&str] = &["the", "le", "la", "el"];
+    let position = clean_position(text);
+    match position.split_once(' ') {
+        Some((first, rest)) if ARTICLES.contains(&fold(first).as_str()) => rest.to_owned(),
+        _ => position,
     }
 }
 
@@ -365,13 +365,61 @@ fn segments(clause: &str) -> Vec<String> {
         }
         parts
     } else {
-        clause.split([',', '(', ')']).map(str::to_owned).collect()
+        bracketed(clause)
     };
     parts
         .into_iter()
         .map(|p| p.trim().to_owned())
         .filter(|p| !p.trim_matches(|c: char| !c.is_alphanumeric()).is_empty())
         .collect()
+}
+
+/// A clause cut at its commas and around its brackets; a part written in brackets keeps
+/// them ("General Manager", "(IT & e-Governance)"), so that a position said with one is put
+/// back together as it was written (see [`joined`]).
+fn bracketed(clause: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut part = String::new();
+    let mut depth = 0usize;
+    for c in clause.chars() {
+        match c {
+            ',' if depth == 0 => parts.push(std::mem::take(&mut part)),
+            '(' => {
+                if depth == 0 {
+                    parts.push(std::mem::take(&mut part));
+                }
+                depth += 1;
+                part.push(c);
+            }
+            ')' if depth > 0 => {
+                part.push(c);
+                depth -= 1;
+                if depth == 0 {
+                    parts.push(std::mem::take(&mut part));
+                }
+            }
+            _ => part.push(c),
+        }
+    }
+    parts.push(part);
+    parts
+}
+
+/// Segments of a position joined as they were written: a bracketed one follows the one
+/// before it, the others are separated by commas.
+fn joined(parts: &[String]) -> String {
+    let mut text = String::new();
+    for part in parts {
+        if !text.is_empty() {
+            // "Special Adviser (Governance) in the Office of …": the words after a bracket
+            // go on with the position.
+            let goes_on = part.starts_with('(')
+                || text.ends_with(')') && part.starts_with(char::is_lowercase);
+            text.push_str(if goes_on { " " } else { ", " });
+        }
+        text.push_str(part);
+    }
+    text
 }
 
 /// Whether `segment` says someone comes or replaces someone ("me remplacera", "will
@@ -405,7 +453,7 @@ fn without_email(line: &str) -> Option<(Attendee, bool)> {
     }
     let parts = segments(text);
     let (first, rest) = parts.split_first()?;
-    let position = clean_position(&rest.join(", "));
+    let position = clean_position(&joined(rest));
     let attendee = Attendee {
         name: clean_name(first),
         position,

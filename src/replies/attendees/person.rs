@@ -103,6 +103,29 @@ const EMAIL_LABELS: &[&str] = &[
     "at",
 ];
 
+/// `text` without list punctuation at its ends, nor a bracket at an end that none
+/// matches: "(Deputy Mayor)" is "Deputy Mayor", "Head (E-Services)" stays whole.
+fn balanced(text: &str) -> &str {
+    let mut text = text;
+    loop {
+        let opened = text.matches('(').count();
+        let closed = text.matches(')').count();
+        let wrapped = text.starts_with('(')
+            && text.ends_with(')')
+            && text[1..].find(')') == Some(text.len() - 2);
+        let trimmed = if wrapped {
+            &text[1..text.len() - 1]
+        } else if text.starts_with('(') && opened > closed {
+            &text[1..]
+        } else if text.ends_with(')') && closed > opened {
+            &text[..text.len() - 1]
+        } else {
+            return text;
+        };
+        text = trimmed.trim_matches(|c: char| c.is_whitespace() || ",;:-–—|/<>".contains(c));
+    }
+}
+
 /// A position as written, without list punctuation or an email label left at its end.
 pub fn clean_position(text: &str) -> String {
     /// Words of a remark in brackets about something else than the position.
@@ -117,9 +140,9 @@ pub fn clean_position(text: &str) -> String {
         "later",
         "plus tard",
     ];
-    let mut position = text
-        .trim_matches(|c: char| c.is_whitespace() || ",;:-–—|/()<>".contains(c))
-        .to_owned();
+    let mut position =
+        balanced(text.trim_matches(|c: char| c.is_whitespace() || ",;:-–—|/<>".contains(c)))
+            .to_owned();
     // "Asesor Jurídico (correo por confirmar)", "Head (she can only join on day 2)".
     if let Some(open) = position.rfind('(') {
         let inside = position[open + 1..].trim();

@@ -142,6 +142,28 @@ pub const QUESTION_OPENERS: &[&str] = &[
     "hace falta",
 ];
 
+/// Offers of help that close a message ("let me know if you need anything else"): no
+/// question, without a question mark.
+pub const OFFERS: &[&str] = &[
+    "if you need anything",
+    "if you need any further",
+    "if you need more",
+    "if you require any",
+    "should you need",
+    "should you require",
+    "if you have any questions",
+    "if there is anything else",
+    "si vous avez besoin",
+    "si vous souhaitez des informations",
+    "pour toute information",
+    "si necesita",
+    "si necesitan",
+    "si requiere",
+    "si requieren",
+    "quedo a su disposicion",
+    "quedamos a su disposicion",
+];
+
 /// Greetings phrased as questions.
 pub const GREETING: &[&str] = &[
     "como andan",
