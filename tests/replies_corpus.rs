@@ -64,6 +64,12 @@ const SEVENTH: Floors = Floors {
     attendees: 0.0,
 };
 
+/// The same, on the eighth, written last (and measured as it was read first).
+const EIGHTH: Floors = Floors {
+    kinds: 0.0,
+    attendees: 0.0,
+};
+
 struct Floors {
     kinds: f64,
     attendees: f64,
@@ -218,6 +224,11 @@ fn the_reader_gets_kinds_and_attendees_of_the_sixth_replies_right() {
 #[test]
 fn the_reader_gets_kinds_and_attendees_of_the_seventh_replies_right() {
     measure("tests/replies_seventh", 45, &SEVENTH);
+}
+
+#[test]
+fn the_reader_gets_kinds_and_attendees_of_the_eighth_replies_right() {
+    measure("tests/replies_eighth", 45, &EIGHTH);
 }
 
 #[test]

@@ -107,26 +107,42 @@ impl Processor {
         }
     }
 
-    /// Processes one batch of stored messages; returns how many were decided.
+    /// Processes every stored message not processed yet, oldest first, a batch at a time;
+    /// returns how many were decided.
     ///
-    /// The batch is read and classified off the async threads, what it refers to is looked
-    /// up in a few queries, and every decision is written in one transaction.
+    /// Each batch is read and classified off the async threads while the batch before it
+    /// is written: what it refers to is looked up in a few queries, and every decision is
+    /// written in one transaction.
     ///
     /// # Errors
     /// The database fails (what was decided before stays decided).
     pub async fn process_pending(&self) -> Result<usize, StoreError> {
-        let pending = self.store.pending_inbound(BATCH).await?;
-        if pending.is_empty() {
-            self.answer_pending().await?;
-            return Ok(0);
+        let mut decided = 0;
+        let first = self.store.pending_inbound(0, BATCH).await?;
+        let mut reading = (!first.is_empty()).then(|| tokio::spawn(read_all(first)));
+        while let Some(task) = reading.take() {
+            let readings = match task.await {
+                Ok(readings) => readings,
+                Err(error) => std::panic::resume_unwind(error.into_panic()),
+            };
+            let last = readings.last().map_or(0, |r| r.id);
+            let next = self.store.pending_inbound(last, BATCH).await?;
+            reading = (!next.is_empty()).then(|| tokio::spawn(read_all(next)));
+            decided += self.decide_all(&readings).await?;
         }
-        let readings = read_all(pending).await;
+        self.answer_pending().await?;
+        Ok(decided)
+    }
+
+    /// Decides a batch read, writes the decisions in one transaction; returns how many
+    /// were written (another daemon may have decided some first).
+    async fn decide_all(&self, readings: &[Reading]) -> Result<usize, StoreError> {
         let addresses = self.addresses();
         let tokens: Vec<TokenFound> = readings
             .iter()
             .map(|reading| TokenFound::search(&addresses, &reading.read))
             .collect();
-        let mut known = self.store.known(&wanted(&readings, &tokens)).await?;
+        let mut known = self.store.known(&wanted(readings, &tokens)).await?;
         let mut records = Vec::with_capacity(readings.len());
         for (reading, token) in readings.iter().zip(&tokens) {
             let span =
@@ -145,7 +161,6 @@ impl Processor {
                 tracing::info!(id = record.id, kinds = %record.kinds, member = ?record.member_id, "inbound message decided");
             }
         }
-        self.answer_pending().await?;
         Ok(decided)
     }
 

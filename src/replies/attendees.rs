@@ -4,7 +4,7 @@
 mod clause;
 mod form;
 mod labels;
-mod lexicon;
+pub(super) mod lexicon;
 mod names;
 mod person;
 

@@ -2,6 +2,7 @@
 //! the quoted lines when the member points to them, without the closing, the signature,
 //! the mobile footer and the disclaimer; then cut into sentences.
 
+use super::attendees::lexicon::is_title;
 use crate::inbound::read::{Read, fold, has_phrase};
 
 use super::attendees::is_name_field;
@@ -285,8 +286,10 @@ fn push_sentence(out: &mut Vec<String>, current: &mut String) {
 }
 
 fn ends_in_abbreviation(text: &str) -> bool {
+    // Titles written with a capital ("Dra.", "Lcdo.") are abbreviations too ("me." is
+    // not).
     const ABBREVIATIONS: &[&str] = &[
-        "mr", "mrs", "ms", "dr", "m", "mme", "mlle", "sr", "sra", "srta", "ing", "lic", "prof",
+        "mr", "mrs", "ms", "dr", "dra", "mme", "mlle", "sr", "sra", "srta", "ing", "lic", "prof",
         "st", "tel", "dept", "ext", "etc",
     ];
     let word = text
@@ -296,5 +299,6 @@ fn ends_in_abbreviation(text: &str) -> bool {
         .unwrap_or_default();
     let folded = fold(word);
     ABBREVIATIONS.contains(&folded.as_str())
+        || is_title(word) && word.starts_with(char::is_uppercase)
         || (word.chars().count() == 1 && word.chars().all(char::is_uppercase))
 }

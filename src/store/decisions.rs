@@ -118,16 +118,22 @@ pub(super) fn delivery_from_row(row: &AnyRow) -> Result<DeliveryRef, sqlx::Error
 }
 
 impl Store {
-    /// Up to `limit` stored messages not processed yet, oldest first.
+    /// Up to `limit` stored messages not processed yet with an id above `after`, oldest
+    /// first.
     ///
     /// # Errors
     /// The database fails.
-    pub async fn pending_inbound(&self, limit: u32) -> Result<Vec<Pending>, StoreError> {
+    pub async fn pending_inbound(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Pending>, StoreError> {
         let rows = sqlx::query(
             "SELECT i.id, r.raw, i.received_at FROM inbound_messages i
                  JOIN inbound_raw r ON r.inbound_id = i.id
-             WHERE i.status = 'new' ORDER BY i.id LIMIT $1",
+             WHERE i.status = 'new' AND i.id > $1 ORDER BY i.id LIMIT $2",
         )
+        .bind(after)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;

@@ -134,6 +134,9 @@ fn in_clause(clause: &str, tail: &str, email: &str) -> Vec<Attendee> {
             None => return Vec::new(),
         }
     };
+    if let Some(attendee) = position_then_name(&sentence, email) {
+        return vec![attendee];
+    }
     let segments = segments(&sentence);
     // The name nearest the address: what lies between them is the position.
     // "Senior Manager: Systems Integration" is a position.
@@ -169,6 +172,26 @@ fn in_clause(clause: &str, tail: &str, email: &str) -> Vec<Attendee> {
         email: email.to_owned(),
     });
     found
+}
+
+/// "Conseiller principal, gouvernance des données : François-Xavier Bélanger (fx@…)": a
+/// list line that gives the position first, then a colon and the name.
+fn position_then_name(sentence: &str, email: &str) -> Option<Attendee> {
+    let (head, name) = sentence.rsplit_once(':')?;
+    let name = name.trim_end_matches(|c: char| c.is_whitespace() || "([<".contains(c));
+    let position = clean_position(head.trim_start_matches(|c: char| !c.is_alphanumeric()));
+    // Not "She will be accompanied by Mr Sipho Ndlovu, Senior Manager: Systems Integration".
+    let sentence_head = head.split_whitespace().any(is_title) || says_coming(head);
+    let fits = is_name(name)
+        && !sentence_head
+        && is_position_like(&position)
+        && !position.contains(['.', '!', '?', ':'])
+        && position.split_whitespace().count() <= 12;
+    fits.then(|| Attendee {
+        name: clean_name(name),
+        position,
+        email: email.to_owned(),
+    })
 }
 
 /// "Her name is Ana Ruiz and her email is ana@…": the last name said before the address.
@@ -257,7 +280,18 @@ fn position_of(segments: &[String], named: usize, before: &str, tail: &str) -> S
 /// People named without an address in `segments`, each with the position said before
 /// the name ("our mayor Ana Pérez") or in the next segment ("Ana Pérez, our mayor, …").
 fn unaddressed(segments: &[String]) -> Vec<Attendee> {
+    // Those a reply writes for, and those someone comes instead of, are not coming.
     const ON_BEHALF: &[&str] = &[
+        "instead of",
+        "in place of",
+        "replacing",
+        "au lieu de",
+        "a la place de",
+        "en remplacement de",
+        "en lugar de",
+        "en lugar del",
+        "en sustitucion de",
+        "en reemplazo de",
         "behalf of",
         "request of",
         "part de",

@@ -139,12 +139,26 @@ pub fn clean_position(text: &str) -> String {
         "pendiente",
         "later",
         "plus tard",
+        "myself",
+        "moi-meme",
+        "yo mismo",
+        "yo misma",
     ];
     let mut position =
         balanced(text.trim_matches(|c: char| c.is_whitespace() || ",;:-–—|/<>".contains(c)))
             .to_owned();
     // "Asesor Jurídico (correo por confirmar)", "Head (she can only join on day 2)".
-    if let Some(open) = position.rfind('(') {
+    // "Analista de Datos (Big Data), correo por confirmar": a remark after the last comma.
+    if let Some((kept, last)) = position.rsplit_once(", ")
+        && !last.contains('(')
+        && REMARKS.iter().any(|r| fold(last).contains(r))
+        && !is_position_like(last)
+    {
+        position = kept.to_owned();
+    }
+    if let Some(open) = position.rfind('(')
+        && position.ends_with(')')
+    {
         let inside = position[open + 1..].trim();
         let remark = fold(inside);
         let sentence = inside.starts_with(char::is_lowercase) && remark.split(' ').count() >= 3;
