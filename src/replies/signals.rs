@@ -89,12 +89,21 @@ impl Signals {
         let folded = fold(sentence);
         // "Please cancel my registration", "Les agradecería liberar los cupos": a request
         // the record fulfils.
-        let polite = first_phrase(&folded, REQUEST_OPENERS).is_some()
-            || !sentence.contains('?') && first_phrase(&folded, ASKING).is_some();
-        let request = (first_phrase(&folded, FULFILLED_REQUEST).is_some()
-            || first_phrase(&folded, ADDING).is_some()
-            || first_phrase(&folded, CANCEL).is_some())
-            && polite;
+        // (Not "Before we register our team, could you let us know …?": what is asked
+        // comes after the asking.)
+        let polite = first_phrase(&folded, REQUEST_OPENERS)
+            .or_else(|| {
+                (!sentence.contains('?'))
+                    .then(|| first_phrase(&folded, ASKING))
+                    .flatten()
+            })
+            .and_then(|p| find_phrase(&folded, p));
+        let asked = [FULFILLED_REQUEST, ADDING, CANCEL]
+            .into_iter()
+            .filter_map(|phrases| first_phrase(&folded, phrases))
+            .filter_map(|p| find_phrase(&folded, p))
+            .max();
+        let request = polite.zip(asked).is_some_and(|(p, a)| a > p);
         let settled = first_phrase(&folded, PENDING).is_none();
         // "Les confirmaremos la próxima semana quiénes podrían viajar": a promise, no question.
         let promise = !settled && !sentence.contains('?');

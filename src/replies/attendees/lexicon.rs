@@ -225,6 +225,14 @@ pub fn is_particle(word: &str) -> bool {
     PARTICLES.contains(&fold(word).as_str())
 }
 
+/// A name word after an elided particle: "d'Auvergne", "d’Almeida".
+pub fn elided(word: &str) -> bool {
+    ["d'", "d\u{2019}"].iter().any(|p| {
+        word.strip_prefix(p)
+            .is_some_and(|rest| rest.starts_with(char::is_uppercase))
+    })
+}
+
 pub fn capitalised(word: &str) -> bool {
     word.trim_start_matches(['(', '"', '\''])
         .starts_with(|c: char| c.is_uppercase())

@@ -1,7 +1,7 @@
 //! Names in running text: the name that ends a phrase, every name in a sentence, and the
 //! position said just before a name.
 
-use super::lexicon::{COMMON, STOPS, capitalised, is_particle, is_position_like, is_title};
+use super::lexicon::{COMMON, STOPS, capitalised, elided, is_particle, is_position_like, is_title};
 use super::person::clean_name;
 use crate::inbound::read::fold;
 
@@ -30,7 +30,7 @@ pub fn split_name(text: &str) -> Option<(String, String)> {
     let run = &words[start..];
     let capitals = run
         .iter()
-        .filter(|w| capitalised(w) && !is_particle(w))
+        .filter(|w| capitalised(w) && !is_particle(w) || elided(w))
         .count();
     if capitals < 2 || ends_with_stop(run) {
         return None;
@@ -55,12 +55,7 @@ fn extends_name(word: &str, inner: bool) -> bool {
         .chars()
         .all(|c| c.is_alphabetic() || "-'\u{2019}.".contains(c));
     let pronoun = word == "I" || word.starts_with("I'") || word.starts_with("I\u{2019}");
-    // "d'Auvergne", "d’Almeida".
-    let elided = ["d'", "d\u{2019}"].iter().any(|p| {
-        word.strip_prefix(p)
-            .is_some_and(|rest| rest.starts_with(char::is_uppercase))
-    });
-    (capitalised(word) || is_particle(word) || elided) && letters && !punctuated && !pronoun
+    (capitalised(word) || is_particle(word) || elided(word)) && letters && !punctuated && !pronoun
 }
 
 /// The position said before a name: "our deputy mayor" in "our deputy mayor Ana Pérez".

@@ -1,7 +1,7 @@
 //! The pieces of an attendee as written: an email address, a person's name (without the
 //! courtesy title), a position.
 
-use super::lexicon::{capitalised, is_particle, is_position_like, is_title};
+use super::lexicon::{capitalised, elided, is_particle, is_position_like, is_title};
 use crate::inbound::read::fold;
 
 /// The email addresses in `text`, as written (without `mailto:`, brackets or a final stop),
@@ -207,7 +207,9 @@ pub fn is_name(text: &str) -> bool {
     let name = clean_name(text);
     let words: Vec<&str> = name.split_whitespace().collect();
     (2..=6).contains(&words.len())
-        && words.iter().all(|w| capitalised(w) || is_particle(w))
+        && words
+            .iter()
+            .all(|w| capitalised(w) || is_particle(w) || elided(w))
         && !name.contains(['@', ':', ';', ','])
         && !name.chars().any(|c| c.is_ascii_digit())
         && !is_position_like(&name)
