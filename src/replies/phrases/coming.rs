@@ -3,6 +3,12 @@
 /// Saying that someone will come, or asking to be registered.
 pub const ATTEND: &[&str] = &[
     "m'inscrire",
+    "inscrivez moi",
+    "sign up",
+    "sign me up",
+    "confirmer sa participation",
+    "confirmo su asistencia",
+    "confirmamos su asistencia",
     "inscribirme",
     "register me",
     "me inscribo",
@@ -236,6 +242,13 @@ pub const WEAK_ATTEND: &[&str] = &[
 
 /// First-person words that put the member among those who come.
 pub const SELF: &[&str] = &[
+    "inscrivez-moi",
+    "inscrivez moi",
+    "i'd like to sign up",
+    "i would like to sign up",
+    "sign me up",
+    "un servidor",
+    "una servidora",
     "voy a viajar",
     "voy a asistir",
     "voy a ir",
@@ -440,6 +453,13 @@ pub const ADDING: &[&str] = &[
 
 /// Writing for someone else: an assistant, a cabinet, a secretary.
 pub const ON_BEHALF: &[&str] = &[
+    "por indicacion del",
+    "por instruccion del",
+    "a peticion del",
+    "de parte del",
+    "m'a chargee de",
+    "m'a charge de",
+    "nous a charges de",
     "por instruccion de",
     "por indicacion de",
     "sur instruction de",
