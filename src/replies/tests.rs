@@ -707,3 +707,52 @@ fn a_colleague_who_registers_in_the_first_person_comes_instead_of_the_member_gre
     let understood = understand(&crate::inbound::read::read(member.as_bytes()));
     assert!(understood.itself, "{understood:?}");
 }
+
+#[test]
+fn positions_keep_their_brackets_as_written() {
+    let understood = understand(&reply(
+        "We will be represented by Ms Lerato Dube, Special Adviser (Governance and Innovation) \
+         in the Office of the Deputy Mayor, lerato.dube@durban.example.net, and by \
+         Mr Arjun Mehta, General Manager (IT & e-Governance), arjun.mehta@pune.example.org.",
+    ));
+    assert_eq!(
+        understood.attendees,
+        vec![
+            attendee(
+                "Lerato Dube",
+                "Special Adviser (Governance and Innovation) in the Office of the Deputy Mayor",
+                "lerato.dube@durban.example.net"
+            ),
+            attendee(
+                "Arjun Mehta",
+                "General Manager (IT & e-Governance)",
+                "arjun.mehta@pune.example.org"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_list_line_may_give_the_position_first() {
+    let understood = understand(&reply(
+        "Je serai présente, accompagnée de :\n\n\
+         Conseiller principal, gouvernance des données : François-Xavier Bélanger (fx.belanger@montreal.example.org)\n\
+         Cheffe de division (Services numériques) : Sophie d'Ursel (sophie.dursel@montreal.example.org)\n",
+    ));
+    assert_eq!(
+        understood.attendees,
+        vec![
+            attendee(
+                "François-Xavier Bélanger",
+                "Conseiller principal, gouvernance des données",
+                "fx.belanger@montreal.example.org"
+            ),
+            attendee(
+                "Sophie d'Ursel",
+                "Cheffe de division (Services numériques)",
+                "sophie.dursel@montreal.example.org"
+            ),
+        ]
+    );
+    assert!(understood.itself);
+}

@@ -436,7 +436,25 @@ fn bracketed(clause: &str) -> Vec<String> {
         }
     }
     parts.push(part);
-    parts
+    // "Special Adviser (Governance) in the Office of …": the words after a bracket go on
+    // with it (not "(Deputy Mayor) will attend", nor "(directeur) et Mme Claire Martin").
+    let mut glued: Vec<String> = Vec::with_capacity(parts.len());
+    for part in parts {
+        let rest = part.trim_start();
+        match glued.last_mut() {
+            Some(last)
+                if last.ends_with(')')
+                    && rest.starts_with(char::is_lowercase)
+                    && !says_coming(rest)
+                    && names_in(rest).is_empty() =>
+            {
+                last.push(' ');
+                last.push_str(rest);
+            }
+            _ => glued.push(part),
+        }
+    }
+    glued
 }
 
 /// Segments of a position joined as they were written: a bracketed one follows the one
@@ -445,11 +463,7 @@ fn joined(parts: &[String]) -> String {
     let mut text = String::new();
     for part in parts {
         if !text.is_empty() {
-            // "Special Adviser (Governance) in the Office of …": the words after a bracket
-            // go on with the position.
-            let goes_on = part.starts_with('(')
-                || text.ends_with(')') && part.starts_with(char::is_lowercase);
-            text.push_str(if goes_on { " " } else { ", " });
+            text.push_str(if part.starts_with('(') { " " } else { ", " });
         }
         text.push_str(part);
     }
