@@ -58,11 +58,11 @@ pub fn read(message: &Message<'_>) -> Option<Report> {
         return None;
     }
     let notice = Notice::of(message);
-    let original = original::find(message, &notice.after);
+    let original = || original::find(message, &notice.after);
     if disposition {
         let blocks = sieve::rejected(message);
         return (!blocks.is_empty())
-            .then(|| from_dsn(&blocks, &notice, original, "sieve-reject"))
+            .then(|| from_dsn(&blocks, &notice, original(), "sieve-reject"))
             .flatten();
     }
     // A person forwarding a bounce (to ask what it means) writes to us: not a bounce.
@@ -77,7 +77,7 @@ pub fn read(message: &Message<'_>) -> Option<Report> {
         blocks = dsn::recipients(&notice.text);
     }
     if !blocks.is_empty() {
-        return from_dsn(&blocks, &notice, original, "rfc3464");
+        return from_dsn(&blocks, &notice, original(), "rfc3464");
     }
     let report = report_type.is_some_and(|t| t.contains("delivery-status"));
     if (report || signs::from_server(message))
@@ -176,13 +176,19 @@ fn from_dsn(
 fn from_text(
     message: &Message<'_>,
     notice: &Notice,
-    original: Original,
+    original: impl FnOnce() -> Original,
     a_report: bool,
 ) -> Option<Report> {
-    let sentence = signs::sentence(&notice.lower);
     let sender = signs::from_server(message) || a_report;
     let subject = message.subject().is_some_and(signs::subject_says_bounce);
     let header_recipients = failed_recipients_header(message);
+    // A person's message (most of what comes back) has none of a server's signs: no
+    // need to read its text as a notice.
+    if !sender && !subject && header_recipients.is_empty() {
+        return None;
+    }
+    let original = original();
+    let sentence = signs::sentence(&notice.lower);
     let exclude = own_addresses(message, &original);
     let found = text::recipients(&notice.text, &exclude);
     let reason = match sentence {
