@@ -361,3 +361,38 @@ fn soft_bounces_raise_the_score_once_per_threshold_even_within_one_batch() {
     sent.ok(&["ingest", &tenth]);
     assert_eq!(bounce_score(&db, JR), 2, "the tenth makes five again");
 }
+
+#[test]
+fn more_messages_than_a_batch_are_all_decided_in_order() {
+    // 600 soft bounces: three batches of the processor, read while the one before is
+    // written. Every fifth raises the score, across the batches' edges too.
+    let sent = Sent::new();
+    let jr = sent.copy_of(JR);
+    let files: Vec<String> = (0..600)
+        .map(|n| {
+            let file = sent.path().join(format!("soft-{n}.eml"));
+            std::fs::write(&file, soft_bounce(n, JR, &jr.reply_to, &jr.message_id)).unwrap();
+            file.to_str().unwrap().to_owned()
+        })
+        .collect();
+    let mut args = vec!["ingest"];
+    args.extend(files.iter().map(String::as_str));
+    sent.ok(&args);
+    let list = sent.json(&["inbound", "list", "--kind", "bounce"]);
+    assert_eq!(list.as_array().unwrap().len(), 600);
+    let db = format!(
+        "sqlite://{}",
+        sent.path().join("data/circulars.db").display()
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let waiting: i64 = runtime.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&db).await.unwrap();
+        sqlx::query_scalar("SELECT COUNT(*) FROM inbound_messages WHERE status = 'new'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(waiting, 0, "none is left undecided");
+    assert_eq!(bounce_score(&db, JR), 120);
+}
