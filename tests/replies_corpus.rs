@@ -71,6 +71,12 @@ const EIGHTH: Floors = Floors {
     attendees: 0.9,
 };
 
+/// The same, on the ninth, written last (and measured as it was read first).
+const NINTH: Floors = Floors {
+    kinds: 0.0,
+    attendees: 0.0,
+};
+
 struct Floors {
     kinds: f64,
     attendees: f64,
@@ -230,6 +236,11 @@ fn the_reader_gets_kinds_and_attendees_of_the_seventh_replies_right() {
 #[test]
 fn the_reader_gets_kinds_and_attendees_of_the_eighth_replies_right() {
     measure("tests/replies_eighth", 45, &EIGHTH);
+}
+
+#[test]
+fn the_reader_gets_kinds_and_attendees_of_the_ninth_replies_right() {
+    measure("tests/replies_ninth", 45, &NINTH);
 }
 
 #[test]
