@@ -104,9 +104,16 @@ impl Signals {
             .filter_map(|p| find_phrase(&folded, p))
             .max();
         let request = polite.zip(asked).is_some_and(|(p, a)| a > p);
-        let settled = first_phrase(&folded, PENDING).is_none();
-        // "Les confirmaremos la próxima semana quiénes podrían viajar": a promise, no question.
-        let promise = !settled && !sentence.contains('?');
+        let pending = first_phrase(&folded, PENDING);
+        let settled = pending.is_none();
+        // "Les confirmaremos la próxima semana quiénes podrían viajar": a promise, no
+        // question; "Before we register, please send me …" is a condition, and asks.
+        let condition = pending.is_some_and(|p| {
+            ["before", "avant", "antes"]
+                .iter()
+                .any(|w| p.starts_with(w))
+        });
+        let promise = !settled && !condition && !sentence.contains('?');
         let question = is_question(sentence, &folded) && !request && !promise;
         let attend = first_phrase(&folded, ATTEND)
             .or_else(|| first_phrase(&folded, ADDING))

@@ -756,3 +756,28 @@ fn a_list_line_may_give_the_position_first() {
     );
     assert!(understood.itself);
 }
+
+#[test]
+fn attendees_written_in_blocks_of_lines_are_read_to_the_last_one() {
+    let understood = understand(&reply(
+        "She has asked me to register the following two officials:\n\n\
+         Sibusiso Ndlovu\nSenior Manager: Business Intelligence & Data\nsibusiso.ndlovu@durban.example.net\n\n\
+         Anri von Wielligh-Botha\nICT Project Manager (e-Services)\n<anri.vonwielligh@durban.example.net>\n\n\
+         Kind regards,\n\nLindiwe Khumalo\nPersonal Assistant\n",
+    ));
+    assert_eq!(
+        understood.attendees,
+        vec![
+            attendee(
+                "Sibusiso Ndlovu",
+                "Senior Manager: Business Intelligence & Data",
+                "sibusiso.ndlovu@durban.example.net"
+            ),
+            attendee(
+                "Anri von Wielligh-Botha",
+                "ICT Project Manager (e-Services)",
+                "anri.vonwielligh@durban.example.net"
+            ),
+        ]
+    );
+}

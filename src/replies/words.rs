@@ -63,8 +63,12 @@ pub fn body(own: &str) -> String {
         .position(|(i, l)| (is_closing(l) && i > first) || is_footer(l))
         .unwrap_or(lines.len());
     let mut kept = &lines[..end];
-    // A bare signature block at the end (name, position, phone), with no closing above.
-    if let Some(start) = trailing_signature(kept) {
+    // A bare signature block at the end (name, position, phone), with no closing above
+    // (above a closing, the last block is the message's: "… the following two officials:
+    // Sibusiso Ndlovu / Senior Manager / sibusiso@…").
+    if end == lines.len()
+        && let Some(start) = trailing_signature(kept)
+    {
         kept = &kept[..start];
     }
     let mut body = kept.join("\n");
@@ -190,8 +194,13 @@ fn trailing_signature(lines: &[&str]) -> Option<usize> {
         return None;
     }
     let block = &lines[start..end];
-    // The last block of a filled-in form ("ATTENDEE 2", "Name: …") is no signature.
-    if block.iter().any(|l| is_name_field(l)) {
+    // The last block of a filled-in form ("ATTENDEE 2", "Name: …") is no signature, nor
+    // is the last of a list announced ("… the following people:").
+    let announced = lines[..start]
+        .iter()
+        .rfind(|l| !l.trim().is_empty())
+        .is_some_and(|l| l.trim_end().ends_with(':'));
+    if announced || block.iter().any(|l| is_name_field(l)) {
         return None;
     }
     let short = |l: &&str| {

@@ -35,6 +35,13 @@ pub fn attendees(body: &str) -> (Vec<Attendee>, bool) {
                 found.push(item.clone());
             }
         }
+        if let [(start, end, email)] = anchored.as_slice()
+            && let Some(attendee) = block(&lines, i, &line[..*start], &line[*end..], email)
+        {
+            listed = true;
+            found.push(attendee);
+            continue;
+        }
         let first_new = found.len();
         for sentence in sentences(line) {
             if emails(&sentence).is_empty() && says_attending(&sentence) {
@@ -44,6 +51,45 @@ pub fn attendees(body: &str) -> (Vec<Attendee>, bool) {
         listed |= addressed(line, &anchored, &mut found, first_new);
     }
     (found, listed)
+}
+
+/// "Jordi Vilaró i Casals", "Director de Serveis Digitals", "jvilaro@…" on lines of their
+/// own: the attendee whose address is alone on line `i`, named on the line above it or
+/// the one above that, with the position between.
+fn block(lines: &[&str], i: usize, before: &str, after: &str, email: &str) -> Option<Attendee> {
+    let alone = |text: &str| {
+        !text
+            .replace("mailto:", "")
+            .chars()
+            .any(char::is_alphanumeric)
+    };
+    if !alone(after) {
+        return None;
+    }
+    let above = |n: usize| {
+        i.checked_sub(n)
+            .map(|j| lines[j].trim())
+            .filter(|l| !l.is_empty() && emails(l).is_empty())
+    };
+    let attendee = |name: &str, position: &str| Attendee {
+        name: clean_name(name),
+        position: clean_position(position),
+        email: email.to_owned(),
+    };
+    if !alone(before) {
+        // "ICT Project Manager (e-Services)\n<anri@…>", the two lines read as one.
+        let position = before.trim();
+        let name = above(1).filter(|n| is_name(n))?;
+        return (is_position_like(position) && !is_name(position))
+            .then(|| attendee(name, position));
+    }
+    let one = above(1)?;
+    if is_name(one) {
+        return Some(attendee(one, ""));
+    }
+    let two = above(2)?;
+    (is_name(two) && is_position_like(one) && !one.ends_with(['.', ':', '!', '?']))
+        .then(|| attendee(two, one))
 }
 
 /// Adds the attendees anchored on the addresses of `line` to `found` (whose entries from
@@ -301,6 +347,8 @@ fn unaddressed(segments: &[String]) -> Vec<Attendee> {
         "nombre de",
         "nombre del",
         "instruccion de",
+        "instrucciones de",
+        "indicaciones de",
         "indicacion de",
         "pedido de",
         "encargo de",

@@ -5,9 +5,40 @@ use crate::inbound::read::fold;
 
 /// Courtesy and academic titles: never part of a name.
 const TITLES: &[&str] = &[
-    "mr", "mrs", "ms", "miss", "dr", "prof", "m", "mme", "mlle", "me", "sr", "sra", "srta", "ing",
-    "lic", "don", "dona", "dra", "arq", "eng", "hon", "sir", "d", "dna", "mtro", "mtra", "lcdo",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "dr",
+    "prof",
+    "m",
+    "mme",
+    "mlle",
+    "me",
+    "sr",
+    "sra",
+    "srta",
+    "ing",
+    "lic",
+    "don",
+    "dona",
+    "dra",
+    "arq",
+    "eng",
+    "hon",
+    "sir",
+    "d",
+    "dna",
+    "mtro",
+    "mtra",
+    "lcdo",
     "lcda",
+    "doctor",
+    "doctora",
+    "ingeniero",
+    "ingeniera",
+    "licenciado",
+    "licenciada",
 ];
 
 /// Lower-case words inside names: particles and the like.
@@ -189,6 +220,9 @@ const POSITION_WORDS: &[&str] = &[
     "junior",
     "principal",
     "consejeria",
+    "ciudad",
+    "ciutat",
+    "cidade",
     "concejalia",
     "conselleria",
     "subdireccion",
@@ -232,9 +266,9 @@ pub fn is_particle(word: &str) -> bool {
     PARTICLES.contains(&fold(word).as_str())
 }
 
-/// A name word after an elided particle: "d'Auvergne", "d’Almeida".
+/// A name word after an elided or joined particle: "d'Auvergne", "d’Almeida", "al-Masri".
 pub fn elided(word: &str) -> bool {
-    ["d'", "d\u{2019}"].iter().any(|p| {
+    ["d'", "d\u{2019}", "al-", "el-"].iter().any(|p| {
         word.strip_prefix(p)
             .is_some_and(|rest| rest.starts_with(char::is_uppercase))
     })

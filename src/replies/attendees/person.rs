@@ -169,6 +169,16 @@ pub fn clean_position(text: &str) -> String {
                 .to_owned();
         }
     }
+    // "who is our Open Data Programme Coordinator": the relative is the sentence's.
+    for relative in ["who is ", "who's ", "qui est ", "quien es ", "que es "] {
+        if let Some(rest) = position
+            .get(..relative.len())
+            .filter(|head| head.eq_ignore_ascii_case(relative))
+            .map(|_| position[relative.len()..].to_owned())
+        {
+            position = rest;
+        }
+    }
     // "our Manager for Open Data": the possessive is the sentence's, not the position's.
     if opens_with_possessive(&position)
         && let Some((_, rest)) = position.split_once(' ')

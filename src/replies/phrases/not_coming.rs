@@ -161,6 +161,9 @@ pub const CANCEL: &[&str] = &[
 
 /// Saying that nobody will come.
 pub const DECLINE: &[&str] = &[
+    "neither i nor",
+    "ni moi ni",
+    "ni yo ni",
     "cannot attend",
     "can't attend",
     "can not attend",
