@@ -298,7 +298,8 @@ fn is_question(sentence: &str, folded: &str) -> bool {
             .strip_prefix(opener)
             .is_some_and(|rest| rest.starts_with([' ', '-', '\'']))
     };
-    if first_phrase(folded, OFFERS).is_some() {
+    // "No nos es posible esta vez.": a refusal, not "¿es posible …?".
+    if first_phrase(folded, OFFERS).is_some() || first_phrase(folded, DECLINE).is_some() {
         return false;
     }
     first_phrase(folded, ASKING).is_some() || QUESTION_OPENERS.iter().any(opens)

@@ -84,6 +84,8 @@ pub const FULFILLED_REQUEST: &[&str] = &[
     "put my colleague",
     "register",
     "transfer my registration",
+    "transferer mon inscription",
+    "transferir mi inscripcion",
     "transfer the registration",
     "cancel my registration",
     "confirm my registration",

@@ -162,6 +162,10 @@ pub const CANCEL: &[&str] = &[
 /// Saying that nobody will come.
 pub const DECLINE: &[&str] = &[
     "neither i nor",
+    "no nos es posible",
+    "no me es posible",
+    "no nos sera posible",
+    "no me sera posible",
     "ni moi ni",
     "ni yo ni",
     "cannot attend",
