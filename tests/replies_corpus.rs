@@ -77,6 +77,12 @@ const NINTH: Floors = Floors {
     attendees: 0.0,
 };
 
+/// The same, on the tenth, written last (and measured as it was read first).
+const TENTH: Floors = Floors {
+    kinds: 0.0,
+    attendees: 0.0,
+};
+
 struct Floors {
     kinds: f64,
     attendees: f64,
@@ -241,6 +247,11 @@ fn the_reader_gets_kinds_and_attendees_of_the_eighth_replies_right() {
 #[test]
 fn the_reader_gets_kinds_and_attendees_of_the_ninth_replies_right() {
     measure("tests/replies_ninth", 45, &NINTH);
+}
+
+#[test]
+fn the_reader_gets_kinds_and_attendees_of_the_tenth_replies_right() {
+    measure("tests/replies_tenth", 45, &TENTH);
 }
 
 #[test]
