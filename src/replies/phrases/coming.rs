@@ -2,6 +2,8 @@
 
 /// Saying that someone will come, or asking to be registered.
 pub const ATTEND: &[&str] = &[
+    "confirmar la participacion",
+    "confirmo la participacion",
     "m'inscrire",
     "inscrivez moi",
     "sign up",
@@ -242,6 +244,8 @@ pub const WEAK_ATTEND: &[&str] = &[
 
 /// First-person words that put the member among those who come.
 pub const SELF: &[&str] = &[
+    "la suscrita",
+    "el suscrito",
     "inscrivez-moi",
     "inscrivez moi",
     "i'd like to sign up",
@@ -352,6 +356,13 @@ pub const REPLACEMENT: &[&str] = &[
     "en mi reemplazo",
     "me reemplazara",
     "me sustituira",
+    "en lugar de",
+    "en lugar del",
+    "en reemplazo de",
+    "en sustitucion de",
+    "au lieu de",
+    "en remplacement de",
+    "in place of",
 ];
 
 /// Saying one means to come, before a verb of [`COMING`](super::COMING) ("I'd be delighted to come").
