@@ -3,7 +3,7 @@
 //! against what a careful secretariat employee recorded. `tests/replies/` is the corpus the
 //! reader was built with; `tests/replies_unseen/`, `tests/replies_held_out/`,
 //! `tests/replies_fresh/`, `tests/replies_blind/`, `tests/replies_last/`,
-//! `tests/replies_sixth/`, `tests/replies_seventh/` and `tests/replies_eighth/` were written
+//! `tests/replies_sixth/` to `tests/replies_tenth/` were written
 //! without seeing the reader, and measure it on replies it was not tuned for (until its
 //! misses there were fixed, after their first reading). Prints accuracy per kind and per
 //! language and every miss; fails below the floors.
@@ -32,13 +32,13 @@ const UNSEEN: Floors = Floors {
 /// not seen it.
 const HELD_OUT: Floors = Floors {
     kinds: 0.95,
-    attendees: 0.85,
+    attendees: 0.9,
 };
 
 /// The same, on the third held-out corpus.
 const FRESH: Floors = Floors {
     kinds: 0.95,
-    attendees: 0.8,
+    attendees: 0.9,
 };
 
 /// The same, on the fourth.
@@ -49,14 +49,14 @@ const BLIND: Floors = Floors {
 
 /// The same, on the fifth.
 const LAST: Floors = Floors {
-    kinds: 0.9,
-    attendees: 0.8,
+    kinds: 0.95,
+    attendees: 0.85,
 };
 
-/// The same, on the sixth, written last (and measured as it was read first).
+/// The same, on the sixth (read first: kinds 93.3%, attendees 70.8%).
 const SIXTH: Floors = Floors {
-    kinds: 0.9,
-    attendees: 0.7,
+    kinds: 0.95,
+    attendees: 0.9,
 };
 
 /// The same, on the seventh (read first: kinds 91.1%, attendees 75.0%).
@@ -71,16 +71,16 @@ const EIGHTH: Floors = Floors {
     attendees: 0.9,
 };
 
-/// The same, on the ninth, written last (and measured as it was read first).
+/// The same, on the ninth (read first: kinds 88.9%, attendees 62.5%).
 const NINTH: Floors = Floors {
-    kinds: 0.0,
-    attendees: 0.0,
+    kinds: 0.95,
+    attendees: 0.85,
 };
 
-/// The same, on the tenth, written last (and measured as it was read first).
+/// The same, on the tenth (read first: kinds 88.9%, attendees 91.7%).
 const TENTH: Floors = Floors {
-    kinds: 0.0,
-    attendees: 0.0,
+    kinds: 0.95,
+    attendees: 0.9,
 };
 
 struct Floors {
