@@ -83,6 +83,12 @@ const TENTH: Floors = Floors {
     attendees: 0.9,
 };
 
+/// The same, on the eleventh, written last (and measured as it was read first).
+const ELEVENTH: Floors = Floors {
+    kinds: 0.0,
+    attendees: 0.0,
+};
+
 struct Floors {
     kinds: f64,
     attendees: f64,
@@ -252,6 +258,11 @@ fn the_reader_gets_kinds_and_attendees_of_the_ninth_replies_right() {
 #[test]
 fn the_reader_gets_kinds_and_attendees_of_the_tenth_replies_right() {
     measure("tests/replies_tenth", 45, &TENTH);
+}
+
+#[test]
+fn the_reader_gets_kinds_and_attendees_of_the_eleventh_replies_right() {
+    measure("tests/replies_eleventh", 45, &ELEVENTH);
 }
 
 #[test]
