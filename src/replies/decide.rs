@@ -1,7 +1,7 @@
 //! From the signals and the attendees found to the kinds, the member's own seat, the
 //! question and the confidence, with the reasons in plain words.
 
-use crate::inbound::read::{Read, fold, forwarded_subject};
+use crate::inbound::read::{Read, first_phrase, fold, forwarded_subject};
 
 use super::attendees::{self, Found, is_person};
 use super::phrases::{FORM_FILE, MEMBER_COMES};
@@ -188,6 +188,25 @@ fn registration(
                     email: address.to_owned(),
                 },
             );
+        }
+    }
+    // "Madame Lefèvre participera … Elle sera accompagnée de …", "me permito confirmar la
+    // participación de la Dra. Juliana Méndez": someone else writes that the member the
+    // circular greets comes.
+    if !reading.itself
+        && !replaced
+        && !listed
+        && let Some(member) = greeted_member(&read.text)
+        && someone_else(&member, name)
+    {
+        let count = attendees.len();
+        if !structured {
+            attendees.retain(|a| !is_person(a, &member, ""));
+        }
+        let said = first_phrase(&fold(read.own_text()), MEMBER_COMES);
+        if attendees.len() < count || said.is_some() {
+            reading.itself = true;
+            reading.reason(format!("{name} writes that {member}, the member, comes"));
         }
     }
     if let (true, Some(words)) = (reading.itself, signals.itself) {
