@@ -781,3 +781,28 @@ fn attendees_written_in_blocks_of_lines_are_read_to_the_last_one() {
         ]
     );
 }
+
+#[test]
+fn an_assistant_writing_that_the_member_comes_registers_the_member() {
+    // Ana Pérez (the sender) writes for Françoise Lefèvre, whom the quoted circular greets.
+    let quote = "\n\nLe 4 sept. 2014 à 10:00, CGLU a écrit :\n> Chère, cher Françoise Lefèvre,\n> \n> Nous avons le plaisir de vous inviter.\n";
+    let understood = understand(&reply(&format!(
+        "Bonjour,\n\nMadame Lefèvre participera à la réunion de Bilbao.\n\
+         Elle sera accompagnée de :\n- M. Jean Martin, chef de projet, jean.martin@bordeaux.example.net\n{quote}"
+    )));
+    assert_eq!(
+        understood.attendees,
+        vec![attendee(
+            "Jean Martin",
+            "chef de projet",
+            "jean.martin@bordeaux.example.net"
+        )]
+    );
+    assert!(understood.itself, "{:?}", understood.reasons);
+    let named = understand(&reply(&format!(
+        "Buenos días:\n\nMe permito confirmar la participación de la Dra. Françoise Lefèvre, \
+         Directrice du numérique, en la reunión de Bilbao.\n{quote}"
+    )));
+    assert!(named.attendees.is_empty(), "{:?}", named.attendees);
+    assert!(named.itself, "{:?}", named.reasons);
+}
