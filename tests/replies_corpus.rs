@@ -89,6 +89,12 @@ const ELEVENTH: Floors = Floors {
     attendees: 0.0,
 };
 
+/// The same, on the twelfth, written last (and measured as it was read first).
+const TWELFTH: Floors = Floors {
+    kinds: 0.0,
+    attendees: 0.0,
+};
+
 struct Floors {
     kinds: f64,
     attendees: f64,
@@ -263,6 +269,11 @@ fn the_reader_gets_kinds_and_attendees_of_the_tenth_replies_right() {
 #[test]
 fn the_reader_gets_kinds_and_attendees_of_the_eleventh_replies_right() {
     measure("tests/replies_eleventh", 45, &ELEVENTH);
+}
+
+#[test]
+fn the_reader_gets_kinds_and_attendees_of_the_twelfth_replies_right() {
+    measure("tests/replies_twelfth", 45, &TWELFTH);
 }
 
 #[test]
