@@ -208,6 +208,12 @@ fn clause_window(before: &str) -> String {
 /// describes someone ("people who cannot travel would like to follow"): no decline.
 fn hedged_or_described(folded: &str, verb: &str) -> bool {
     const WORDS: &[&str] = &[
+        "part of",
+        "some of",
+        "une partie",
+        "certains",
+        "parte de",
+        "algunos",
         "who",
         "which",
         "may",

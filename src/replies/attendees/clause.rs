@@ -366,7 +366,9 @@ fn unaddressed(segments: &[String]) -> Vec<Attendee> {
             if position.is_empty() && before.trim().is_empty() && i > 0 {
                 position = position_before(&segments[i - 1]);
             }
-            if position.is_empty()
+            // "Mon conseiller, Thibault Van den Bossche, Conseiller Smart City & Données
+            // ouvertes": the position written after the name says more than one word before.
+            if !position.contains(' ')
                 && let Some(next) = segments.get(i + 1)
                 && names_in(next).is_empty()
                 && is_position_like(next)

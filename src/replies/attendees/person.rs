@@ -1,7 +1,7 @@
 //! The pieces of an attendee as written: an email address, a person's name (without the
 //! courtesy title), a position.
 
-use super::lexicon::{capitalised, elided, is_particle, is_position_like, is_title};
+use super::lexicon::{COMMON, capitalised, elided, is_particle, is_position_like, is_title};
 use crate::inbound::read::fold;
 
 /// The email addresses in `text`, as written (without `mailto:`, brackets or a final stop),
@@ -216,7 +216,12 @@ pub fn clean_position(text: &str) -> String {
 pub fn is_name(text: &str) -> bool {
     let name = clean_name(text);
     let words: Vec<&str> = name.split_whitespace().collect();
+    // Not "Thanks Zoë", "Dear Ana".
+    let opens_a_sentence = words
+        .first()
+        .is_some_and(|w| COMMON.contains(&fold(w).as_str()));
     (2..=6).contains(&words.len())
+        && !opens_a_sentence
         && words
             .iter()
             .all(|w| capitalised(w) || is_particle(w) || elided(w))

@@ -2,6 +2,18 @@
 
 /// Saying that someone will come, or asking to be registered.
 pub const ATTEND: &[&str] = &[
+    "put my name down",
+    "put me down for",
+    "me anoto",
+    "voy yo",
+    "confirmo mi presencia",
+    "confirm my presence",
+    "flights are booked",
+    "flight is booked",
+    "booked my flight",
+    "booked our flights",
+    "in the diary",
+    "in my diary",
     "veuillez retenir",
     "merci de retenir",
     "ainsi que moi-meme",
@@ -265,6 +277,18 @@ pub const WEAK_ATTEND: &[&str] = &[
 
 /// First-person words that put the member among those who come.
 pub const SELF: &[&str] = &[
+    "put my name down",
+    "put me down for",
+    "me anoto",
+    "voy yo",
+    "confirmo mi presencia",
+    "confirm my presence",
+    "flights are booked",
+    "flight is booked",
+    "booked my flight",
+    "booked our flights",
+    "in the diary",
+    "in my diary",
     "ainsi que moi-meme",
     "et moi-meme",
     "as well as myself",
