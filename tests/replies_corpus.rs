@@ -3,7 +3,7 @@
 //! against what a careful secretariat employee recorded. `tests/replies/` is the corpus the
 //! reader was built with; `tests/replies_unseen/`, `tests/replies_held_out/`,
 //! `tests/replies_fresh/`, `tests/replies_blind/`, `tests/replies_last/`,
-//! `tests/replies_sixth/` to `tests/replies_tenth/` were written
+//! `tests/replies_sixth/` to `tests/replies_twelfth/` were written
 //! without seeing the reader, and measure it on replies it was not tuned for (until its
 //! misses there were fixed, after their first reading). Prints accuracy per kind and per
 //! language and every miss; fails below the floors.
@@ -83,16 +83,16 @@ const TENTH: Floors = Floors {
     attendees: 0.9,
 };
 
-/// The same, on the eleventh, written last (and measured as it was read first).
+/// The same, on the eleventh (read first: kinds 77.8%, attendees 60.9%).
 const ELEVENTH: Floors = Floors {
-    kinds: 0.0,
-    attendees: 0.0,
+    kinds: 0.95,
+    attendees: 0.85,
 };
 
-/// The same, on the twelfth, written last (and measured as it was read first).
+/// The same, on the twelfth (read first: kinds 84.4%, attendees 70.8%).
 const TWELFTH: Floors = Floors {
-    kinds: 0.0,
-    attendees: 0.0,
+    kinds: 0.95,
+    attendees: 0.85,
 };
 
 struct Floors {
