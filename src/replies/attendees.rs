@@ -7,6 +7,7 @@ mod labels;
 pub(super) mod lexicon;
 mod names;
 mod person;
+mod segments;
 
 pub use person::clean_name;
 mod table;
