@@ -6,7 +6,7 @@ use crate::inbound::robots::subject_without_reply_prefixes;
 
 use super::phrases::{
     ADDING, ASKING, ATTEND, ATTEND_VERBS, CANCEL, COMING, DECLINE, FORM_LINES, FULFILLED_REQUEST,
-    GREETING, INTENT, MEMBER_COMES, NEGATION, NO_LONGER, OFFERS, ON_BEHALF, PENDING,
+    GREETING, INTENT, MEMBER_COMES, MYSELF_COMING, NEGATION, NO_LONGER, OFFERS, ON_BEHALF, PENDING,
     QUESTION_OPENERS, REPLACEMENT, REQUEST_OPENERS, SELF, SORRY, THANKS, WEAK_ATTEND,
 };
 use super::words::sentences;
@@ -115,7 +115,8 @@ impl Signals {
         });
         let promise = !settled && !condition && !sentence.contains('?');
         let question = is_question(sentence, &folded) && !request && !promise;
-        let attend = first_phrase(&folded, ATTEND)
+        let attend = first_phrase(&folded, MYSELF_COMING)
+            .or_else(|| first_phrase(&folded, ATTEND))
             .or_else(|| first_phrase(&folded, ADDING))
             .filter(|p| !turned(&folded, p))
             .filter(|p| !(WEAK_ATTEND.contains(p) && negated(&folded)))
@@ -150,7 +151,9 @@ impl Signals {
         keep(&mut self.replacement, first_phrase(&folded, REPLACEMENT));
         if settled && attend.is_some() {
             keep(&mut self.attend, attend);
-            let itself = first_phrase(&folded, SELF).filter(|p| !turned(&folded, p));
+            let itself = first_phrase(&folded, MYSELF_COMING)
+                .or_else(|| first_phrase(&folded, SELF))
+                .filter(|p| !turned(&folded, p));
             keep(&mut self.itself, itself);
         }
     }
@@ -273,7 +276,8 @@ fn turned(folded: &str, phrase: &str) -> bool {
 /// Whether `sentence` says, settled and unturned, that someone will come.
 pub fn says_attending(sentence: &str) -> bool {
     let folded = fold(sentence);
-    (first_phrase(&folded, ATTEND)
+    (first_phrase(&folded, MYSELF_COMING)
+        .or_else(|| first_phrase(&folded, ATTEND))
         .or_else(|| first_phrase(&folded, ADDING))
         .is_some_and(|p| !turned(&folded, p))
         || intended(&folded).is_some())
