@@ -1,7 +1,7 @@
 //! From the signals and the attendees found to the kinds, the member's own seat, the
 //! question and the confidence, with the reasons in plain words.
 
-use crate::inbound::read::{Read, first_phrase, fold, forwarded_subject};
+use crate::inbound::read::{Read, fold, forwarded_subject};
 
 use super::attendees::{self, Found, is_person};
 use super::phrases::{FORM_FILE, MEMBER_COMES};
@@ -203,8 +203,7 @@ fn registration(
         if !structured {
             attendees.retain(|a| !is_person(a, &member, ""));
         }
-        let said = first_phrase(&fold(read.own_text()), MEMBER_COMES);
-        if attendees.len() < count || said.is_some() {
+        if attendees.len() < count || signals.member_comes.is_some() {
             reading.itself = true;
             reading.reason(format!("{name} writes that {member}, the member, comes"));
         }

@@ -33,6 +33,8 @@ pub struct Signals {
     pub questions: Vec<String>,
     /// "On behalf of", "de la part de": someone writes for the member.
     pub on_behalf: Option<&'static str>,
+    /// The member said to come in the third person ("she will attend", "su asistencia").
+    pub member_comes: Option<&'static str>,
 }
 
 /// The member alone on a line of a list of attendees.
@@ -79,8 +81,9 @@ impl Signals {
         // Someone writing on the member's behalf says the member comes in the third person.
         let folded = fold(&sentences.join(" "));
         signals.on_behalf = first_phrase(&folded, ON_BEHALF);
+        signals.member_comes = first_phrase(&folded, MEMBER_COMES);
         if signals.itself.is_none() && signals.attend.is_some() && signals.on_behalf.is_some() {
-            signals.itself = first_phrase(&folded, MEMBER_COMES);
+            signals.itself = signals.member_comes;
         }
         signals
     }

@@ -68,10 +68,15 @@ const POSSESSIVES: &[&str] = &[
 
 /// Whether `text` opens with "our", "my", "notre", "nuestra" and the like.
 pub fn opens_with_possessive(text: &str) -> bool {
-    let text = text.trim_start();
-    POSSESSIVES.iter().any(|p| {
-        text.get(..p.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(p))
+    after_opening(text.trim_start(), POSSESSIVES).is_some()
+}
+
+/// What follows the first of `openings` that opens `text`, in any case.
+fn after_opening<'a>(text: &'a str, openings: &[&str]) -> Option<&'a str> {
+    openings.iter().find_map(|opening| {
+        text.get(..opening.len())
+            .filter(|head| head.eq_ignore_ascii_case(opening))
+            .map(|_| &text[opening.len()..])
     })
 }
 
@@ -170,14 +175,9 @@ pub fn clean_position(text: &str) -> String {
         }
     }
     // "who is our Open Data Programme Coordinator": the relative is the sentence's.
-    for relative in ["who is ", "who's ", "qui est ", "quien es ", "que es "] {
-        if let Some(rest) = position
-            .get(..relative.len())
-            .filter(|head| head.eq_ignore_ascii_case(relative))
-            .map(|_| position[relative.len()..].to_owned())
-        {
-            position = rest;
-        }
+    const RELATIVES: &[&str] = &["who is ", "who's ", "qui est ", "quien es ", "que es "];
+    if let Some(rest) = after_opening(&position, RELATIVES) {
+        position = rest.to_owned();
     }
     // "our Manager for Open Data": the possessive is the sentence's, not the position's.
     if opens_with_possessive(&position)
