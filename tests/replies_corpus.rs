@@ -213,6 +213,18 @@ fn the_reader_gets_kinds_and_attendees_of_the_twelfth_replies_right() {
     measure("tests/replies_twelfth", 45, 0.95, 0.85);
 }
 
+/// Written blind after the twelfth was read (first reading: see the README).
+#[test]
+fn the_reader_gets_kinds_and_attendees_of_the_thirteenth_replies_right() {
+    measure("tests/replies_thirteenth", 45, 0.0, 0.0);
+}
+
+/// Written blind beside the thirteenth (first reading: see the README).
+#[test]
+fn the_reader_gets_kinds_and_attendees_of_the_fourteenth_replies_right() {
+    measure("tests/replies_fourteenth", 45, 0.0, 0.0);
+}
+
 /// The first held-out corpus.
 #[test]
 fn the_reader_gets_kinds_and_attendees_of_unseen_replies_right() {
