@@ -213,16 +213,16 @@ fn the_reader_gets_kinds_and_attendees_of_the_twelfth_replies_right() {
     measure("tests/replies_twelfth", 45, 0.95, 0.85);
 }
 
-/// Written blind after the twelfth was read (first reading: see the README).
+/// The thirteenth held-out corpus (read first: kinds 91.1%, attendees 77.3%).
 #[test]
 fn the_reader_gets_kinds_and_attendees_of_the_thirteenth_replies_right() {
-    measure("tests/replies_thirteenth", 45, 0.0, 0.0);
+    measure("tests/replies_thirteenth", 45, 0.95, 0.9);
 }
 
-/// Written blind beside the thirteenth (first reading: see the README).
+/// The fourteenth held-out corpus (read first: kinds 93.3%, attendees 79.2%).
 #[test]
 fn the_reader_gets_kinds_and_attendees_of_the_fourteenth_replies_right() {
-    measure("tests/replies_fourteenth", 45, 0.0, 0.0);
+    measure("tests/replies_fourteenth", 45, 0.95, 0.9);
 }
 
 /// The first held-out corpus.

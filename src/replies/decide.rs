@@ -199,10 +199,10 @@ fn registration(
         && let Some(member) = greeted_member(&read.text)
         && someone_else(&member, name)
     {
+        // Named in a sentence (no address of their own), the member is no extra attendee;
+        // in a form or a table, everyone written is listed.
         let count = attendees.len();
-        if !structured {
-            attendees.retain(|a| !is_person(a, &member, ""));
-        }
+        attendees.retain(|a| !(is_person(a, &member, "") && (!structured || a.email.is_empty())));
         if attendees.len() < count || signals.member_comes.is_some() {
             reading.itself = true;
             reading.reason(format!("{name} writes that {member}, the member, comes"));

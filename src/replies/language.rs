@@ -60,8 +60,16 @@ const FRENCH: &[&str] = &[
     "est",
     "pour",
     "merci",
-    "a",
     "reunion",
+    "tu",
+    "sur",
+    "il",
+    "elle",
+    "ce",
+    "cette",
+    "dans",
+    "mais",
+    "qui",
     "des",
     "une",
     "du",
@@ -115,6 +123,20 @@ const SPANISH: &[&str] = &[
     "al",
     "no",
     "podre",
+    "su",
+    "sus",
+    "nos",
+    "lo",
+    "este",
+    "esta",
+    "pero",
+    "como",
+    "usted",
+    "ustedes",
+    "tambien",
+    "favor",
+    "cordialmente",
+    "agradezco",
     "sera",
 ];
 
@@ -128,9 +150,18 @@ pub fn language(text: &str) -> Option<&'static str> {
         .filter(|w| !w.is_empty())
         .collect();
     let count = |list: &[&str]| words.iter().filter(|w| list.contains(w)).count();
+    // "l'open data", "d'équipe", "qu'il": French elides its small words.
+    let elided = words
+        .iter()
+        .filter(|w| {
+            w.split_once('\'').is_some_and(|(head, rest)| {
+                ["l", "d", "j", "qu", "n", "c", "s", "m", "t"].contains(&head) && !rest.is_empty()
+            })
+        })
+        .count();
     let mut scores = [
         ("en", count(ENGLISH)),
-        ("fr", count(FRENCH)),
+        ("fr", count(FRENCH) + elided),
         ("es", count(SPANISH)),
     ];
     scores.sort_by_key(|&(_, score)| std::cmp::Reverse(score));

@@ -6,8 +6,9 @@ use crate::inbound::robots::subject_without_reply_prefixes;
 
 use super::phrases::{
     ADDING, ASKING, ATTEND, ATTEND_VERBS, CANCEL, COMING, DECLINE, FORM_LINES, FULFILLED_REQUEST,
-    GREETING, INTENT, MEMBER_COMES, MYSELF_COMING, NEGATION, NO_LONGER, OFFERS, ON_BEHALF, PENDING,
-    QUESTION_OPENERS, REPLACEMENT, REQUEST_OPENERS, SELF, SORRY, THANKS, WEAK_ATTEND,
+    GREETING, INTENT, MEMBER_COMES, MYSELF_COMING, NEGATION, NO_LONGER, OFFERS, ON_BEHALF,
+    OWN_PARTICIPATION, PENDING, QUESTION_OPENERS, REGISTRATION_WORDS, REPLACEMENT, REQUEST_OPENERS,
+    SELF, SORRY, THANKS, WEAK_ATTEND, WITHDRAW_VERBS,
 };
 use super::words::sentences;
 
@@ -101,9 +102,10 @@ impl Signals {
                     .flatten()
             })
             .and_then(|p| find_phrase(&folded, p));
-        let asked = [FULFILLED_REQUEST, ADDING, CANCEL]
+        let asked = [FULFILLED_REQUEST, ADDING]
             .into_iter()
             .filter_map(|phrases| first_phrase(&folded, phrases))
+            .chain(cancels(&folded))
             .filter_map(|p| find_phrase(&folded, p))
             .max();
         let request = polite.zip(asked).is_some_and(|(p, a)| a > p);
@@ -124,10 +126,11 @@ impl Signals {
             .filter(|p| !turned(&folded, p))
             .filter(|p| !(WEAK_ATTEND.contains(p) && negated(&folded)))
             .or_else(|| intended(&folded))
+            .or_else(|| confirmed_participation(&folded))
             .or_else(|| bare_confirmation(&folded));
         // "Nobody from Munich will be able to attend": a decline governs the coming it names
         // in the same clause (not "we cannot attend, but our deputy will come").
-        let declined = first_phrase(&folded, DECLINE);
+        let declined = first_phrase(&folded, DECLINE).filter(|d| !hedged_or_described(&folded, d));
         let attend = attend.filter(|p| declined.is_none_or(|d| !same_clause(&folded, d, p)));
         let turned_verb = first_phrase(&folded, ATTEND_VERBS)
             .filter(|v| turned(&folded, v) && !hedged_or_described(&folded, v));
@@ -136,7 +139,7 @@ impl Signals {
                 *slot = found;
             }
         };
-        keep(&mut self.cancel, first_phrase(&folded, CANCEL));
+        keep(&mut self.cancel, cancels(&folded));
         if turned_verb.is_some() && first_phrase(&folded, NO_LONGER).is_some() {
             keep(&mut self.cancel, turned_verb); // "I will no longer be able to come"
         }
@@ -176,6 +179,34 @@ fn intended(folded: &str) -> Option<&'static str> {
         }
     });
     (intent && !turned(folded, verb)).then_some(verb)
+}
+
+/// "Vous confirmer ma participation", "confirming our attendance": a form of "confirm"
+/// before the writer's own participation, in the same clause.
+fn confirmed_participation(folded: &str) -> Option<&'static str> {
+    let noun = first_phrase(folded, OWN_PARTICIPATION)?;
+    let at = find_phrase(folded, noun)?;
+    let confirms = clause_window(&folded[..at])
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w.starts_with("confirm"));
+    (confirms && !turned(folded, noun)).then_some(noun)
+}
+
+/// A withdrawal: a phrase of [`CANCEL`], or a verb of [`WITHDRAW_VERBS`] with what it
+/// takes back a few words after it ("kindly withdraw the registration of Mr. Boateng"),
+/// not turned.
+fn cancels(folded: &str) -> Option<&'static str> {
+    first_phrase(folded, CANCEL).or_else(|| {
+        let verb = first_phrase(folded, WITHDRAW_VERBS)?;
+        let at = find_phrase(folded, verb)? + verb.len();
+        let after: Vec<&str> = folded[at..]
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(4)
+            .collect();
+        let object = after.iter().any(|w| REGISTRATION_WORDS.contains(w));
+        (object && !turned(folded, verb)).then_some(verb)
+    })
 }
 
 /// A sentence that only confirms ("Confirmo.", "Je confirme !", "Confirmed."): in a reply
@@ -219,7 +250,14 @@ fn hedged_or_described(folded: &str, verb: &str) -> bool {
         "une partie",
         "certains",
         "parte de",
+        "parte del",
         "algunos",
+        "algunas",
+        "varios",
+        "varias",
+        "several",
+        "plusieurs",
+        "quelques",
         "who",
         "which",
         "may",
@@ -229,6 +267,10 @@ fn hedged_or_described(folded: &str, verb: &str) -> bool {
         "pourraient",
         "peut-etre",
         "quienes",
+        "colegas que",
+        "companeros que",
+        "personas que",
+        "funcionarios que",
         "quizas",
         "quiza",
         "tal vez",
@@ -283,7 +325,13 @@ pub fn says_attending(sentence: &str) -> bool {
         .or_else(|| first_phrase(&folded, ATTEND))
         .or_else(|| first_phrase(&folded, ADDING))
         .is_some_and(|p| !turned(&folded, p))
-        || intended(&folded).is_some())
+        || intended(&folded).is_some()
+        // "My colleague Dr Hannah Brooks will go in my place" (not "he asked me to
+        // register in his place": the one named there is replaced).
+        || first_phrase(&folded, REPLACEMENT).is_some_and(|p| {
+            let mine = p.split(' ').any(|w| ["my", "me", "ma", "mi", "moi"].contains(&w));
+            mine && !turned(&folded, p)
+        }))
         && first_phrase(&folded, PENDING).is_none()
         && !is_question(sentence, &folded)
 }
@@ -291,7 +339,7 @@ pub fn says_attending(sentence: &str) -> bool {
 /// Whether `sentence` withdraws someone or says someone will not come.
 pub fn says_not_coming(sentence: &str) -> bool {
     let folded = fold(sentence);
-    first_phrase(&folded, CANCEL).is_some() || first_phrase(&folded, DECLINE).is_some()
+    cancels(&folded).is_some() || first_phrase(&folded, DECLINE).is_some()
 }
 
 fn negated(folded: &str) -> bool {
@@ -312,7 +360,8 @@ fn is_question(sentence: &str, folded: &str) -> bool {
             .is_some_and(|rest| rest.starts_with([' ', '-', '\'']))
     };
     // "No nos es posible esta vez.": a refusal, not "¿es posible …?".
-    if first_phrase(folded, OFFERS).is_some() || first_phrase(folded, DECLINE).is_some() {
+    let declines = first_phrase(folded, DECLINE).is_some_and(|d| !hedged_or_described(folded, d));
+    if first_phrase(folded, OFFERS).is_some() || declines {
         return false;
     }
     first_phrase(folded, ASKING).is_some() || QUESTION_OPENERS.iter().any(opens)

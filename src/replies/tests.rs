@@ -806,3 +806,101 @@ fn an_assistant_writing_that_the_member_comes_registers_the_member() {
     assert!(named.attendees.is_empty(), "{:?}", named.attendees);
     assert!(named.itself, "{:?}", named.reasons);
 }
+
+#[test]
+fn a_withdrawal_is_read_from_its_verb_and_what_it_takes_back() {
+    for body in [
+        "Kindly withdraw the registration of Mr. Yaw Boateng from our delegation.",
+        "Merci de retirer l'inscription de M. Diop.",
+        "Les pido anular el registro del Ing. Pérez.",
+    ] {
+        assert_eq!(kinds(body), vec![ReplyKind::RegistrationCancel], "{body}");
+    }
+    assert_eq!(
+        kinds("We will not remove the names we sent: both will attend."),
+        vec![ReplyKind::Registration]
+    );
+}
+
+#[test]
+fn someone_going_in_the_members_place_is_registered() {
+    let understood = understand(&reply(
+        "Unfortunately I won't be able to make it myself. My colleague Dr Hannah Brooks, our \
+         Principal Adviser, will go in my place. Her email is hannah.brooks@x.example.org.",
+    ));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert!(!understood.itself);
+    assert_eq!(
+        understood.attendees,
+        vec![attendee(
+            "Hannah Brooks",
+            "Principal Adviser",
+            "hannah.brooks@x.example.org"
+        )]
+    );
+    let represented = understand(&reply(
+        "Empêché à cette date, je me ferai représenter par M. Serge Konan, Sous-directeur des \
+         téléservices, joignable à l'adresse serge.konan@x.example.net.",
+    ));
+    assert_eq!(represented.kinds, vec![ReplyKind::Registration]);
+    assert_eq!(
+        represented.attendees,
+        vec![attendee(
+            "Serge Konan",
+            "Sous-directeur des téléservices",
+            "serge.konan@x.example.net"
+        )]
+    );
+}
+
+#[test]
+fn the_writer_coming_with_others_keeps_a_seat() {
+    for body in [
+        "Lisbon will be represented by myself and two members of my team:\n\n\
+         • Ms. Inês Santos – Head of Open Data – ines.santos@x.example.com\n",
+        "J'ai l'honneur de vous confirmer ma participation, ainsi que celle d'un collègue :\n\n\
+         - M. Ousmane Ndiaye, chargé de projet — ousmane.ndiaye@x.example.net\n",
+        "Les confirmo que viajo a Bilbao. Conmigo van también:\n\n\
+         * Carolina Benítez – Directora de Gobierno Abierto – cbenitez@x.example.net\n",
+        "Asistiremos el Ing. Martín Silveira, Gerente de Sistemas (martin@x.example.org), y \
+         quien suscribe.",
+    ] {
+        let understood = understand(&reply(body));
+        assert_eq!(understood.kinds, vec![ReplyKind::Registration], "{body}");
+        assert!(understood.itself, "{body}: {:?}", understood.reasons);
+        assert_eq!(understood.attendees.len(), 1, "{body}");
+    }
+}
+
+#[test]
+fn others_who_cannot_travel_make_no_decline() {
+    assert_eq!(
+        kinds(
+            "Quería consultar si las sesiones se podrán seguir por streaming, ya que parte del \
+             equipo no podrá viajar."
+        ),
+        vec![ReplyKind::Question]
+    );
+    assert_eq!(
+        kinds("Nous regrettons de ne pouvoir y donner une suite favorable."),
+        vec![ReplyKind::Declines]
+    );
+    assert_eq!(
+        kinds("Je vous reviens d'ici la fin du mois pour confirmer notre participation."),
+        vec![ReplyKind::Other]
+    );
+}
+
+#[test]
+fn the_language_is_told_from_few_words() {
+    assert_eq!(
+        language::language(
+            "Pour info — tu pourrais regarder si la session sur l'open data vaut le déplacement ?"
+        ),
+        Some("fr")
+    );
+    assert_eq!(
+        language::language("Les informo que mi correo cambia; agradezco actualizar sus listas."),
+        Some("es")
+    );
+}

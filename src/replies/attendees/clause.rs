@@ -190,7 +190,7 @@ fn in_clause(clause: &str, tail: &str, email: &str) -> Vec<Attendee> {
         split_named(s).is_some_and(|(_, n)| !is_position_like(&n))
             && !s
                 .split_once(':')
-                .is_some_and(|(head, _)| is_position_like(head))
+                .is_some_and(|(head, _)| is_position_like(head) && !says_coming(head))
     };
     // "Sipho Ndlovu, our Head of Smart City Unit (sipho@…)": what opens with "our" after
     // a name is the position ("our coordinator Mehmet Kaya (…)" alone names him).
@@ -372,7 +372,7 @@ fn unaddressed(segments: &[String]) -> Vec<Attendee> {
                 && let Some(next) = segments.get(i + 1)
                 && names_in(next).is_empty()
                 && is_position_like(next)
-                && next.split_whitespace().count() <= 8
+                && next.split_whitespace().count() <= 12
             {
                 position = strip_determiner(next);
             }

@@ -73,6 +73,10 @@ pub fn position_before(before: &str) -> String {
         "companera",
         "friend",
     ];
+    // "two members of my team: Dr. Ana Lima": a colon announces who follows.
+    if before.trim_end().ends_with(':') {
+        return String::new();
+    }
     let words: Vec<&str> = before.split_whitespace().collect();
     let Some(at) = words
         .iter()

@@ -148,6 +148,12 @@ pub fn clean_position(text: &str) -> String {
         "moi-meme",
         "yo mismo",
         "yo misma",
+        "joignable",
+        "reachable",
+        "contactable",
+        "localizable",
+        "contacto",
+        "contact",
     ];
     let mut position =
         balanced(text.trim_matches(|c: char| c.is_whitespace() || ",;:-–—|/<>".contains(c)))

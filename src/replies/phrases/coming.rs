@@ -3,6 +3,20 @@
 /// The member saying, in the first person, that they come ("count me in", "je
 /// m'inscris", "allí estaré"): a coming and the member's own seat at once.
 pub const MYSELF_COMING: &[&str] = &[
+    "conmigo van",
+    "conmigo viajan",
+    "conmigo viaja",
+    "me acompanaran",
+    "me acompanara",
+    "m'accompagneront",
+    "m'accompagnera",
+    "will accompany me",
+    "will be accompanying me",
+    "will join me",
+    "will be joining me",
+    "by myself and",
+    "viajo a",
+    "asisto a",
     "put my name down",
     "put me down for",
     "me anoto",
@@ -105,7 +119,7 @@ pub const ATTEND: &[&str] = &[
     "will join the meeting",
     "will be there",
     "will be present",
-    "will be represented by",
+    "will be represented",
     "will come in my place",
     "count us in",
     "confirm our participation",
@@ -277,8 +291,39 @@ pub const WEAK_ATTEND: &[&str] = &[
     "notre inscription",
 ];
 
+/// The writer's own coming, as a noun: with a "confirm" before it in the clause, the
+/// writer comes ("j'ai l'honneur de vous confirmer ma participation").
+pub const OWN_PARTICIPATION: &[&str] = &[
+    "ma participation",
+    "ma presence",
+    "ma venue",
+    "notre participation",
+    "notre presence",
+    "my participation",
+    "my attendance",
+    "my presence",
+    "our participation",
+    "our attendance",
+    "mi participacion",
+    "mi asistencia",
+    "mi presencia",
+    "nuestra participacion",
+    "nuestra asistencia",
+    "nuestra presencia",
+];
+
 /// First-person words that put the member among those who come.
 pub const SELF: &[&str] = &[
+    "quien suscribe",
+    "quien esto escribe",
+    "yo mismo",
+    "yo misma",
+    "conmigo",
+    "avec moi",
+    "with me",
+    "ma venue",
+    "my presence",
+    "mi presencia",
     "la suscrita",
     "el suscrito",
     "i'd like to sign up",
@@ -323,6 +368,11 @@ pub const SELF: &[&str] = &[
 
 /// Someone named comes instead of the member.
 pub const REPLACEMENT: &[&str] = &[
+    "me ferai representer",
+    "me fera representer",
+    "se fera representer",
+    "me hare representar",
+    "will represent me",
     "in my spot",
     "swap me out",
     "in my place",
