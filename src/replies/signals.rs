@@ -5,10 +5,11 @@ use crate::inbound::read::{find_phrase, first_phrase, fold, has_phrase};
 use crate::inbound::robots::subject_without_reply_prefixes;
 
 use super::phrases::{
-    ADDING, ASKING, ATTEND, ATTEND_VERBS, CANCEL, COMING, DECLINE, FORM_LINES, FULFILLED_REQUEST,
-    GREETING, INTENT, MEMBER_COMES, MYSELF_COMING, NEGATION, NO_LONGER, OFFERS, ON_BEHALF,
-    OWN_PARTICIPATION, PENDING, QUESTION_OPENERS, REGISTRATION_WORDS, REPLACEMENT, REQUEST_OPENERS,
-    SELF, SORRY, THANKS, WEAK_ATTEND, WITHDRAW_VERBS,
+    ADDING, ASKING, ATTEND, ATTEND_VERBS, CANCEL, COMING, DECLINE, FIRST_PERSON,
+    FIRST_PERSON_COMING, FORM_LINES, FULFILLED_REQUEST, GREETING, INTENT, MEMBER_COMES,
+    MYSELF_COMING, NEGATION, NO_LONGER, OFFERS, ON_BEHALF, OWN_PARTICIPATION, PENDING,
+    QUESTION_OPENERS, REGISTRATION_WORDS, REPLACEMENT, REQUEST_OPENERS, SELF, SORRY, THANKS,
+    WEAK_ATTEND, WITHDRAW_VERBS, WRITER_TOO,
 };
 use super::words::sentences;
 
@@ -126,6 +127,7 @@ impl Signals {
             .filter(|p| !turned(&folded, p))
             .filter(|p| !(WEAK_ATTEND.contains(p) && negated(&folded)))
             .or_else(|| intended(&folded))
+            .or_else(|| writer_comes(&folded))
             .or_else(|| confirmed_participation(&folded))
             .or_else(|| bare_confirmation(&folded));
         // "Nobody from Munich will be able to attend": a decline governs the coming it names
@@ -159,7 +161,9 @@ impl Signals {
             keep(&mut self.attend, attend);
             let itself = first_phrase(&folded, MYSELF_COMING)
                 .or_else(|| first_phrase(&folded, SELF))
-                .filter(|p| !turned(&folded, p));
+                .or_else(|| first_phrase(&folded, WRITER_TOO))
+                .filter(|p| !turned(&folded, p))
+                .or_else(|| writer_comes(&folded));
             keep(&mut self.itself, itself);
         }
     }
@@ -179,6 +183,29 @@ fn intended(folded: &str) -> Option<&'static str> {
         }
     });
     (intent && !turned(folded, verb)).then_some(verb)
+}
+
+/// The writer among those who come: a verb of coming in the first person singular
+/// ("asistiré", "je viendrai"), or "I" (je, yo) a few words before a verb of coming ("I'll
+/// be travelling with …"; not "I would like to register my colleague").
+fn writer_comes(folded: &str) -> Option<&'static str> {
+    const OTHERS: &[&str] = &["register", "inscrire", "inscribir"];
+    if let Some(verb) = first_phrase(folded, FIRST_PERSON_COMING).filter(|v| !turned(folded, v)) {
+        return Some(verb);
+    }
+    let verb = first_phrase(folded, COMING).filter(|v| !OTHERS.contains(v))?;
+    let at = find_phrase(folded, verb)?;
+    // The subject nearest the verb: not "I confirm that he will attend".
+    let others = [
+        "he", "she", "they", "we", "who", "il", "elle", "ils", "elles", "nous", "qui", "el",
+        "ella", "ellos", "ellas", "nosotros", "quien",
+    ];
+    let subject = clause_window(&folded[..at])
+        .split(' ')
+        .rev()
+        .find(|w| FIRST_PERSON.contains(w) || w.starts_with("j'") || others.contains(w))
+        .is_some_and(|w| !others.contains(&w));
+    (subject && !turned(folded, verb)).then_some(verb)
 }
 
 /// "Vous confirmer ma participation", "confirming our attendance": a form of "confirm"
@@ -222,6 +249,10 @@ fn bare_confirmation(folded: &str) -> Option<&'static str> {
         "confirmo",
         "confirmamos",
         "confirmado",
+        "i'm in",
+        "je suis partant",
+        "je suis partante",
+        "me apunto",
     ];
     let bare = folded.trim_matches(|c: char| !c.is_alphanumeric());
     CONFIRMATIONS.iter().copied().find(|c| *c == bare)

@@ -904,3 +904,58 @@ fn the_language_is_told_from_few_words() {
         Some("es")
     );
 }
+
+#[test]
+fn the_writer_coming_is_read_in_many_ways() {
+    for body in [
+        "I would be delighted to attend the meeting in Bilbao.",
+        "I am pleased to attend.",
+        "I plan to travel to Bilbao for the meeting.",
+        "I'll be travelling to Bilbao with my colleague Ms Jane Roe (jane@x.example.org).",
+        "I am coming, together with Ms Jane Roe (jane@x.example.org).",
+        "Happy to confirm that I'll make it to Bilbao.",
+        "Yes, I can make it.",
+        "I'm in!",
+        "We are two: myself and Ms Jane Roe (jane@x.example.org).",
+        "Count on me and on Ms Jane Roe (jane@x.example.org).",
+        "Je serai à Bilbao avec Mme Jeanne Roux (jeanne@x.example.org).",
+        "Je compte me rendre à Bilbao.",
+        "Je viendrai accompagné de Mme Jeanne Roux (jeanne@x.example.org).",
+        "J'assisterai à la réunion.",
+        "Nous serons deux : Mme Jeanne Roux (jeanne@x.example.org) et moi.",
+        "Estaré en Bilbao con la Lic. Juana Ruiz (juana@x.example.org).",
+        "Iré acompañado de la Lic. Juana Ruiz (juana@x.example.org).",
+        "Tengo previsto viajar a Bilbao.",
+        "Seremos dos: la Lic. Juana Ruiz (juana@x.example.org) y yo.",
+        "Me complace confirmar mi asistencia junto con la Lic. Juana Ruiz (juana@x.example.org).",
+        "Asistiré junto a la Lic. Juana Ruiz (juana@x.example.org).",
+        "Cuenta conmigo.",
+        "Sí, voy.",
+        "Nos vemos en Bilbao.",
+        "See you in Bilbao!",
+        "On se voit à Bilbao !",
+    ] {
+        let understood = understand(&reply(body));
+        assert_eq!(understood.kinds, vec![ReplyKind::Registration], "{body}");
+        assert!(understood.itself, "{body}: {:?}", understood.reasons);
+        let named = usize::from(body.contains('@'));
+        assert_eq!(understood.attendees.len(), named, "{body}");
+    }
+}
+
+#[test]
+fn someone_else_coming_gives_the_writer_no_seat() {
+    for body in [
+        "I would like to register my colleague Ms Jane Roe (jane@x.example.org).",
+        "Ms Jane Roe (jane@x.example.org), Head of Open Data, can only join on day 2.",
+    ] {
+        let understood = understand(&reply(body));
+        assert!(!understood.itself, "{body}: {:?}", understood.reasons);
+        assert_eq!(
+            understood.attendees.len(),
+            1,
+            "{body}: {:?}",
+            understood.attendees
+        );
+    }
+}

@@ -3,6 +3,22 @@
 /// The member saying, in the first person, that they come ("count me in", "je
 /// m'inscris", "allí estaré"): a coming and the member's own seat at once.
 pub const MYSELF_COMING: &[&str] = &[
+    "count on me",
+    "i can make it",
+    "i can attend",
+    "i can come",
+    "cuenta conmigo",
+    "compte sur moi",
+    "comptez sur moi",
+    "nos vemos en bilbao",
+    "on se voit a bilbao",
+    "je serai a bilbao",
+    "estare en bilbao",
+    "i will be in bilbao",
+    "i'll be in bilbao",
+    "j'y serai",
+    "je viendrai",
+    "j'assisterai",
     "conmigo van",
     "conmigo viajan",
     "conmigo viaja",
@@ -94,6 +110,15 @@ pub const MYSELF_COMING: &[&str] = &[
 
 /// Saying that someone will come, or asking to be registered.
 pub const ATTEND: &[&str] = &[
+    "we can make it",
+    "we can attend",
+    "serons deux",
+    "serons trois",
+    "seremos dos",
+    "seremos tres",
+    "we will be two",
+    "we'll be two",
+    "we are two",
     "veuillez retenir",
     "merci de retenir",
     "reserve a place",
@@ -173,7 +198,6 @@ pub const ATTEND: &[&str] = &[
     "alli nos vemos",
     "sign us up",
     "book me",
-    "count on me",
     "count on us",
     "will represent",
     "represented by",
@@ -410,6 +434,13 @@ pub const REPLACEMENT: &[&str] = &[
 
 /// Saying one means to come, before a verb of [`COMING`](super::COMING) ("I'd be delighted to come").
 pub const INTENT: &[&str] = &[
+    "tengo previsto",
+    "tenemos previsto",
+    "pienso",
+    "pensamos",
+    "prevoy",
+    "prevois",
+    "prevoyons",
     "will",
     "'ll",
     "shall",
@@ -449,8 +480,47 @@ pub const INTENT: &[&str] = &[
     "deseamos",
 ];
 
+/// Saying the writer is among those who come, with the others named ("Nous serons deux :
+/// Mme Roux et moi", "myself and Ms Jane Roe").
+pub const WRITER_TOO: &[&str] = &["et moi", "y yo", "and i", "and me", "myself and"];
+
+/// The writer, as the subject of a verb of [`COMING`] a few words after it ("I'll be
+/// travelling", "je compte me rendre", "yo también viajaré").
+pub const FIRST_PERSON: &[&str] = &["i", "i'll", "i'm", "i'd", "je", "j'", "yo", "moi"];
+
+/// The writer's own coming, in the first person singular of a verb of coming.
+pub const FIRST_PERSON_COMING: &[&str] = &[
+    "asistire",
+    "ire",
+    "viajare",
+    "estare",
+    "participare",
+    "acudire",
+    "voy",
+    "viajo",
+    "asisto",
+    "participo",
+    "acudo",
+    "viendrai",
+    "participerai",
+    "assisterai",
+    "irai",
+    "voyagerai",
+    "me rendrai",
+];
+
 /// The verbs of coming that an [`INTENT`](super::INTENT) turns into a registration.
 pub const COMING: &[&str] = &[
+    "make it",
+    "travelling",
+    "traveling",
+    "be travelling",
+    "be in bilbao",
+    "etre a bilbao",
+    "estar en bilbao",
+    "faire le deplacement",
+    "desplazarme",
+    "trasladarme",
     "viajar",
     "travel",
     "voyager",
