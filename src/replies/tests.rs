@@ -959,3 +959,103 @@ fn someone_else_coming_gives_the_writer_no_seat() {
         );
     }
 }
+
+#[test]
+fn each_kind_is_read_from_varied_wording() {
+    for (want, body) in [
+        (
+            "declines",
+            "Regrettably, my schedule does not allow me to travel to Bilbao on those dates.",
+        ),
+        ("declines", "We will have to pass on this one."),
+        ("declines", "I am afraid I won't be joining you in Bilbao."),
+        ("declines", "Sadly none of us is available that week."),
+        (
+            "declines",
+            "Our city will not be able to send a representative this time.",
+        ),
+        ("declines", "Mi agenda no me permite viajar en esas fechas."),
+        (
+            "declines",
+            "Lamentablemente no contaremos con representación en esta ocasión.",
+        ),
+        (
+            "declines",
+            "Por compromisos previos, me será imposible asistir.",
+        ),
+        ("declines", "Nos resulta imposible desplazarnos a Bilbao."),
+        (
+            "declines",
+            "Mon agenda ne me permet pas de me rendre à Bilbao.",
+        ),
+        ("declines", "Je ne serai malheureusement pas des vôtres."),
+        (
+            "declines",
+            "Notre ville ne sera pas représentée cette fois-ci.",
+        ),
+        ("declines", "Il m'est impossible de me libérer à ces dates."),
+        (
+            "registration_cancel",
+            "Due to unforeseen circumstances I must cancel my attendance.",
+        ),
+        (
+            "registration_cancel",
+            "Please take me off the list of participants.",
+        ),
+        (
+            "registration_cancel",
+            "I registered last week but can no longer travel; please free my place.",
+        ),
+        (
+            "registration_cancel",
+            "Je me vois contraint d'annuler ma venue à Bilbao.",
+        ),
+        ("registration_cancel", "Nous retirons notre inscription."),
+        ("registration_cancel", "Les ruego dar de baja mi registro."),
+        (
+            "registration_cancel",
+            "Por motivos de agenda debo cancelar mi participación.",
+        ),
+        ("question", "Is there a participation fee"),
+        (
+            "question",
+            "I was wondering whether the sessions will be recorded.",
+        ),
+        ("question", "Could you tell me which hotel you recommend"),
+        (
+            "question",
+            "We would appreciate information on visa support letters.",
+        ),
+        (
+            "question",
+            "Quisiera saber si habrá interpretación al español.",
+        ),
+        ("question", "Me gustaría conocer el costo de inscripción."),
+        (
+            "question",
+            "Nous souhaiterions savoir si une lettre d'invitation peut être délivrée.",
+        ),
+        ("question", "Merci de m'indiquer les hôtels recommandés."),
+        (
+            "question",
+            "Pourriez-vous me préciser l'adresse exacte du lieu",
+        ),
+        (
+            "other",
+            "Thank you, we have forwarded this to the relevant department.",
+        ),
+        ("other", "Bien reçu, nous reviendrons vers vous."),
+        (
+            "other",
+            "Recibido, gracias. Lo comentamos internamente y les confirmamos.",
+        ),
+    ] {
+        let want = match want {
+            "declines" => vec![ReplyKind::Declines],
+            "registration_cancel" => vec![ReplyKind::RegistrationCancel],
+            "question" => vec![ReplyKind::Question],
+            _ => vec![ReplyKind::Other],
+        };
+        assert_eq!(kinds(body), want, "{body}");
+    }
+}

@@ -88,6 +88,17 @@ pub const ASKING: &[&str] = &[
     "seria posible",
     "quisiera saber",
     "me gustaria saber",
+    "me gustaria conocer",
+    "nos gustaria conocer",
+    "quisiera conocer",
+    "quisieramos conocer",
+    "j'aimerais connaitre",
+    "nous aimerions connaitre",
+    "would like to know",
+    "appreciate information",
+    "appreciate any information",
+    "appreciate more information",
+    "appreciate some information",
     "quisieramos saber",
 ];
 

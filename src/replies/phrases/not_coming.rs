@@ -173,6 +173,14 @@ pub const CANCEL: &[&str] = &[
 /// one of [`REGISTRATION_WORDS`] after them in the clause, a withdrawal ("Kindly withdraw
 /// the registration of Mr. Boateng", "merci de retirer l'inscription de").
 pub const WITHDRAW_VERBS: &[&str] = &[
+    "withdrawing",
+    "cancelling",
+    "canceling",
+    "retirons",
+    "annulons",
+    "cancelamos",
+    "anulamos",
+    "retiramos",
     "cancel",
     "cancels",
     "withdraw",
@@ -231,6 +239,14 @@ pub const REGISTRATION_WORDS: &[&str] = &[
 
 /// Saying that nobody will come.
 pub const DECLINE: &[&str] = &[
+    "none of us",
+    "no one from our",
+    "nobody from our",
+    "aucun d'entre nous",
+    "personne de notre",
+    "ninguno de nosotros",
+    "nadie de nuestro",
+    "nadie de nuestra",
     "ne pouvoir y donner une suite favorable",
     "ne pouvoir donner une suite favorable",
     "ne pouvons y donner une suite favorable",
@@ -344,6 +360,10 @@ pub const SORRY: &[&str] = &[
 /// Coming, as a verb, or its dates ("this time"): in a sentence that says "not", nobody
 /// comes.
 pub const ATTEND_VERBS: &[&str] = &[
+    "joining",
+    "be joining",
+    "making it",
+    "des votres",
     "attend",
     "attending",
     "participate",
