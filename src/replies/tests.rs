@@ -1059,3 +1059,39 @@ fn each_kind_is_read_from_varied_wording() {
         assert_eq!(kinds(body), want, "{body}");
     }
 }
+
+#[test]
+fn attendees_are_read_from_every_layout() {
+    for body in [
+        "We will attend with the following:\n\nName: Jane Roe\nPosition: Head of Open Data\nEmail: jane@x.example.org\n\nName: John Doe\nPosition: CIO\nEmail: john@x.example.org\n",
+        "Attending from our side will be Ms. Jane Roe, Head of Open Data (jane@x.example.org) and Mr. John Doe, CIO (john@x.example.org).",
+        "Please register Jane Roe <jane@x.example.org>, Head of Open Data.",
+        "Participants:\n1) Jane Roe, Head of Open Data, jane@x.example.org\n2) John Doe, CIO, john@x.example.org\n",
+        "Our delegation:\n\nJane Roe\nHead of Open Data\njane@x.example.org\n\nJohn Doe\nChief Information Officer\njohn@x.example.org\n",
+        "Asistirán la Lic. Juana Ruiz, Directora de Datos Abiertos (juana@x.example.org), y el Ing. Pedro Gómez, Jefe de Sistemas (pedro@x.example.org).",
+        "Participeront : Mme Jeanne Roux, directrice du numérique, jeanne@x.example.org ; M. Paul Dupont, chef de projet, paul@x.example.org.",
+        "The city will be represented by Ms. Jane Roe (Head of Open Data, jane@x.example.org).",
+        "Jane Roe (jane@x.example.org) - Head of Open Data - will attend.",
+        "Kindly register our Deputy Mayor, Hon. Jane Roe. Her email address is jane@x.example.org.",
+        "Nombre: Juana Ruiz\nCargo: Directora de Datos Abiertos\nCorreo electrónico: juana@x.example.org\n",
+        "Nom et prénom : ROUX Jeanne\nFonction : Directrice du numérique\nCourriel : jeanne@x.example.org\n",
+        "| Name | Position | Email |\n|---|---|---|\n| Jane Roe | Head of Open Data | jane@x.example.org |\n| John Doe | CIO | john@x.example.org |\n",
+        "Name\tPosition\tEmail\nJane Roe\tHead of Open Data\tjane@x.example.org\nJohn Doe\tCIO\tjohn@x.example.org\n",
+    ] {
+        let understood = understand(&reply(body));
+        assert_eq!(understood.kinds, vec![ReplyKind::Registration], "{body}");
+        let people = body.matches('@').count();
+        assert_eq!(
+            understood.attendees.len(),
+            people,
+            "{body}: {:?}",
+            understood.attendees
+        );
+        for attendee in &understood.attendees {
+            assert!(
+                !attendee.position.is_empty() && attendee.email.contains('@'),
+                "{body}: {attendee:?}"
+            );
+        }
+    }
+}

@@ -28,7 +28,12 @@ impl Words {
                 all.push_str(line);
             }
         }
-        let body = body(&all);
+        let sender = read
+            .from
+            .as_ref()
+            .and_then(|from| from.name.as_deref())
+            .unwrap_or("");
+        let body = body(&all, sender);
         Words { all, body }
     }
 }
@@ -48,8 +53,9 @@ fn inline_answers(text: &str) -> Vec<&str> {
         .collect()
 }
 
-/// `own` up to the closing, the signature or the footer a client adds.
-pub fn body(own: &str) -> String {
+/// `own` up to the closing, the signature or the footer a client adds (`sender`: the
+/// display name of the sender, whose block is a signature).
+fn body(own: &str, sender: &str) -> String {
     let lines: Vec<&str> = own.lines().collect();
     // A closing before anything was said is the greeting ("Cordial saludo," opens mail in
     // Colombia).
@@ -67,7 +73,7 @@ pub fn body(own: &str) -> String {
     // (above a closing, the last block is the message's: "… the following two officials:
     // Sibusiso Ndlovu / Senior Manager / sibusiso@…").
     if end == lines.len()
-        && let Some(start) = trailing_signature(kept)
+        && let Some(start) = trailing_signature(kept, sender)
     {
         kept = &kept[..start];
     }
@@ -183,8 +189,10 @@ fn is_footer(line: &str) -> bool {
     FOOTERS.iter().any(|f| folded.starts_with(f))
 }
 
-/// Where a trailing block of short, unpunctuated lines starting with a name begins.
-fn trailing_signature(lines: &[&str]) -> Option<usize> {
+/// Where a trailing block of short, unpunctuated lines starting with a name begins: not
+/// the last of several such blocks with an address each ("Jane Roe / Head of Open Data /
+/// jane@…" twice), unless it names the sender.
+fn trailing_signature(lines: &[&str], sender: &str) -> Option<usize> {
     let end = lines.iter().rposition(|l| !l.trim().is_empty())? + 1;
     let start = lines[..end]
         .iter()
@@ -213,8 +221,28 @@ fn trailing_signature(lines: &[&str]) -> Option<usize> {
     // A signature may carry the address; the first line is the name.
     let signature_line =
         |l: &&str| short(l) || (l.contains('@') && l.split_whitespace().count() <= 6);
-    let all_short = short(&block[0]) && block[1..].iter().all(signature_line);
-    (all_short && looks_like_name(block[0])).then_some(start)
+    let person = |block: &[&str]| {
+        short(&block[0]) && block[1..].iter().all(signature_line) && looks_like_name(block[0])
+    };
+    if !person(block) {
+        return None;
+    }
+    let above_end = lines[..start]
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    let above_start = lines[..above_end]
+        .iter()
+        .rposition(|l| l.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    let above = &lines[above_start..above_end];
+    let addressed = |block: &[&str]| block.iter().any(|l| l.contains('@'));
+    let sender_words = fold(sender);
+    let names_sender = fold(block[0])
+        .split_whitespace()
+        .any(|w| w.len() > 2 && sender_words.split_whitespace().any(|s| s == w));
+    let one_of_a_list = !above.is_empty() && person(above) && addressed(above) && addressed(block);
+    (names_sender || !one_of_a_list).then_some(start)
 }
 
 /// Two to five capitalised words, or one capitalised word alone ("Michael").

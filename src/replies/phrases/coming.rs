@@ -110,6 +110,16 @@ pub const MYSELF_COMING: &[&str] = &[
 
 /// Saying that someone will come, or asking to be registered.
 pub const ATTEND: &[&str] = &[
+    "attending from",
+    "attending for",
+    "attending on behalf",
+    "attending will be",
+    "those attending",
+    "participants will be",
+    "attendees will be",
+    "les participants seront",
+    "los participantes seran",
+    "los asistentes seran",
     "we can make it",
     "we can attend",
     "serons deux",
