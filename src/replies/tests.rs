@@ -1095,3 +1095,44 @@ fn attendees_are_read_from_every_layout() {
         }
     }
 }
+
+#[test]
+fn people_said_in_sentences_keep_their_positions_and_replacements_register() {
+    for (body, want) in [
+        (
+            "Nuestra alcaldesa, la Sra. Juana Ruiz, asistirá acompañada de su asesor, el Sr. Pedro Gómez.",
+            vec![
+                attendee("Juana Ruiz", "alcaldesa", ""),
+                attendee("Pedro Gómez", "asesor", ""),
+            ],
+        ),
+        (
+            "Notre maire, Mme Jeanne Roux, participera, accompagnée de son conseiller M. Paul Dupont.",
+            vec![
+                attendee("Jeanne Roux", "maire", ""),
+                attendee("Paul Dupont", "conseiller", ""),
+            ],
+        ),
+        (
+            "Lamento no poder asistir; en mi representación viajará la Lic. Juana Ruiz (juana@x.example.org).",
+            vec![attendee("Juana Ruiz", "", "juana@x.example.org")],
+        ),
+        (
+            "Je ne pourrai être présent, mais Mme Jeanne Roux (jeanne@x.example.org) me représentera.",
+            vec![attendee("Jeanne Roux", "", "jeanne@x.example.org")],
+        ),
+    ] {
+        let understood = understand(&reply(body));
+        assert_eq!(understood.kinds, vec![ReplyKind::Registration], "{body}");
+        assert!(!understood.itself, "{body}");
+        assert_eq!(understood.attendees, want, "{body}");
+    }
+    assert_eq!(
+        kinds("La Lic. Juana Ruiz ya no viajará; les pido retirarla de la lista."),
+        vec![ReplyKind::RegistrationCancel]
+    );
+    assert_eq!(
+        kinds("Al final no podremos ir a Bilbao, la gerencia no aprobó el viaje."),
+        vec![ReplyKind::Declines]
+    );
+}

@@ -363,7 +363,11 @@ fn unaddressed(segments: &[String]) -> Vec<Attendee> {
                 continue;
             }
             let mut position = position_before(&before);
-            if position.is_empty() && before.trim().is_empty() && i > 0 {
+            // "Nuestra alcaldesa, la Sra. Juana Ruiz": an article and a title say nothing.
+            let bare = before.split_whitespace().all(|w| {
+                is_title(w) || ["the", "le", "la", "el", "les", "los", "las"].contains(&w)
+            });
+            if position.is_empty() && bare && i > 0 {
                 position = position_before(&segments[i - 1]);
             }
             // "Mon conseiller, Thibault Van den Bossche, Conseiller Smart City & Données
@@ -372,6 +376,7 @@ fn unaddressed(segments: &[String]) -> Vec<Attendee> {
                 && let Some(next) = segments.get(i + 1)
                 && names_in(next).is_empty()
                 && is_position_like(next)
+                && !says_coming(next)
                 && next.split_whitespace().count() <= 12
             {
                 position = strip_determiner(next);

@@ -402,6 +402,11 @@ pub const SELF: &[&str] = &[
 
 /// Someone named comes instead of the member.
 pub const REPLACEMENT: &[&str] = &[
+    "en mi representacion",
+    "en su representacion",
+    "in my stead",
+    "me representera",
+    "me representara",
     "me ferai representer",
     "me fera representer",
     "se fera representer",

@@ -360,6 +360,9 @@ pub const SORRY: &[&str] = &[
 /// Coming, as a verb, or its dates ("this time"): in a sentence that says "not", nobody
 /// comes.
 pub const ATTEND_VERBS: &[&str] = &[
+    "se joindre",
+    "unirse",
+    "sumarse",
     "joining",
     "be joining",
     "making it",
