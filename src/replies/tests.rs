@@ -1136,3 +1136,29 @@ fn people_said_in_sentences_keep_their_positions_and_replacements_register() {
         vec![ReplyKind::Declines]
     );
 }
+
+#[test]
+fn nominations_and_participants_register() {
+    for body in [
+        "Please find below the details of our participant: Ms Jane Roe, Head of Open Data, jane@x.example.org.",
+        "Kindly note the participation of Ms Jane Roe (jane@x.example.org).",
+        "We are sending Ms Jane Roe (jane@x.example.org) to represent the city.",
+        "Ms Jane Roe (jane@x.example.org) has been designated to attend.",
+        "We nominate Ms Jane Roe (jane@x.example.org).",
+        "Hemos designado a la Lic. Juana Ruiz (juana@x.example.org) para participar.",
+        "Le envío los datos de nuestra participante: Juana Ruiz, Directora, juana@x.example.org.",
+        "La ciudad estará representada por la Lic. Juana Ruiz (juana@x.example.org).",
+        "Nous avons désigné Mme Jeanne Roux (jeanne@x.example.org) pour nous représenter.",
+        "Veuillez trouver ci-dessous les coordonnées de notre participante : Jeanne Roux, jeanne@x.example.org.",
+        "Mme Jeanne Roux (jeanne@x.example.org) a été désignée pour participer à la réunion.",
+        "I am glad to let you know that I'll be there.",
+        "Sí, contamos con asistir.",
+        "Nous y serons.",
+        "We'd be happy to join.",
+        "Yes please register me.",
+        "Quiero inscribirme.",
+        "Me interesa participar, por favor inscríbanme.",
+    ] {
+        assert_eq!(kinds(body), vec![ReplyKind::Registration], "{body}");
+    }
+}
