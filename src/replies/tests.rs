@@ -1162,3 +1162,48 @@ fn nominations_and_participants_register() {
         assert_eq!(kinds(body), vec![ReplyKind::Registration], "{body}");
     }
 }
+
+#[test]
+fn questions_without_their_mark_and_thanks_are_told_apart() {
+    for (want, body) in [
+        ("q", "Please advise on the nearest airport."),
+        ("q", "Let us know if accommodation is covered."),
+        ("q", "I would be grateful for details about the venue."),
+        (
+            "q",
+            "Any information about the dress code would be welcome.",
+        ),
+        (
+            "q",
+            "Do let me know whether remote participation is foreseen.",
+        ),
+        ("q", "Pouvez-vous confirmer que le déjeuner est offert"),
+        ("q", "Je souhaiterais obtenir le programme détaillé."),
+        (
+            "q",
+            "Merci de bien vouloir nous faire parvenir une lettre d'invitation officielle.",
+        ),
+        ("q", "Favor de confirmar si el evento tiene costo."),
+        ("q", "Agradeceré me envíen el programa definitivo."),
+        ("q", "Necesitamos saber si hay traducción simultánea."),
+        ("o", "Thanks, noted."),
+        (
+            "o",
+            "Many thanks for the information, I have shared it with my team.",
+        ),
+        ("o", "Muchas gracias por la invitación, la revisaremos."),
+        ("o", "Merci pour l'information."),
+        ("o", "Acknowledged with thanks."),
+        (
+            "o",
+            "I am out of the office until Monday; I will reply then.",
+        ),
+    ] {
+        let want = if want == "q" {
+            ReplyKind::Question
+        } else {
+            ReplyKind::Other
+        };
+        assert_eq!(kinds(body), vec![want], "{body}");
+    }
+}
