@@ -1207,3 +1207,16 @@ fn questions_without_their_mark_and_thanks_are_told_apart() {
         assert_eq!(kinds(body), vec![want], "{body}");
     }
 }
+
+#[test]
+fn the_senders_block_after_a_list_is_a_signature() {
+    let raw = "From: <ana.perez@city.example.org>\r\nTo: circulars+c030.x@reply.example.org\r\n\
+               Subject: Re: Circular 30\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+               Please register:\r\n\r\nJane Roe\r\nHead of Open Data\r\njane@x.example.org\r\n\r\n\
+               Ana Perez\r\nDirector\r\nana.perez@city.example.org\r\n";
+    let understood = understand(&crate::inbound::read::read(raw.as_bytes()));
+    assert_eq!(
+        understood.attendees,
+        vec![attendee("Jane Roe", "Head of Open Data", "jane@x.example.org")]
+    );
+}

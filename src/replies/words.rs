@@ -28,11 +28,9 @@ impl Words {
                 all.push_str(line);
             }
         }
-        let sender = read
-            .from
-            .as_ref()
-            .and_then(|from| from.name.as_deref())
-            .unwrap_or("");
+        let sender = read.from.as_ref().map_or(("", ""), |from| {
+            (from.name.as_deref().unwrap_or(""), from.address.as_str())
+        });
         let body = body(&all, sender);
         Words { all, body }
     }
@@ -54,8 +52,8 @@ fn inline_answers(text: &str) -> Vec<&str> {
 }
 
 /// `own` up to the closing, the signature or the footer a client adds (`sender`: the
-/// display name of the sender, whose block is a signature).
-fn body(own: &str, sender: &str) -> String {
+/// sender's display name and address, whose block is a signature).
+fn body(own: &str, sender: (&str, &str)) -> String {
     let lines: Vec<&str> = own.lines().collect();
     // A closing before anything was said is the greeting ("Cordial saludo," opens mail in
     // Colombia).
@@ -192,7 +190,7 @@ fn is_footer(line: &str) -> bool {
 /// Where a trailing block of short, unpunctuated lines starting with a name begins: not
 /// the last of several such blocks with an address each ("Jane Roe / Head of Open Data /
 /// jane@…" twice), unless it names the sender.
-fn trailing_signature(lines: &[&str], sender: &str) -> Option<usize> {
+fn trailing_signature(lines: &[&str], sender: (&str, &str)) -> Option<usize> {
     let end = lines.iter().rposition(|l| !l.trim().is_empty())? + 1;
     let start = lines[..end]
         .iter()
@@ -237,10 +235,15 @@ fn trailing_signature(lines: &[&str], sender: &str) -> Option<usize> {
         .map_or(0, |i| i + 1);
     let above = &lines[above_start..above_end];
     let addressed = |block: &[&str]| block.iter().any(|l| l.contains('@'));
-    let sender_words = fold(sender);
+    let (name, address) = sender;
+    let sender_words = fold(name);
     let names_sender = fold(block[0])
         .split_whitespace()
-        .any(|w| w.len() > 2 && sender_words.split_whitespace().any(|s| s == w));
+        .any(|w| w.len() > 2 && sender_words.split_whitespace().any(|s| s == w))
+        || (!address.is_empty()
+            && block
+                .iter()
+                .any(|l| l.to_lowercase().contains(&address.to_lowercase())));
     let one_of_a_list = !above.is_empty() && person(above) && addressed(above) && addressed(block);
     (names_sender || !one_of_a_list).then_some(start)
 }
