@@ -1,6 +1,8 @@
 //! The language of the member's own words, from the small words each language uses most.
 
-use crate::inbound::read::fold;
+use crate::inbound::read::{first_phrase, fold};
+
+use super::phrases::FORM_LINES;
 
 const ENGLISH: &[&str] = &[
     "yes",
@@ -143,7 +145,10 @@ const SPANISH: &[&str] = &[
 /// "en", "fr" or "es" when one of them clearly has the most of its small words in `text`.
 pub fn language(text: &str) -> Option<&'static str> {
     // A form's labels may be in another language than the member's words.
-    let words_only: Vec<&str> = text.lines().filter(|l| !is_labelled(l)).collect();
+    let words_only: Vec<&str> = text
+        .lines()
+        .filter(|l| !is_labelled(l) && first_phrase(&fold(l), FORM_LINES).is_none())
+        .collect();
     let folded = fold(&words_only.join("\n"));
     let words: Vec<&str> = folded
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))

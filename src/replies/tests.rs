@@ -1217,6 +1217,86 @@ fn the_senders_block_after_a_list_is_a_signature() {
     let understood = understand(&crate::inbound::read::read(raw.as_bytes()));
     assert_eq!(
         understood.attendees,
-        vec![attendee("Jane Roe", "Head of Open Data", "jane@x.example.org")]
+        vec![attendee(
+            "Jane Roe",
+            "Head of Open Data",
+            "jane@x.example.org"
+        )]
     );
+}
+
+#[test]
+fn a_name_before_a_position_with_a_colon_stays_the_name() {
+    let understood = understand(&reply(
+        "I will attend, joined by:\n\n- Sipho Ndlovu, Senior Manager: Enterprise Architecture, \
+         sipho@x.example.net\n- Lerato Khumalo, Open Data Specialist, lerato@x.example.net\n",
+    ));
+    assert_eq!(
+        understood.attendees,
+        vec![
+            attendee(
+                "Sipho Ndlovu",
+                "Senior Manager: Enterprise Architecture",
+                "sipho@x.example.net"
+            ),
+            attendee(
+                "Lerato Khumalo",
+                "Open Data Specialist",
+                "lerato@x.example.net"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_block_with_the_organisation_between_position_and_address_is_read() {
+    let understood = understand(&reply(
+        "I won't be able to travel. I'd like to nominate Jennifer to attend on my behalf:\n\n\
+         Jennifer Walsh\nDirector, Digital Government\nTechnology Services Division | City of \
+         Toronto\njennifer.walsh@x.example.net\nT: 416-555-0142\n\nBest,\nAna\n",
+    ));
+    assert_eq!(understood.kinds, vec![ReplyKind::Registration]);
+    assert!(!understood.itself);
+    assert_eq!(
+        understood.attendees,
+        vec![attendee(
+            "Jennifer Walsh",
+            "Director, Digital Government",
+            "jennifer.walsh@x.example.net"
+        )]
+    );
+}
+
+#[test]
+fn requests_the_record_fulfils_are_no_questions() {
+    assert_eq!(
+        kinds(
+            "Había inscrito a Rodrigo Fuentes, pero él no va a poder viajar. ¿Me lo pueden \
+             sacar de la lista? Yo voy igual."
+        ),
+        vec![ReplyKind::RegistrationCancel]
+    );
+    assert_eq!(
+        kinds(
+            "Je participerai. Pourriez-vous m'adresser la confirmation d'inscription dès que \
+             possible ?"
+        ),
+        vec![ReplyKind::Registration]
+    );
+    assert_eq!(
+        kinds(
+            "Mme Diallo est en mission ; elle reviendra vers vous pour confirmer sa participation."
+        ),
+        vec![ReplyKind::Other]
+    );
+}
+
+#[test]
+fn the_forms_lines_do_not_tell_the_language() {
+    let text = "Veuillez trouver ci-dessous le formulaire d'inscription rempli.\n\n\
+                ATTENDEE 1\nName: BENALI Youssef\nPosition: Directeur\n\
+                I will attend sessions (keep the numbers that apply): 1 2 3 4\n\n\
+                ATTENDEE 2\nName: EL AMRANI Nadia\n\
+                I will attend sessions (keep the numbers that apply): 2 4\n";
+    assert_eq!(language::language(text), Some("fr"));
 }

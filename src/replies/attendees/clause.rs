@@ -88,8 +88,15 @@ fn block(lines: &[&str], i: usize, before: &str, after: &str, email: &str) -> Op
         return Some(attendee(one, ""));
     }
     let two = above(2)?;
-    (is_name(two) && is_position_like(one) && !one.ends_with(['.', ':', '!', '?']))
-        .then(|| attendee(two, one))
+    let position = |line: &str| is_position_like(line) && !line.ends_with(['.', ':', '!', '?']);
+    if is_name(two) && position(one) {
+        return Some(attendee(two, one));
+    }
+    // "Jennifer Walsh / Director, Digital Government / Technology Services Division | City
+    // of Toronto / jennifer@…": the organisation's line between the position and the address.
+    let three = above(3)?;
+    (is_name(three) && position(two) && !is_name(one) && !one.ends_with(['.', ':', '!', '?']))
+        .then(|| attendee(three, two))
 }
 
 /// Adds the attendees anchored on the addresses of `line` to `found` (whose entries from
@@ -226,8 +233,12 @@ fn position_then_name(sentence: &str, email: &str) -> Option<Attendee> {
     let (head, name) = sentence.rsplit_once(':')?;
     let name = name.trim_end_matches(|c: char| c.is_whitespace() || "([<".contains(c));
     let position = clean_position(head.trim_start_matches(|c: char| !c.is_alphanumeric()));
-    // Not "She will be accompanied by Mr Sipho Ndlovu, Senior Manager: Systems Integration".
-    let sentence_head = head.split_whitespace().any(is_title) || says_coming(head);
+    // Not "She will be accompanied by Mr Sipho Ndlovu, Senior Manager: Systems Integration",
+    // nor "Sipho Ndlovu, Senior Manager: Enterprise Architecture, sipho@…".
+    let named_first = head.split_once(',').is_some_and(|(first, _)| {
+        is_name(first.trim_start_matches(|c: char| !c.is_alphanumeric()))
+    });
+    let sentence_head = head.split_whitespace().any(is_title) || says_coming(head) || named_first;
     let fits = is_name(name)
         && !sentence_head
         && is_position_like(&position)

@@ -146,6 +146,15 @@ pub const REQUEST_OPENERS: &[&str] = &[
 /// What a registration, a withdrawal or the automatic confirmation does by itself: asked
 /// for with a [`REQUEST_OPENERS`](super::REQUEST_OPENERS) phrase, it is no question.
 pub const FULFILLED_REQUEST: &[&str] = &[
+    "confirmation d'inscription",
+    "confirmation de l'inscription",
+    "confirmation de notre inscription",
+    "confirmation of registration",
+    "confirmation of our registration",
+    "registration confirmation",
+    "confirmacion de inscripcion",
+    "confirmacion de la inscripcion",
+    "confirmacion de registro",
     "swap me",
     "put my colleague",
     "register",

@@ -124,6 +124,7 @@ pub const ATTEND: &[&str] = &[
     "participacion de",
     "participation de",
     "we nominate",
+    "to nominate",
     "we have nominated",
     "has been nominated",
     "has been designated",
@@ -435,6 +436,8 @@ pub const SELF: &[&str] = &[
 
 /// Someone named comes instead of the member.
 pub const REPLACEMENT: &[&str] = &[
+    "on my behalf",
+    "en mi nombre",
     "en mi representacion",
     "en su representacion",
     "in my stead",

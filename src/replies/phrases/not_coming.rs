@@ -173,6 +173,10 @@ pub const CANCEL: &[&str] = &[
 /// one of [`REGISTRATION_WORDS`] after them in the clause, a withdrawal ("Kindly withdraw
 /// the registration of Mr. Boateng", "merci de retirer l'inscription de").
 pub const WITHDRAW_VERBS: &[&str] = &[
+    "sacar",
+    "saquen",
+    "sacarlo",
+    "sacarla",
     "withdrawing",
     "cancelling",
     "canceling",
@@ -211,6 +215,9 @@ pub const WITHDRAW_VERBS: &[&str] = &[
 
 /// What a withdrawal takes back.
 pub const REGISTRATION_WORDS: &[&str] = &[
+    "list",
+    "liste",
+    "lista",
     "registration",
     "registrations",
     "participation",
@@ -472,6 +479,8 @@ pub const PENDING: &[&str] = &[
     "if possible",
     "not yet",
     "reviendrai vers vous",
+    "reviendra vers vous",
+    "revenir vers vous",
     "reviendrons vers vous",
     "je vous reviens",
     "nous vous revenons",
