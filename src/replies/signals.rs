@@ -182,7 +182,7 @@ fn intended(folded: &str) -> Option<&'static str> {
             has_phrase(&window, i)
         }
     });
-    (intent && !turned(folded, verb)).then_some(verb)
+    (intent && !turned(folded, verb) && !hedged_or_described(folded, verb)).then_some(verb)
 }
 
 /// The writer among those who come: a verb of coming in the first person singular

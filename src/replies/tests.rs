@@ -1300,3 +1300,18 @@ fn the_forms_lines_do_not_tell_the_language() {
                 I will attend sessions (keep the numbers that apply): 2 4\n";
     assert_eq!(language::language(text), Some("fr"));
 }
+
+#[test]
+fn an_absence_until_a_date_is_no_decline() {
+    assert_eq!(
+        kinds(
+            "Accusé de réception, avec nos remerciements. Mme Mansour est en déplacement \
+             jusqu'au 12 septembre ; dès son retour, elle vous fera part de sa décision."
+        ),
+        vec![ReplyKind::Other]
+    );
+    assert_eq!(
+        kinds("Je serai en déplacement à ces dates et ne pourrai me joindre à vous."),
+        vec![ReplyKind::Declines]
+    );
+}

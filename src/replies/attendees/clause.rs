@@ -313,10 +313,11 @@ fn position_of(segments: &[String], named: usize, before: &str, tail: &str) -> S
     }
     if named > 0 {
         // "our Chief Digital Officer, Ravi Patel, ravi.patel@…"
+        let before_previous = position_before(&segments[named - 1]);
         let previous = split_name(&segments[named - 1])
             .map(|(_, p)| p)
-            .filter(|p| is_position_like(p))
-            .unwrap_or_else(|| position_before(&segments[named - 1]));
+            .filter(|p| is_position_like(p) && p.len() >= before_previous.len())
+            .unwrap_or(before_previous);
         if !previous.is_empty() {
             return previous;
         }
