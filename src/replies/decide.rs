@@ -195,7 +195,7 @@ fn registration(
     // circular greets comes.
     if !reading.itself
         && !replaced
-        && !listed
+        && (!listed || signals.member_comes.is_some())
         && let Some(member) = greeted_member(&read.text)
         && someone_else(&member, name)
     {

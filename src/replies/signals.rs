@@ -83,7 +83,11 @@ impl Signals {
         // Someone writing on the member's behalf says the member comes in the third person.
         let folded = fold(&sentences.join(" "));
         signals.on_behalf = first_phrase(&folded, ON_BEHALF);
-        signals.member_comes = first_phrase(&folded, MEMBER_COMES);
+        signals.member_comes = first_phrase(&folded, MEMBER_COMES).or_else(|| {
+            sentences
+                .iter()
+                .find_map(|s| subject_comes(&fold(s), Subject::Third))
+        });
         if signals.itself.is_none() && signals.attend.is_some() && signals.on_behalf.is_some() {
             signals.itself = signals.member_comes;
         }
@@ -182,30 +186,83 @@ fn intended(folded: &str) -> Option<&'static str> {
             has_phrase(&window, i)
         }
     });
-    (intent && !turned(folded, verb) && !hedged_or_described(folded, verb)).then_some(verb)
+    let coming = intent && !elsewhere(folded, verb, at + verb.len());
+    (coming && !turned(folded, verb) && !hedged_or_described(folded, verb)).then_some(verb)
 }
 
 /// The writer among those who come: a verb of coming in the first person singular
-/// ("asistiré", "je viendrai"), or "I" (je, yo) a few words before a verb of coming ("I'll
-/// be travelling with …"; not "I would like to register my colleague").
+/// ("asistiré", "je viendrai"), or "I" (je, yo) the subject of a verb of coming ("I'll be
+/// travelling with …"; not "I would like to register my colleague").
 fn writer_comes(folded: &str) -> Option<&'static str> {
-    const OTHERS: &[&str] = &["register", "inscrire", "inscribir"];
     if let Some(verb) = first_phrase(folded, FIRST_PERSON_COMING).filter(|v| !turned(folded, v)) {
         return Some(verb);
     }
-    let verb = first_phrase(folded, COMING).filter(|v| !OTHERS.contains(v))?;
+    subject_comes(folded, Subject::Writer)
+}
+
+/// Who a pronoun before a verb of coming is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Subject {
+    /// I, je, yo.
+    Writer,
+    /// He, she, il, elle, ella: in a reply written for the member, the member.
+    Third,
+    /// We, they, who and the like.
+    Others,
+}
+
+impl Subject {
+    fn of(word: &str) -> Option<Subject> {
+        const THIRD: &[&str] = &["he", "she", "il", "elle", "ella"];
+        const OTHERS: &[&str] = &[
+            "they", "we", "who", "ils", "elles", "nous", "qui", "ellos", "ellas", "nosotros",
+            "quien",
+        ];
+        if FIRST_PERSON.contains(&word) || word.starts_with("j'") {
+            Some(Subject::Writer)
+        } else if THIRD.contains(&word) {
+            Some(Subject::Third)
+        } else {
+            OTHERS.contains(&word).then_some(Subject::Others)
+        }
+    }
+}
+
+/// A verb of coming whose subject, the pronoun nearest before it in its clause, is
+/// `subject` ("I confirm that he will be participating": he, not I).
+fn subject_comes(folded: &str, subject: Subject) -> Option<&'static str> {
+    const NOT_COMING: &[&str] = &["register", "inscrire", "inscribir"];
+    let verb = first_phrase(folded, COMING).filter(|v| !NOT_COMING.contains(v))?;
     let at = find_phrase(folded, verb)?;
-    // The subject nearest the verb: not "I confirm that he will attend".
-    let others = [
-        "he", "she", "they", "we", "who", "il", "elle", "ils", "elles", "nous", "qui", "el",
-        "ella", "ellos", "ellas", "nosotros", "quien",
-    ];
-    let subject = clause_window(&folded[..at])
+    let nearest = clause_window(&folded[..at])
         .split(' ')
         .rev()
-        .find(|w| FIRST_PERSON.contains(w) || w.starts_with("j'") || others.contains(w))
-        .is_some_and(|w| !others.contains(&w));
-    (subject && !turned(folded, verb)).then_some(verb)
+        .find_map(Subject::of);
+    let coming = nearest == Some(subject) && !elsewhere(folded, verb, at + verb.len());
+    (coming && !turned(folded, verb)).then_some(verb)
+}
+
+/// Whether `verb`, a verb of travelling ending at `end`, goes somewhere else than the
+/// meeting ("he will be travelling to Kumasi that week").
+fn elsewhere(folded: &str, verb: &str, end: usize) -> bool {
+    const TRAVEL: &[&str] = &[
+        "travel",
+        "travelling",
+        "traveling",
+        "be travelling",
+        "viajar",
+        "voyager",
+    ];
+    const HERE: &[&str] = &[
+        "bilbao", "the", "this", "la", "le", "el", "cette", "ce", "esta", "este", "dicha", "spain",
+        "espagne", "espana",
+    ];
+    let mut after = folded[end..].split_whitespace();
+    TRAVEL.contains(&verb)
+        && matches!(after.next(), Some("to" | "a"))
+        && after.next().is_some_and(|place| {
+            !HERE.contains(&place.trim_matches(|c: char| !c.is_alphanumeric()))
+        })
 }
 
 /// "Vous confirmer ma participation", "confirming our attendance": a form of "confirm"

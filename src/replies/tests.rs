@@ -1315,3 +1315,29 @@ fn an_absence_until_a_date_is_no_decline() {
         vec![ReplyKind::Declines]
     );
 }
+
+#[test]
+fn an_assistant_saying_he_or_she_comes_gives_the_member_a_seat() {
+    let raw = "From: Jennifer Alvarez <jennifer@x.example.net>\r\n\
+               To: circulars+c030.x@reply.example.org\r\nSubject: Re: Circular 30\r\n\
+               Content-Type: text/plain; charset=utf-8\r\n\r\n\
+               I am writing on behalf of Michael Chen, who has asked me to confirm that he \
+               will be participating in the meeting.\r\n\r\nMr. Chen will be accompanied by:\r\n\r\n\
+               Ravi Deshpande\r\nDirector, Data & Analytics\r\nravi@x.example.net\r\n\r\n\
+               Thank you,\r\nJennifer\r\n\r\n> Dear Michael Chen,\r\n> With the aim of …\r\n";
+    let understood = understand(&crate::inbound::read::read(raw.as_bytes()));
+    assert!(understood.itself, "{:?}", understood.reasons);
+    assert_eq!(
+        understood.attendees,
+        vec![attendee(
+            "Ravi Deshpande",
+            "Director, Data & Analytics",
+            "ravi@x.example.net"
+        )]
+    );
+    // Travelling somewhere else is no coming.
+    assert_eq!(
+        kinds("I will be travelling to Kumasi that week, so Bilbao is out for me, sorry."),
+        vec![ReplyKind::Other]
+    );
+}

@@ -675,6 +675,9 @@ pub const ON_BEHALF: &[&str] = &[
 /// The member, spoken of in the third person, comes: "her participation", "elle sera
 /// accompagnée de", "su asistencia".
 pub const MEMBER_COMES: &[&str] = &[
+    "que el asistira",
+    "que el viajara",
+    "que el participara",
     "she will join",
     "he will join",
     "she will go",
