@@ -152,8 +152,6 @@ pub fn clean_position(text: &str) -> String {
         "reachable",
         "contactable",
         "localizable",
-        "contacto",
-        "contact",
     ];
     let mut position =
         balanced(text.trim_matches(|c: char| c.is_whitespace() || ",;:-–—|/<>".contains(c)))
