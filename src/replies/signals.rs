@@ -123,7 +123,12 @@ impl Signals {
                 .iter()
                 .any(|w| p.starts_with(w))
         });
-        let promise = !settled && !condition && !sentence.contains('?');
+        // "Quería consultarles si …, y estamos evaluando si viajan": asked first, a question.
+        let asks_first = first_phrase(&folded, ASKING)
+            .and_then(|a| find_phrase(&folded, a))
+            .zip(pending.and_then(|p| find_phrase(&folded, p)))
+            .is_some_and(|(asked, pending)| asked < pending);
+        let promise = !settled && !condition && !asks_first && !sentence.contains('?');
         let question = is_question(sentence, &folded) && !request && !promise;
         let attend = first_phrase(&folded, MYSELF_COMING)
             .or_else(|| first_phrase(&folded, ATTEND))

@@ -1341,3 +1341,22 @@ fn an_assistant_saying_he_or_she_comes_gives_the_member_a_seat() {
         vec![ReplyKind::Other]
     );
 }
+
+#[test]
+fn checking_whether_asks_and_a_question_asked_first_outweighs_a_pending_decision() {
+    assert_eq!(
+        kinds("Just checking whether observer members are able to take part in the meeting."),
+        vec![ReplyKind::Question]
+    );
+    assert_eq!(
+        kinds(
+            "Les confirmo que quedo inscripta. Quería consultarles si va a haber interpretación \
+             al español, porque estamos evaluando si viajan dos colegas"
+        ),
+        vec![ReplyKind::Registration, ReplyKind::Question]
+    );
+    assert_eq!(
+        kinds("Solicito se sirvan dejar sin efecto mi inscripción a la reunión de Bilbao."),
+        vec![ReplyKind::RegistrationCancel]
+    );
+}

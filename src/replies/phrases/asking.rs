@@ -2,6 +2,11 @@
 
 /// Asking something, without a question mark.
 pub const ASKING: &[&str] = &[
+    "checking whether",
+    "checking if",
+    "keen to understand",
+    "keen to know",
+    "keen to find out",
     "let us know if",
     "let me know if",
     "let us know whether",

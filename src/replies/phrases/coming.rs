@@ -3,6 +3,10 @@
 /// The member saying, in the first person, that they come ("count me in", "je
 /// m'inscris", "allí estaré"): a coming and the member's own seat at once.
 pub const MYSELF_COMING: &[&str] = &[
+    "quedo inscripta",
+    "quedo inscripto",
+    "quedo inscrita",
+    "quedo inscrito",
     "count on me",
     "i can make it",
     "i can attend",

@@ -173,6 +173,9 @@ pub const CANCEL: &[&str] = &[
 /// one of [`REGISTRATION_WORDS`] after them in the clause, a withdrawal ("Kindly withdraw
 /// the registration of Mr. Boateng", "merci de retirer l'inscription de").
 pub const WITHDRAW_VERBS: &[&str] = &[
+    "dejar sin efecto",
+    "dejen sin efecto",
+    "deje sin efecto",
     "sacar",
     "saquen",
     "sacarlo",
