@@ -1360,3 +1360,18 @@ fn checking_whether_asks_and_a_question_asked_first_outweighs_a_pending_decision
         vec![ReplyKind::RegistrationCancel]
     );
 }
+
+#[test]
+fn whether_i_can_make_it_is_no_decision_yet() {
+    assert_eq!(
+        kinds(
+            "I haven't been able to check yet whether I can make it to Bilbao; I'll come back to you."
+        ),
+        vec![ReplyKind::Other]
+    );
+    let understood = understand(&reply(
+        "Je serai bien présente à Bilbao, accompagnée de Pierre Le Gall, chef de projet \
+         (pierre@x.example.net).",
+    ));
+    assert!(understood.itself, "{:?}", understood.reasons);
+}

@@ -545,6 +545,8 @@ pub const FIRST_PERSON: &[&str] = &["i", "i'll", "i'm", "i'd", "je", "j'", "yo",
 
 /// The writer's own coming, in the first person singular of a verb of coming.
 pub const FIRST_PERSON_COMING: &[&str] = &[
+    "serai bien presente",
+    "serai bien present",
     "asistire",
     "ire",
     "viajare",

@@ -469,6 +469,14 @@ pub const NEGATION: &[&str] = &[
 
 /// An attending phrase said of a later or conditional decision.
 pub const PENDING: &[&str] = &[
+    "whether i can",
+    "whether we can",
+    "if i can make it",
+    "if we can make it",
+    "si je peux",
+    "si nous pouvons",
+    "si puedo",
+    "si podemos",
     "will confirm",
     "confirm later",
     "get back to you",
