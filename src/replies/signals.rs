@@ -100,17 +100,15 @@ impl Signals {
         // the record fulfils.
         // (Not "Before we register our team, could you let us know …?": what is asked
         // comes after the asking.)
+        let asking = first_phrase(&folded, ASKING).and_then(|a| find_phrase(&folded, a));
+        let cancel = cancels(&folded);
         let polite = first_phrase(&folded, REQUEST_OPENERS)
-            .or_else(|| {
-                (!sentence.contains('?'))
-                    .then(|| first_phrase(&folded, ASKING))
-                    .flatten()
-            })
-            .and_then(|p| find_phrase(&folded, p));
+            .and_then(|p| find_phrase(&folded, p))
+            .or_else(|| asking.filter(|_| !sentence.contains('?')));
         let asked = [FULFILLED_REQUEST, ADDING]
             .into_iter()
             .filter_map(|phrases| first_phrase(&folded, phrases))
-            .chain(cancels(&folded))
+            .chain(cancel)
             .filter_map(|p| find_phrase(&folded, p))
             .max();
         let request = polite.zip(asked).is_some_and(|(p, a)| a > p);
@@ -124,8 +122,7 @@ impl Signals {
                 .any(|w| p.starts_with(w))
         });
         // "Quería consultarles si …, y estamos evaluando si viajan": asked first, a question.
-        let asks_first = first_phrase(&folded, ASKING)
-            .and_then(|a| find_phrase(&folded, a))
+        let asks_first = asking
             .zip(pending.and_then(|p| find_phrase(&folded, p)))
             .is_some_and(|(asked, pending)| asked < pending);
         let promise = !settled && !condition && !asks_first && !sentence.contains('?');
@@ -150,7 +147,7 @@ impl Signals {
                 *slot = found;
             }
         };
-        keep(&mut self.cancel, cancels(&folded));
+        keep(&mut self.cancel, cancel);
         if turned_verb.is_some() && first_phrase(&folded, NO_LONGER).is_some() {
             keep(&mut self.cancel, turned_verb); // "I will no longer be able to come"
         }

@@ -5,7 +5,7 @@
 use super::attendees::lexicon::is_title;
 use crate::inbound::read::{Read, fold, has_phrase};
 
-use super::attendees::is_name_field;
+use super::attendees::{is_name_field, name_words};
 use super::phrases::SEE_BELOW;
 
 /// The member's own words, in two cuts.
@@ -191,21 +191,15 @@ fn is_footer(line: &str) -> bool {
 /// the last of several such blocks with an address each ("Jane Roe / Head of Open Data /
 /// jane@…" twice), unless it names the sender.
 fn trailing_signature(lines: &[&str], sender: (&str, &str)) -> Option<usize> {
-    let end = lines.iter().rposition(|l| !l.trim().is_empty())? + 1;
-    let start = lines[..end]
-        .iter()
-        .rposition(|l| l.trim().is_empty())
-        .map_or(0, |i| i + 1);
+    let (start, end) = last_block(lines)?;
     if start == 0 {
         return None;
     }
     let block = &lines[start..end];
+    let above = last_block(&lines[..start]).map_or(&[][..], |(from, to)| &lines[from..to]);
     // The last block of a filled-in form ("ATTENDEE 2", "Name: …") is no signature, nor
     // is the last of a list announced ("… the following people:").
-    let announced = lines[..start]
-        .iter()
-        .rfind(|l| !l.trim().is_empty())
-        .is_some_and(|l| l.trim_end().ends_with(':'));
+    let announced = above.last().is_some_and(|l| l.trim_end().ends_with(':'));
     if announced || block.iter().any(|l| is_name_field(l)) {
         return None;
     }
@@ -225,27 +219,28 @@ fn trailing_signature(lines: &[&str], sender: (&str, &str)) -> Option<usize> {
     if !person(block) {
         return None;
     }
-    let above_end = lines[..start]
-        .iter()
-        .rposition(|l| !l.trim().is_empty())
-        .map_or(0, |i| i + 1);
-    let above_start = lines[..above_end]
-        .iter()
-        .rposition(|l| l.trim().is_empty())
-        .map_or(0, |i| i + 1);
-    let above = &lines[above_start..above_end];
     let addressed = |block: &[&str]| block.iter().any(|l| l.contains('@'));
     let (name, address) = sender;
-    let sender_words = fold(name);
-    let names_sender = fold(block[0])
-        .split_whitespace()
-        .any(|w| w.len() > 2 && sender_words.split_whitespace().any(|s| s == w))
+    let sender_words = name_words(name);
+    let names_sender = name_words(block[0])
+        .iter()
+        .any(|w| w.len() > 2 && sender_words.contains(w))
         || (!address.is_empty()
             && block
                 .iter()
                 .any(|l| l.to_lowercase().contains(&address.to_lowercase())));
     let one_of_a_list = !above.is_empty() && person(above) && addressed(above) && addressed(block);
     (names_sender || !one_of_a_list).then_some(start)
+}
+
+/// Where the last block of non-blank lines of `lines` starts and ends.
+fn last_block(lines: &[&str]) -> Option<(usize, usize)> {
+    let end = lines.iter().rposition(|l| !l.trim().is_empty())? + 1;
+    let start = lines[..end]
+        .iter()
+        .rposition(|l| l.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    Some((start, end))
 }
 
 /// Two to five capitalised words, or one capitalised word alone ("Michael").

@@ -539,9 +539,9 @@ pub const INTENT: &[&str] = &[
 /// Mme Roux et moi", "myself and Ms Jane Roe").
 pub const WRITER_TOO: &[&str] = &["et moi", "y yo", "and i", "and me", "myself and"];
 
-/// The writer, as the subject of a verb of [`COMING`] a few words after it ("I'll be
-/// travelling", "je compte me rendre", "yo también viajaré").
-pub const FIRST_PERSON: &[&str] = &["i", "i'll", "i'm", "i'd", "je", "j'", "yo", "moi"];
+/// The writer, as the pronoun nearest before a verb of [`COMING`] ("I'll be travelling",
+/// "je compte me rendre", "yo también quisiera viajar"; "j'…" is told by its apostrophe).
+pub const FIRST_PERSON: &[&str] = &["i", "i'll", "i'm", "i'd", "je", "yo", "moi"];
 
 /// The writer's own coming, in the first person singular of a verb of coming.
 pub const FIRST_PERSON_COMING: &[&str] = &[
