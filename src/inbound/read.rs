@@ -21,7 +21,7 @@ use chrono::{DateTime, FixedOffset};
 use mail_parser::{HeaderForm, HeaderName, HeaderValue, Message, MessageParser, MessagePart};
 
 pub use faults::Faults;
-pub use fold::{find_phrase, first_phrase, fold, has_phrase};
+pub use fold::{Found, PhraseLists, find_phrase, first_phrase, fold, has_phrase};
 pub use html::html_to_text;
 
 /// A mailbox: display name and lowercased address.

@@ -9,10 +9,11 @@ mod challenge;
 mod phrases;
 
 use std::cell::OnceCell;
+use std::sync::LazyLock;
 
 use mail_parser::{Message, MimeHeaders};
 
-use super::read::{Read, first_phrase, fold, has_phrase};
+use super::read::{Found, PhraseLists, Read, first_phrase, fold, has_phrase};
 use challenge::challenge;
 use phrases::*;
 
@@ -52,12 +53,23 @@ pub fn sure_challenge(signs: &Signs<'_>) -> Option<String> {
         .map(|(reason, _)| reason.clone())
 }
 
+/// The lists searched in a message's own text (its first 4,000 bytes), in one pass.
+static OWN_LISTS: LazyLock<PhraseLists> = LazyLock::new(|| {
+    PhraseLists::new(&[
+        &SELF_DECLARED,
+        &OUT_OF_OFFICE,
+        &CHALLENGE_SERVICES,
+        &CHALLENGE_PHRASES,
+        &HUMAN_PROOF_PHRASES,
+    ])
+});
+
 /// What the rules look at, folded once per message.
 pub struct Signs<'m> {
     /// (lowercased name, raw value) of the top-level headers.
     headers: Vec<(String, &'m str)>,
     subject: String,
-    own: String,
+    own: Found<'static>,
     from_local: String,
     /// The domain of the sender's address.
     from_domain: String,
@@ -94,7 +106,7 @@ impl<'m> Signs<'m> {
         Signs {
             headers,
             subject: fold(read.subject.as_deref().unwrap_or_default()),
-            own: fold(own),
+            own: OWN_LISTS.find(fold(own)),
             from_local,
             from_domain,
             from_name: fold(
@@ -131,7 +143,7 @@ impl<'m> Signs<'m> {
     }
 
     fn words(&self) -> usize {
-        self.own.split_whitespace().count()
+        self.own.text().split_whitespace().count()
     }
 }
 
@@ -262,13 +274,13 @@ fn auto_reply_subject(signs: &Signs<'_>) -> Option<String> {
 }
 
 fn auto_reply_body(signs: &Signs<'_>) -> Option<String> {
-    if let Some(phrase) = first_phrase(&signs.own, &SELF_DECLARED) {
+    if let Some(phrase) = signs.own.first(&SELF_DECLARED) {
         return Some(format!("the text says \"{phrase}\""));
     }
-    let phrase = first_phrase(&signs.own, &OUT_OF_OFFICE)?;
+    let phrase = signs.own.first(&OUT_OF_OFFICE)?;
     let phrases = OUT_OF_OFFICE
         .iter()
-        .filter(|p| has_phrase(&signs.own, p))
+        .filter(|p| has_phrase(signs.own.text(), p))
         .count();
     let not_a_reply = subject_without_reply_prefixes(&signs.subject).len() == signs.subject.len();
     let hint = signs.machine_hint() || signs.header("x-auto-response-suppress").is_some();

@@ -12,7 +12,7 @@ pub use coming::*;
 pub use not_coming::*;
 
 /// Thanks and acknowledgements: a reply that asks for nothing.
-pub const THANKS: &[&str] = &[
+pub static THANKS: &[&str] = &[
     "thank you",
     "thanks",
     "received",
@@ -34,7 +34,7 @@ pub const THANKS: &[&str] = &[
 ];
 
 /// The member's own words point below, into the quote ("see my answer below").
-pub const SEE_BELOW: &[&str] = &[
+pub static SEE_BELOW: &[&str] = &[
     "below",
     "inline",
     "ci-dessous",
@@ -47,7 +47,7 @@ pub const SEE_BELOW: &[&str] = &[
 ];
 
 /// A form, as a file name says it.
-pub const FORM_FILE: &[&str] = &[
+pub static FORM_FILE: &[&str] = &[
     "form",
     "registration",
     "formulaire",

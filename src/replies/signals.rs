@@ -1,7 +1,9 @@
 //! What each sentence of the member's own words says: someone will come, the member
 //! withdraws, nobody will come, a question; each with the phrase that says it.
 
-use crate::inbound::read::{find_phrase, first_phrase, fold, has_phrase};
+use std::sync::LazyLock;
+
+use crate::inbound::read::{Found, PhraseLists, find_phrase, first_phrase, fold, has_phrase};
 use crate::inbound::robots::subject_without_reply_prefixes;
 
 use super::phrases::{
@@ -39,6 +41,39 @@ pub struct Signals {
     pub member_comes: Option<&'static str>,
 }
 
+/// The lists each sentence is read for, searched in one pass.
+static SENTENCE_LISTS: LazyLock<PhraseLists> = LazyLock::new(|| {
+    PhraseLists::new(&[
+        ASKING,
+        REQUEST_OPENERS,
+        FULFILLED_REQUEST,
+        ADDING,
+        PENDING,
+        MYSELF_COMING,
+        ATTEND,
+        COMING,
+        FIRST_PERSON_COMING,
+        OWN_PARTICIPATION,
+        CANCEL,
+        WITHDRAW_VERBS,
+        DECLINE,
+        ATTEND_VERBS,
+        NO_LONGER,
+        SORRY,
+        REPLACEMENT,
+        SELF,
+        WRITER_TOO,
+        GREETING,
+        OFFERS,
+        FORM_LINES,
+    ])
+});
+
+/// `sentence` folded, with what each of [`SENTENCE_LISTS`] finds in it.
+fn sentence(sentence: &str) -> Found<'static> {
+    SENTENCE_LISTS.find(fold(sentence))
+}
+
 /// The member alone on a line of a list of attendees.
 const MYSELF: &[&str] = &[
     "myself",
@@ -65,28 +100,32 @@ impl Signals {
             subject: registering_subject(subject),
             ..Signals::default()
         };
-        let sentences: Vec<String> = sentences(body)
+        let sentences: Vec<(String, Found<'_>)> = sentences(body)
             .into_iter()
-            .filter(|s| first_phrase(&fold(s), FORM_LINES).is_none())
+            .map(|s| {
+                let found = sentence(&s);
+                (s, found)
+            })
+            .filter(|(_, found)| found.first(FORM_LINES).is_none())
             .collect();
-        for sentence in &sentences {
-            signals.read(sentence);
+        for (sentence, found) in &sentences {
+            signals.read(sentence, found);
         }
         // "Seront présents : 1) moi-même ; 2) …": the member as an item of the list.
         if signals.itself.is_none() && signals.attend.is_some() {
-            signals.itself = sentences.iter().find_map(|s| {
-                let folded = fold(s);
-                let item = folded.trim_matches(|c: char| !c.is_alphabetic());
+            signals.itself = sentences.iter().find_map(|(_, found)| {
+                let item = found.text().trim_matches(|c: char| !c.is_alphabetic());
                 MYSELF.iter().find(|m| **m == item).copied()
             });
         }
         // Someone writing on the member's behalf says the member comes in the third person.
-        let folded = fold(&sentences.join(" "));
+        let folded: Vec<&str> = sentences.iter().map(|(_, found)| found.text()).collect();
+        let folded = folded.join(" ");
         signals.on_behalf = first_phrase(&folded, ON_BEHALF);
         signals.member_comes = first_phrase(&folded, MEMBER_COMES).or_else(|| {
             sentences
                 .iter()
-                .find_map(|s| subject_comes(&fold(s), Subject::Third))
+                .find_map(|(_, found)| subject_comes(found, Subject::Third))
         });
         if signals.itself.is_none() && signals.attend.is_some() && signals.on_behalf.is_some() {
             signals.itself = signals.member_comes;
@@ -94,25 +133,26 @@ impl Signals {
         signals
     }
 
-    fn read(&mut self, sentence: &str) {
-        let folded = fold(sentence);
+    fn read(&mut self, sentence: &str, found: &Found<'_>) {
+        let folded = found.text();
         // "Please cancel my registration", "Les agradecería liberar los cupos": a request
         // the record fulfils.
         // (Not "Before we register our team, could you let us know …?": what is asked
         // comes after the asking.)
-        let asking = first_phrase(&folded, ASKING).and_then(|a| find_phrase(&folded, a));
-        let cancel = cancels(&folded);
-        let polite = first_phrase(&folded, REQUEST_OPENERS)
-            .and_then(|p| find_phrase(&folded, p))
+        let asking = found.first(ASKING).and_then(|a| find_phrase(folded, a));
+        let cancel = cancels(found);
+        let polite = found
+            .first(REQUEST_OPENERS)
+            .and_then(|p| find_phrase(folded, p))
             .or_else(|| asking.filter(|_| !sentence.contains('?')));
         let asked = [FULFILLED_REQUEST, ADDING]
             .into_iter()
-            .filter_map(|phrases| first_phrase(&folded, phrases))
+            .filter_map(|phrases| found.first(phrases))
             .chain(cancel)
-            .filter_map(|p| find_phrase(&folded, p))
+            .filter_map(|p| find_phrase(folded, p))
             .max();
         let request = polite.zip(asked).is_some_and(|(p, a)| a > p);
-        let pending = first_phrase(&folded, PENDING);
+        let pending = found.first(PENDING);
         let settled = pending.is_none();
         // "Les confirmaremos la próxima semana quiénes podrían viajar": a promise, no
         // question; "Before we register, please send me …" is a condition, and asks.
@@ -123,37 +163,41 @@ impl Signals {
         });
         // "Quería consultarles si …, y estamos evaluando si viajan": asked first, a question.
         let asks_first = asking
-            .zip(pending.and_then(|p| find_phrase(&folded, p)))
+            .zip(pending.and_then(|p| find_phrase(folded, p)))
             .is_some_and(|(asked, pending)| asked < pending);
         let promise = !settled && !condition && !asks_first && !sentence.contains('?');
-        let question = is_question(sentence, &folded) && !request && !promise;
-        let attend = first_phrase(&folded, MYSELF_COMING)
-            .or_else(|| first_phrase(&folded, ATTEND))
-            .or_else(|| first_phrase(&folded, ADDING))
-            .filter(|p| !turned(&folded, p))
-            .filter(|p| !(WEAK_ATTEND.contains(p) && negated(&folded)))
-            .or_else(|| intended(&folded))
-            .or_else(|| writer_comes(&folded))
-            .or_else(|| confirmed_participation(&folded))
-            .or_else(|| bare_confirmation(&folded));
+        let question = is_question(sentence, found) && !request && !promise;
+        let attend = found
+            .first(MYSELF_COMING)
+            .or_else(|| found.first(ATTEND))
+            .or_else(|| found.first(ADDING))
+            .filter(|p| !turned(folded, p))
+            .filter(|p| !(WEAK_ATTEND.contains(p) && negated(folded)))
+            .or_else(|| intended(found))
+            .or_else(|| writer_comes(found))
+            .or_else(|| confirmed_participation(found))
+            .or_else(|| bare_confirmation(folded));
         // "Nobody from Munich will be able to attend": a decline governs the coming it names
         // in the same clause (not "we cannot attend, but our deputy will come").
-        let declined = first_phrase(&folded, DECLINE).filter(|d| !hedged_or_described(&folded, d));
-        let attend = attend.filter(|p| declined.is_none_or(|d| !same_clause(&folded, d, p)));
-        let turned_verb = first_phrase(&folded, ATTEND_VERBS)
-            .filter(|v| turned(&folded, v) && !hedged_or_described(&folded, v));
+        let declined = found
+            .first(DECLINE)
+            .filter(|d| !hedged_or_described(folded, d));
+        let attend = attend.filter(|p| declined.is_none_or(|d| !same_clause(folded, d, p)));
+        let turned_verb = found
+            .first(ATTEND_VERBS)
+            .filter(|v| turned(folded, v) && !hedged_or_described(folded, v));
         let keep = |slot: &mut Option<&'static str>, found: Option<&'static str>| {
             if slot.is_none() {
                 *slot = found;
             }
         };
         keep(&mut self.cancel, cancel);
-        if turned_verb.is_some() && first_phrase(&folded, NO_LONGER).is_some() {
+        if turned_verb.is_some() && found.first(NO_LONGER).is_some() {
             keep(&mut self.cancel, turned_verb); // "I will no longer be able to come"
         }
         keep(&mut self.decline, declined);
-        if first_phrase(&folded, ATTEND_VERBS).is_some() {
-            keep(&mut self.decline, first_phrase(&folded, SORRY));
+        if found.first(ATTEND_VERBS).is_some() {
+            keep(&mut self.decline, found.first(SORRY));
         }
         if question {
             self.questions.push(sentence.to_owned());
@@ -162,14 +206,15 @@ impl Signals {
         if settled {
             keep(&mut self.decline, turned_verb); // "I will not attend"
         }
-        keep(&mut self.replacement, first_phrase(&folded, REPLACEMENT));
+        keep(&mut self.replacement, found.first(REPLACEMENT));
         if settled && attend.is_some() {
             keep(&mut self.attend, attend);
-            let itself = first_phrase(&folded, MYSELF_COMING)
-                .or_else(|| first_phrase(&folded, SELF))
-                .or_else(|| first_phrase(&folded, WRITER_TOO))
-                .filter(|p| !turned(&folded, p))
-                .or_else(|| writer_comes(&folded));
+            let itself = found
+                .first(MYSELF_COMING)
+                .or_else(|| found.first(SELF))
+                .or_else(|| found.first(WRITER_TOO))
+                .filter(|p| !turned(folded, p))
+                .or_else(|| writer_comes(found));
             keep(&mut self.itself, itself);
         }
     }
@@ -177,8 +222,9 @@ impl Signals {
 
 /// A verb of coming after an intent in the same clause, not turned: "I'd be delighted to
 /// come", "nous comptons participer".
-fn intended(folded: &str) -> Option<&'static str> {
-    let verb = first_phrase(folded, COMING)?;
+fn intended(found: &Found<'_>) -> Option<&'static str> {
+    let folded = found.text();
+    let verb = found.first(COMING)?;
     let at = find_phrase(folded, verb)?;
     let window = clause_window(&folded[..at]);
     let intent = INTENT.iter().any(|i| {
@@ -195,11 +241,15 @@ fn intended(folded: &str) -> Option<&'static str> {
 /// The writer among those who come: a verb of coming in the first person singular
 /// ("asistiré", "je viendrai"), or "I" (je, yo) the subject of a verb of coming ("I'll be
 /// travelling with …"; not "I would like to register my colleague").
-fn writer_comes(folded: &str) -> Option<&'static str> {
-    if let Some(verb) = first_phrase(folded, FIRST_PERSON_COMING).filter(|v| !turned(folded, v)) {
+fn writer_comes(found: &Found<'_>) -> Option<&'static str> {
+    let folded = found.text();
+    if let Some(verb) = found
+        .first(FIRST_PERSON_COMING)
+        .filter(|v| !turned(folded, v))
+    {
         return Some(verb);
     }
-    subject_comes(folded, Subject::Writer)
+    subject_comes(found, Subject::Writer)
 }
 
 /// Who a pronoun before a verb of coming is.
@@ -232,9 +282,10 @@ impl Subject {
 
 /// A verb of coming whose subject, the pronoun nearest before it in its clause, is
 /// `subject` ("I confirm that he will be participating": he, not I).
-fn subject_comes(folded: &str, subject: Subject) -> Option<&'static str> {
+fn subject_comes(found: &Found<'_>, subject: Subject) -> Option<&'static str> {
+    let folded = found.text();
     const NOT_COMING: &[&str] = &["register", "inscrire", "inscribir"];
-    let verb = first_phrase(folded, COMING).filter(|v| !NOT_COMING.contains(v))?;
+    let verb = found.first(COMING).filter(|v| !NOT_COMING.contains(v))?;
     let at = find_phrase(folded, verb)?;
     let nearest = clause_window(&folded[..at])
         .split(' ')
@@ -269,8 +320,9 @@ fn elsewhere(folded: &str, verb: &str, end: usize) -> bool {
 
 /// "Vous confirmer ma participation", "confirming our attendance": a form of "confirm"
 /// before the writer's own participation, in the same clause.
-fn confirmed_participation(folded: &str) -> Option<&'static str> {
-    let noun = first_phrase(folded, OWN_PARTICIPATION)?;
+fn confirmed_participation(found: &Found<'_>) -> Option<&'static str> {
+    let folded = found.text();
+    let noun = found.first(OWN_PARTICIPATION)?;
     let at = find_phrase(folded, noun)?;
     let confirms = clause_window(&folded[..at])
         .split(|c: char| !c.is_alphanumeric())
@@ -281,9 +333,10 @@ fn confirmed_participation(folded: &str) -> Option<&'static str> {
 /// A withdrawal: a phrase of [`CANCEL`], or a verb of [`WITHDRAW_VERBS`] with what it
 /// takes back a few words after it ("kindly withdraw the registration of Mr. Boateng"),
 /// not turned.
-fn cancels(folded: &str) -> Option<&'static str> {
-    first_phrase(folded, CANCEL).or_else(|| {
-        let verb = first_phrase(folded, WITHDRAW_VERBS)?;
+fn cancels(found: &Found<'_>) -> Option<&'static str> {
+    let folded = found.text();
+    found.first(CANCEL).or_else(|| {
+        let verb = found.first(WITHDRAW_VERBS)?;
         let at = find_phrase(folded, verb)? + verb.len();
         let after: Vec<&str> = folded[at..]
             .split(|c: char| !c.is_alphanumeric())
@@ -410,26 +463,28 @@ fn turned(folded: &str, phrase: &str) -> bool {
 
 /// Whether `sentence` says, settled and unturned, that someone will come.
 pub fn says_attending(sentence: &str) -> bool {
-    let folded = fold(sentence);
-    (first_phrase(&folded, MYSELF_COMING)
-        .or_else(|| first_phrase(&folded, ATTEND))
-        .or_else(|| first_phrase(&folded, ADDING))
-        .is_some_and(|p| !turned(&folded, p))
-        || intended(&folded).is_some()
+    let found = self::sentence(sentence);
+    let folded = found.text();
+    (found
+        .first(MYSELF_COMING)
+        .or_else(|| found.first(ATTEND))
+        .or_else(|| found.first(ADDING))
+        .is_some_and(|p| !turned(folded, p))
+        || intended(&found).is_some()
         // "My colleague Dr Hannah Brooks will go in my place" (not "he asked me to
         // register in his place": the one named there is replaced).
-        || first_phrase(&folded, REPLACEMENT).is_some_and(|p| {
+        || found.first(REPLACEMENT).is_some_and(|p| {
             let mine = p.split(' ').any(|w| ["my", "me", "ma", "mi", "moi"].contains(&w));
-            mine && !turned(&folded, p)
+            mine && !turned(folded, p)
         }))
-        && first_phrase(&folded, PENDING).is_none()
-        && !is_question(sentence, &folded)
+        && found.first(PENDING).is_none()
+        && !is_question(sentence, &found)
 }
 
 /// Whether `sentence` withdraws someone or says someone will not come.
 pub fn says_not_coming(sentence: &str) -> bool {
-    let folded = fold(sentence);
-    cancels(&folded).is_some() || first_phrase(&folded, DECLINE).is_some()
+    let found = self::sentence(sentence);
+    cancels(&found).is_some() || found.first(DECLINE).is_some()
 }
 
 fn negated(folded: &str) -> bool {
@@ -437,10 +492,11 @@ fn negated(folded: &str) -> bool {
 }
 
 /// A sentence that asks: a question mark (not a greeting), or an asking phrase.
-fn is_question(sentence: &str, folded: &str) -> bool {
+fn is_question(sentence: &str, found: &Found<'_>) -> bool {
+    let folded = found.text();
     let marked = sentence.contains('?') || sentence.trim_start().starts_with('¿');
     if marked {
-        let greeting = first_phrase(folded, GREETING).is_some();
+        let greeting = found.first(GREETING).is_some();
         return !greeting || folded.split_whitespace().count() > 6;
     }
     let opens = |opener: &&str| {
@@ -450,11 +506,13 @@ fn is_question(sentence: &str, folded: &str) -> bool {
             .is_some_and(|rest| rest.starts_with([' ', '-', '\'']))
     };
     // "No nos es posible esta vez.": a refusal, not "¿es posible …?".
-    let declines = first_phrase(folded, DECLINE).is_some_and(|d| !hedged_or_described(folded, d));
-    if first_phrase(folded, OFFERS).is_some() || declines {
+    let declines = found
+        .first(DECLINE)
+        .is_some_and(|d| !hedged_or_described(folded, d));
+    if found.first(OFFERS).is_some() || declines {
         return false;
     }
-    first_phrase(folded, ASKING).is_some() || QUESTION_OPENERS.iter().any(opens)
+    found.first(ASKING).is_some() || QUESTION_OPENERS.iter().any(opens)
 }
 
 /// The registration word that opens `subject`, past "Re:", "AW:", "Fwd:" and the like.

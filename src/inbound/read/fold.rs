@@ -108,6 +108,87 @@ pub fn first_phrase(text: &str, phrases: &'static [&'static str]) -> Option<&'st
     first.map(|index| phrases[index])
 }
 
+/// Several constant lists searched together: one pass of one automaton over a text finds
+/// what [`first_phrase`] would find in each of them. For readers that ask many lists of
+/// the same short text (a sentence): one pass costs about what a single list's did.
+pub struct PhraseLists {
+    lists: Vec<&'static [&'static str]>,
+    automaton: AhoCorasick,
+    /// For each distinct phrase: its edges, and the lists (and places in them) holding it.
+    phrases: Vec<(Edges, Vec<(usize, usize)>)>,
+}
+
+/// The first phrase of each of the [`PhraseLists`] that one text holds.
+pub struct Found<'l> {
+    lists: &'l PhraseLists,
+    text: String,
+    firsts: Vec<Option<usize>>,
+}
+
+impl PhraseLists {
+    pub fn new(lists: &[&'static [&'static str]]) -> PhraseLists {
+        let mut patterns: Vec<&str> = Vec::new();
+        let mut phrases: Vec<(Edges, Vec<(usize, usize)>)> = Vec::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (list, phrases_of_list) in lists.iter().enumerate() {
+            for (index, &phrase) in phrases_of_list.iter().enumerate() {
+                if phrase.is_empty() {
+                    continue;
+                }
+                let id = *seen.entry(phrase).or_insert_with(|| {
+                    patterns.push(phrase);
+                    phrases.push((Edges::of(phrase), Vec::new()));
+                    patterns.len() - 1
+                });
+                phrases[id].1.push((list, index));
+            }
+        }
+        PhraseLists {
+            lists: lists.to_vec(),
+            automaton: AhoCorasick::new(&patterns).expect("the phrase lists fit an automaton"),
+            phrases,
+        }
+    }
+
+    /// What each list finds in folded `text`.
+    pub fn find(&self, text: String) -> Found<'_> {
+        let mut firsts: Vec<Option<usize>> = vec![None; self.lists.len()];
+        for found in self.automaton.find_overlapping_iter(&text) {
+            let (edges, owners) = &self.phrases[found.pattern().as_usize()];
+            if !edges.whole(&text, found.start(), found.end()) {
+                continue;
+            }
+            for &(list, index) in owners {
+                if firsts[list].is_none_or(|first| index < first) {
+                    firsts[list] = Some(index);
+                }
+            }
+        }
+        Found {
+            lists: self,
+            text,
+            firsts,
+        }
+    }
+}
+
+impl Found<'_> {
+    /// The folded text searched.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// What [`first_phrase`] finds of `phrases` in the text: at once for one of the lists,
+    /// by a search of its own for another.
+    pub fn first(&self, phrases: &'static [&'static str]) -> Option<&'static str> {
+        let same = |list: &&[&str]| std::ptr::eq(*list, phrases);
+        match self.lists.lists.iter().position(same) {
+            Some(list) => self.firsts[list].map(|index| phrases[index]),
+            None => first_phrase(&self.text, phrases),
+        }
+    }
+}
+
 /// Whether a phrase begins and ends with a word character: only those must not be glued
 /// to the text's words.
 #[derive(Clone, Copy)]
@@ -173,6 +254,26 @@ mod tests {
             "reponse automatique: absent du bureau"
         );
         assert_eq!(fold("L’ordre"), "l'ordre");
+    }
+
+    #[test]
+    fn lists_searched_together_find_what_each_finds_alone() {
+        static COMING: &[&str] = &["will attend", "attend", "come"];
+        static NOT: &[&str] = &["cannot attend", "not"];
+        static ASKED: &[&str] = &["could you", "attend"];
+        static ELSE: &[&str] = &["please"];
+        let lists = PhraseLists::new(&[COMING, NOT, ASKED]);
+        for text in [
+            "we cannot attend, could you please tell us",
+            "i will attend",
+            "unattended, not coming",
+            "",
+        ] {
+            let found = lists.find(text.to_owned());
+            for list in [COMING, NOT, ASKED, ELSE] {
+                assert_eq!(found.first(list), first_phrase(text, list), "{text}");
+            }
+        }
     }
 
     #[test]

@@ -14,15 +14,19 @@ pub(super) fn challenge(signs: &Signs<'_>) -> Option<(String, bool)> {
             .iter()
             .any(|s| name.contains(s) || agent.as_ref().is_some_and(|value| value.contains(s)))
     });
-    let service_text = first_phrase(&signs.own, &CHALLENGE_SERVICES).or_else(|| {
+    let service_text = signs.own.first(&CHALLENGE_SERVICES).or_else(|| {
         CHALLENGE_SERVICES
             .iter()
             .copied()
             .find(|s| signs.from_domain.contains(s))
     });
-    let phrase = first_phrase(&signs.own, &CHALLENGE_PHRASES)
+    let phrase = signs
+        .own
+        .first(&CHALLENGE_PHRASES)
         .or_else(|| first_phrase(&signs.subject, &CHALLENGE_PHRASES));
-    let proof = first_phrase(&signs.own, &HUMAN_PROOF_PHRASES)
+    let proof = signs
+        .own
+        .first(&HUMAN_PROOF_PHRASES)
         .or_else(|| first_phrase(&signs.subject, &HUMAN_PROOF_PHRASES));
     match (service_header, service_text, phrase) {
         (Some((name, _)), _, _) => Some((format!("challenge-response header {name}"), true)),
@@ -43,5 +47,5 @@ fn second_phrase(signs: &Signs<'_>, first: &str) -> bool {
     CHALLENGE_PHRASES
         .iter()
         .filter(|p| **p != first)
-        .any(|p| has_phrase(&signs.own, p))
+        .any(|p| has_phrase(signs.own.text(), p))
 }

@@ -2,7 +2,7 @@
 //! accents, no space before a colon. EN, FR, ES first, then DE, IT, PT, NL, CA.
 
 /// Subject openings of auto-replies (checked before any "Re:").
-pub const AUTO_SUBJECT_PREFIXES: [&str; 30] = [
+pub static AUTO_SUBJECT_PREFIXES: [&str; 30] = [
     "auto:",
     "autoreply",
     "auto-reply",
@@ -36,7 +36,7 @@ pub const AUTO_SUBJECT_PREFIXES: [&str; 30] = [
 ];
 
 /// Anywhere in a subject, only an auto-reply writes these.
-pub const AUTO_SUBJECT_PHRASES: [&str; 18] = [
+pub static AUTO_SUBJECT_PHRASES: [&str; 18] = [
     "automatic reply",
     "automatic response",
     "auto-reply",
@@ -58,7 +58,7 @@ pub const AUTO_SUBJECT_PHRASES: [&str; 18] = [
 ];
 
 /// A message calling itself automatic: an auto-reply, whatever else it says.
-pub const SELF_DECLARED: [&str; 22] = [
+pub static SELF_DECLARED: [&str; 22] = [
     "this is an automatic reply",
     "this is an automated reply",
     "this is an automatic response",
@@ -85,7 +85,7 @@ pub const SELF_DECLARED: [&str; 22] = [
 
 /// How out-of-office notices word it. Alone these are not proof (a person writes "I will be
 /// out of the office that day"), so they count in a short text or beside another sign.
-pub const OUT_OF_OFFICE: [&str; 50] = [
+pub static OUT_OF_OFFICE: [&str; 50] = [
     "i am out of the office",
     "i'm out of the office",
     "i am currently out of the office",
@@ -139,7 +139,7 @@ pub const OUT_OF_OFFICE: [&str; 50] = [
 ];
 
 /// Sender local parts that are mail systems or robots, never a person.
-pub const MACHINE_SENDERS: [&str; 14] = [
+pub static MACHINE_SENDERS: [&str; 14] = [
     "mailer-daemon",
     "postmaster",
     "noreply",
@@ -157,10 +157,10 @@ pub const MACHINE_SENDERS: [&str; 14] = [
 ];
 
 /// Local-part endings of mailing-list software's own addresses.
-pub const LIST_SUFFIXES: [&str; 5] = ["-admin", "-owner", "-request", "-bounces", "-bounce"];
+pub static LIST_SUFFIXES: [&str; 5] = ["-admin", "-owner", "-request", "-bounces", "-bounce"];
 
 /// `X-Mailer`/`User-Agent` words of vacation programs and autoresponders.
-pub const AUTO_MAILERS: [&str; 6] = [
+pub static AUTO_MAILERS: [&str; 6] = [
     "vacation",
     "autorespond",
     "autoreply",
@@ -170,7 +170,7 @@ pub const AUTO_MAILERS: [&str; 6] = [
 ];
 
 /// Challenge-response services (their names appear in headers, senders and bodies).
-pub const CHALLENGE_SERVICES: [&str; 7] = [
+pub static CHALLENGE_SERVICES: [&str; 7] = [
     "boxbe",
     "spamarrest",
     "spam arrest",
@@ -181,7 +181,7 @@ pub const CHALLENGE_SERVICES: [&str; 7] = [
 ];
 
 /// How challenges ask to be answered.
-pub const CHALLENGE_PHRASES: [&str; 32] = [
+pub static CHALLENGE_PHRASES: [&str; 32] = [
     "confirm you are human",
     "confirm that you are human",
     "confirm you are a human",
@@ -218,7 +218,7 @@ pub const CHALLENGE_PHRASES: [&str; 32] = [
 
 /// Words only a challenge writes: asking the sender to prove to be a person, or to have the
 /// held message let through. Sure enough to win over a bounce reading.
-pub const HUMAN_PROOF_PHRASES: [&str; 16] = [
+pub static HUMAN_PROOF_PHRASES: [&str; 16] = [
     "confirm you are human",
     "confirm that you are human",
     "confirm you are a human",
@@ -238,7 +238,7 @@ pub const HUMAN_PROOF_PHRASES: [&str; 16] = [
 ];
 
 /// Subject openings of read receipts.
-pub const RECEIPT_SUBJECT_PREFIXES: [&str; 20] = [
+pub static RECEIPT_SUBJECT_PREFIXES: [&str; 20] = [
     "read:",
     "not read:",
     "read receipt",
@@ -262,7 +262,7 @@ pub const RECEIPT_SUBJECT_PREFIXES: [&str; 20] = [
 ];
 
 /// Display names of mail systems.
-pub const MAIL_SYSTEM_NAMES: [&str; 6] = [
+pub static MAIL_SYSTEM_NAMES: [&str; 6] = [
     "mail delivery system",
     "mail delivery subsystem",
     "mailer-daemon",
@@ -272,7 +272,7 @@ pub const MAIL_SYSTEM_NAMES: [&str; 6] = [
 ];
 
 /// Subject openings of delivery reports, for those the bounce reader does not read.
-pub const MAIL_SYSTEM_SUBJECTS: [&str; 22] = [
+pub static MAIL_SYSTEM_SUBJECTS: [&str; 22] = [
     "undeliverable",
     "undelivered mail",
     "undeliverable mail",

@@ -1,7 +1,7 @@
 //! Asking: questions without their mark, requests that are no questions, greetings.
 
 /// Asking something, without a question mark.
-pub const ASKING: &[&str] = &[
+pub static ASKING: &[&str] = &[
     "checking whether",
     "checking if",
     "keen to understand",
@@ -131,7 +131,7 @@ pub const ASKING: &[&str] = &[
 ];
 
 /// Asking the secretariat to do something, as a question ("could you …?").
-pub const REQUEST_OPENERS: &[&str] = &[
+pub static REQUEST_OPENERS: &[&str] = &[
     "could you",
     "can you",
     "would you",
@@ -150,7 +150,7 @@ pub const REQUEST_OPENERS: &[&str] = &[
 
 /// What a registration, a withdrawal or the automatic confirmation does by itself: asked
 /// for with a [`REQUEST_OPENERS`](super::REQUEST_OPENERS) phrase, it is no question.
-pub const FULFILLED_REQUEST: &[&str] = &[
+pub static FULFILLED_REQUEST: &[&str] = &[
     "confirmation d'inscription",
     "confirmation de l'inscription",
     "confirmation de notre inscription",
@@ -190,7 +190,7 @@ pub const FULFILLED_REQUEST: &[&str] = &[
 ];
 
 /// Words that open a question even without its mark ("where is the venue").
-pub const QUESTION_OPENERS: &[&str] = &[
+pub static QUESTION_OPENERS: &[&str] = &[
     "where",
     "what time",
     "which",
@@ -234,7 +234,7 @@ pub const QUESTION_OPENERS: &[&str] = &[
 
 /// Offers of help that close a message ("let me know if you need anything else"): no
 /// question, without a question mark.
-pub const OFFERS: &[&str] = &[
+pub static OFFERS: &[&str] = &[
     "if you need anything",
     "if you need any further",
     "if you need more",
@@ -255,7 +255,7 @@ pub const OFFERS: &[&str] = &[
 ];
 
 /// Greetings phrased as questions.
-pub const GREETING: &[&str] = &[
+pub static GREETING: &[&str] = &[
     "como andan",
     "como les va",
     "como va",

@@ -2,7 +2,7 @@
 
 /// The member saying, in the first person, that they come ("count me in", "je
 /// m'inscris", "allí estaré"): a coming and the member's own seat at once.
-pub const MYSELF_COMING: &[&str] = &[
+pub static MYSELF_COMING: &[&str] = &[
     "quedo inscripta",
     "quedo inscripto",
     "quedo inscrita",
@@ -113,7 +113,7 @@ pub const MYSELF_COMING: &[&str] = &[
 ];
 
 /// Saying that someone will come, or asking to be registered.
-pub const ATTEND: &[&str] = &[
+pub static ATTEND: &[&str] = &[
     "our participant",
     "our participants",
     "our delegate",
@@ -355,7 +355,7 @@ pub const ATTEND: &[&str] = &[
 
 /// Phrases of [`ATTEND`](super::ATTEND) that name the form rather than say "we come": they
 /// count only in a sentence without any negation ("the registration form does not open").
-pub const WEAK_ATTEND: &[&str] = &[
+pub static WEAK_ATTEND: &[&str] = &[
     "registration form",
     "formulaire d'inscription",
     "formulario de inscripcion",
@@ -365,7 +365,7 @@ pub const WEAK_ATTEND: &[&str] = &[
 
 /// The writer's own coming, as a noun: with a "confirm" before it in the clause, the
 /// writer comes ("j'ai l'honneur de vous confirmer ma participation").
-pub const OWN_PARTICIPATION: &[&str] = &[
+pub static OWN_PARTICIPATION: &[&str] = &[
     "ma participation",
     "ma presence",
     "ma venue",
@@ -385,7 +385,7 @@ pub const OWN_PARTICIPATION: &[&str] = &[
 ];
 
 /// First-person words that put the member among those who come.
-pub const SELF: &[&str] = &[
+pub static SELF: &[&str] = &[
     "quien suscribe",
     "quien esto escribe",
     "yo mismo",
@@ -439,7 +439,7 @@ pub const SELF: &[&str] = &[
 ];
 
 /// Someone named comes instead of the member.
-pub const REPLACEMENT: &[&str] = &[
+pub static REPLACEMENT: &[&str] = &[
     "on my behalf",
     "en mi nombre",
     "en mi representacion",
@@ -488,7 +488,7 @@ pub const REPLACEMENT: &[&str] = &[
 ];
 
 /// Saying one means to come, before a verb of [`COMING`](super::COMING) ("I'd be delighted to come").
-pub const INTENT: &[&str] = &[
+pub static INTENT: &[&str] = &[
     "tengo previsto",
     "tenemos previsto",
     "pienso",
@@ -537,14 +537,14 @@ pub const INTENT: &[&str] = &[
 
 /// Saying the writer is among those who come, with the others named ("Nous serons deux :
 /// Mme Roux et moi", "myself and Ms Jane Roe").
-pub const WRITER_TOO: &[&str] = &["et moi", "y yo", "and i", "and me", "myself and"];
+pub static WRITER_TOO: &[&str] = &["et moi", "y yo", "and i", "and me", "myself and"];
 
 /// The writer, as the pronoun nearest before a verb of [`COMING`] ("I'll be travelling",
 /// "je compte me rendre", "yo también quisiera viajar"; "j'…" is told by its apostrophe).
-pub const FIRST_PERSON: &[&str] = &["i", "i'll", "i'm", "i'd", "je", "yo", "moi"];
+pub static FIRST_PERSON: &[&str] = &["i", "i'll", "i'm", "i'd", "je", "yo", "moi"];
 
 /// The writer's own coming, in the first person singular of a verb of coming.
-pub const FIRST_PERSON_COMING: &[&str] = &[
+pub static FIRST_PERSON_COMING: &[&str] = &[
     "serai bien presente",
     "serai bien present",
     "asistire",
@@ -567,7 +567,7 @@ pub const FIRST_PERSON_COMING: &[&str] = &[
 ];
 
 /// The verbs of coming that an [`INTENT`](super::INTENT) turns into a registration.
-pub const COMING: &[&str] = &[
+pub static COMING: &[&str] = &[
     "make it",
     "travelling",
     "traveling",
@@ -620,7 +620,7 @@ pub const COMING: &[&str] = &[
 
 /// Asking to add someone to the participants: a registration, and, asked for with a
 /// [`REQUEST_OPENERS`](super::REQUEST_OPENERS) phrase, no question.
-pub const ADDING: &[&str] = &[
+pub static ADDING: &[&str] = &[
     "add my colleague",
     "add me to",
     "add us to",
@@ -648,7 +648,7 @@ pub const ADDING: &[&str] = &[
 ];
 
 /// Writing for someone else: an assistant, a cabinet, a secretary.
-pub const ON_BEHALF: &[&str] = &[
+pub static ON_BEHALF: &[&str] = &[
     "por indicacion del",
     "por instruccion del",
     "a peticion del",
@@ -680,7 +680,7 @@ pub const ON_BEHALF: &[&str] = &[
 
 /// The member, spoken of in the third person, comes: "her participation", "elle sera
 /// accompagnée de", "su asistencia".
-pub const MEMBER_COMES: &[&str] = &[
+pub static MEMBER_COMES: &[&str] = &[
     "que el asistira",
     "que el viajara",
     "que el participara",
@@ -721,7 +721,7 @@ pub const MEMBER_COMES: &[&str] = &[
 
 /// Lines of the circular's registration form that say "I will attend" as a label, not as
 /// the member's words.
-pub const FORM_LINES: &[&str] = &[
+pub static FORM_LINES: &[&str] = &[
     "keep the numbers that apply",
     "conserve los numeros que correspondan",
     "gardez les numeros",

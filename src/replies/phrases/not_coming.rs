@@ -1,7 +1,7 @@
 //! Saying that nobody will come, that an earlier "yes" no longer holds, or not yet.
 
 /// Withdrawing an earlier registration.
-pub const CANCEL: &[&str] = &[
+pub static CANCEL: &[&str] = &[
     "kindly remove",
     "please remove",
     "cancel my registration",
@@ -172,7 +172,7 @@ pub const CANCEL: &[&str] = &[
 /// Verbs that take a registration back, in any person ("withdraw", "annulez", "den"): with
 /// one of [`REGISTRATION_WORDS`] after them in the clause, a withdrawal ("Kindly withdraw
 /// the registration of Mr. Boateng", "merci de retirer l'inscription de").
-pub const WITHDRAW_VERBS: &[&str] = &[
+pub static WITHDRAW_VERBS: &[&str] = &[
     "dejar sin efecto",
     "dejen sin efecto",
     "deje sin efecto",
@@ -217,7 +217,7 @@ pub const WITHDRAW_VERBS: &[&str] = &[
 ];
 
 /// What a withdrawal takes back.
-pub const REGISTRATION_WORDS: &[&str] = &[
+pub static REGISTRATION_WORDS: &[&str] = &[
     "list",
     "liste",
     "lista",
@@ -248,7 +248,7 @@ pub const REGISTRATION_WORDS: &[&str] = &[
 ];
 
 /// Saying that nobody will come.
-pub const DECLINE: &[&str] = &[
+pub static DECLINE: &[&str] = &[
     "none of us",
     "no one from our",
     "nobody from our",
@@ -355,7 +355,7 @@ pub const DECLINE: &[&str] = &[
 
 /// Regret: a decline when the sentence also says "not" or names coming ("Unfortunately,
 /// I will be travelling"), not when it regrets something else.
-pub const SORRY: &[&str] = &[
+pub static SORRY: &[&str] = &[
     "regret that",
     "we regret",
     "regrettably",
@@ -370,7 +370,7 @@ pub const SORRY: &[&str] = &[
 
 /// Coming, as a verb, or its dates ("this time"): in a sentence that says "not", nobody
 /// comes.
-pub const ATTEND_VERBS: &[&str] = &[
+pub static ATTEND_VERBS: &[&str] = &[
     "se joindre",
     "unirse",
     "sumarse",
@@ -453,7 +453,7 @@ pub const ATTEND_VERBS: &[&str] = &[
 ];
 
 /// Saying an earlier "yes" no longer holds, with a verb of [`ATTEND_VERBS`](super::ATTEND_VERBS).
-pub const NO_LONGER: &[&str] = &[
+pub static NO_LONGER: &[&str] = &[
     "no longer",
     "not anymore",
     "any longer",
@@ -462,13 +462,13 @@ pub const NO_LONGER: &[&str] = &[
 ];
 
 /// Words that turn an attending phrase around in the same sentence.
-pub const NEGATION: &[&str] = &[
+pub static NEGATION: &[&str] = &[
     "not", "n't", "cannot", "unable", "no one", "nobody", "neither", "ne", "n'", "pas", "aucun",
     "no", "nadie", "ninguno", "ninguna", "tampoco", "non",
 ];
 
 /// An attending phrase said of a later or conditional decision.
-pub const PENDING: &[&str] = &[
+pub static PENDING: &[&str] = &[
     "whether i can",
     "whether we can",
     "if i can make it",
