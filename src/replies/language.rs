@@ -1,5 +1,8 @@
 //! The language of the member's own words, from the small words each language uses most.
 
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
 use crate::inbound::read::{first_phrase, fold};
 
 use super::phrases::FORM_LINES;
@@ -142,6 +145,10 @@ const SPANISH: &[&str] = &[
     "sera",
 ];
 
+/// The small words of each language, looked up once per word of a reply.
+static SMALL_WORDS: LazyLock<[HashSet<&str>; 3]> =
+    LazyLock::new(|| [ENGLISH, FRENCH, SPANISH].map(|list| list.iter().copied().collect()));
+
 /// "en", "fr" or "es" when one of them clearly has the most of its small words in `text`.
 pub fn language(text: &str) -> Option<&'static str> {
     // A form's labels may be in another language than the member's words.
@@ -154,7 +161,8 @@ pub fn language(text: &str) -> Option<&'static str> {
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .filter(|w| !w.is_empty())
         .collect();
-    let count = |list: &[&str]| words.iter().filter(|w| list.contains(w)).count();
+    let [english, french, spanish] = &*SMALL_WORDS;
+    let count = |set: &HashSet<&str>| words.iter().filter(|w| set.contains(*w)).count();
     // "l'open data", "d'équipe", "qu'il": French elides its small words.
     let elided = words
         .iter()
@@ -165,9 +173,9 @@ pub fn language(text: &str) -> Option<&'static str> {
         })
         .count();
     let mut scores = [
-        ("en", count(ENGLISH)),
-        ("fr", count(FRENCH) + elided),
-        ("es", count(SPANISH)),
+        ("en", count(english)),
+        ("fr", count(french) + elided),
+        ("es", count(spanish)),
     ];
     scores.sort_by_key(|&(_, score)| std::cmp::Reverse(score));
     let (best, top) = scores[0];

@@ -238,20 +238,25 @@ const ORIGINAL_HEADERS: &[&str] = &[
     "arc-seal:",
 ];
 
-/// Finds whether a line holds any of [`ORIGINAL_MARKERS`] in one pass: most lines hold none.
-static MARKERS: LazyLock<AhoCorasick> =
-    LazyLock::new(|| AhoCorasick::new(ORIGINAL_MARKERS).expect("a few markers fit any automaton"));
+/// Finds whether a line holds any of [`ORIGINAL_MARKERS`] in one pass, in any case: most
+/// lines hold none, and are not lowercased.
+static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(ORIGINAL_MARKERS)
+        .expect("a few markers fit any automaton")
+});
 
 /// Where in `text` the notice ends and the copy of the original begins.
 pub fn notice_end(text: &str) -> usize {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let lower = line.to_lowercase();
-        // A marker with a rule or "follows" after it, or a line of its own ending in a colon
-        // (not "the following addresses did not receive a copy of your message:").
-        let opening = lower.trim_start_matches(|c: char| !c.is_alphanumeric());
-        let marker = MARKERS.is_match(&lower)
-            && ORIGINAL_MARKERS.iter().any(|m| {
+        if MARKERS.is_match(line) {
+            let lower = line.to_lowercase();
+            // A marker with a rule or "follows" after it, or a line of its own ending in a
+            // colon (not "the following addresses did not receive a copy of your message:").
+            let opening = lower.trim_start_matches(|c: char| !c.is_alphanumeric());
+            let marker = ORIGINAL_MARKERS.iter().any(|m| {
                 lower.find(m).is_some_and(|at| {
                     lower.contains("---")
                         || lower.contains("===")
@@ -259,10 +264,15 @@ pub fn notice_end(text: &str) -> usize {
                         || lower.trim_end().ends_with(':') && opens_with(opening, m)
                 })
             });
-        if marker {
-            return offset + marker_start(line);
+            if marker {
+                return offset + marker_start(line);
+            }
         }
-        if ORIGINAL_HEADERS.iter().any(|h| lower.starts_with(h)) {
+        let header = |h: &&str| {
+            line.get(..h.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(h))
+        };
+        if ORIGINAL_HEADERS.iter().any(header) {
             return offset;
         }
         offset += line.len();

@@ -107,6 +107,12 @@ fn is_attribution(lines: &[(usize, &str)], i: usize) -> bool {
         "ha escrit:",
         "idatzi du:",
     ];
+    // Every header but Apple Mail's ends in a colon, on its line or the next: most lines
+    // are not folded.
+    let colon = |line: Option<&(usize, &str)>| line.is_some_and(|(_, l)| l.contains(':'));
+    if !colon(lines.get(i)) && !colon(lines.get(i + 1)) && !lines[i].1.contains("orwarded") {
+        return false;
+    }
     let line = fold(lines[i].1.trim());
     if line.is_empty() || line.len() > 300 {
         return false;
@@ -181,6 +187,9 @@ fn is_header_block(lines: &[(usize, &str)], i: usize) -> bool {
         "enviada em:",
         "assunto:",
     ];
+    if !lines[i].1.contains(':') {
+        return false;
+    }
     let line = fold(lines[i].1.trim());
     let line = line.trim_start_matches('*');
     if !FROM.iter().any(|f| line.starts_with(f)) {
