@@ -246,19 +246,19 @@ fn the_reader_gets_kinds_and_attendees_of_the_seventeenth_replies_right() {
 /// The eighteenth held-out corpus (read first: kinds 95.6%, attendees 86.4%).
 #[test]
 fn the_reader_gets_kinds_and_attendees_of_the_eighteenth_replies_right() {
-    measure("tests/replies_eighteenth", 45, 0.0, 0.0);
+    measure("tests/replies_eighteenth", 45, 0.9, 0.85);
 }
 
 /// The nineteenth held-out corpus (read first: kinds 93.3%, attendees 86.4%).
 #[test]
 fn the_reader_gets_kinds_and_attendees_of_the_nineteenth_replies_right() {
-    measure("tests/replies_nineteenth", 45, 0.0, 0.0);
+    measure("tests/replies_nineteenth", 45, 0.9, 0.85);
 }
 
 /// The twentieth held-out corpus (read first: kinds 91.1%, attendees 90.9%).
 #[test]
 fn the_reader_gets_kinds_and_attendees_of_the_twentieth_replies_right() {
-    measure("tests/replies_twentieth", 45, 0.0, 0.0);
+    measure("tests/replies_twentieth", 45, 0.9, 0.85);
 }
 
 /// The first held-out corpus.
