@@ -110,7 +110,12 @@ fn is_attribution(lines: &[(usize, &str)], i: usize) -> bool {
     // Every header but Apple Mail's ends in a colon, on its line or the next: most lines
     // are not folded.
     let colon = |line: Option<&(usize, &str)>| line.is_some_and(|(_, l)| l.contains(':'));
-    if !colon(lines.get(i)) && !colon(lines.get(i + 1)) && !lines[i].1.contains("orwarded") {
+    let forwarded = lines[i]
+        .1
+        .as_bytes()
+        .windows(9)
+        .any(|w| w.eq_ignore_ascii_case(b"forwarded"));
+    if !colon(lines.get(i)) && !colon(lines.get(i + 1)) && !forwarded {
         return false;
     }
     let line = fold(lines[i].1.trim());
@@ -221,6 +226,7 @@ mod tests {
             "Yes.\n\nAm Do., 4. Sept. 2014 schrieb Ann <a@example.org>:\n> Come?\n",
             "Yes.\n\nAnn <a@example.org> schrieb am Fr., 28.\nApr. 2017 um 11:53 Uhr:\n> Come?\n",
             "Yes.\n> Come?\n",
+            "Yes.\n\nBEGIN FORWARDED MESSAGE\nAnn asked us to come.\n",
         ];
         for case in cases {
             assert_eq!(own_text(case).trim(), "Yes.", "{case}");
