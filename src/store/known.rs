@@ -8,7 +8,7 @@ use sqlx::{AssertSqlSafe, Row};
 
 use super::decisions::{DELIVERY_COLUMNS, delivery_from_row};
 use super::members::member_from_row;
-use super::{Store, StoreError};
+use super::{Backend, Store, StoreError};
 use crate::members::StoredMember;
 use crate::store::DeliveryRef;
 
@@ -92,21 +92,30 @@ fn fold(address: &str) -> String {
     address.trim().to_lowercase()
 }
 
-/// `$1, $2, …` for `n` values.
-fn placeholders(n: usize) -> String {
+/// `n` placeholders, `wrap`ped (`LOWER({})`): anonymous `?` on SQLite, whose driver
+/// looks each `$N` up by name (a cost that grows with the list), `$1, $2, …` on PostgreSQL.
+fn placeholders(backend: Backend, n: usize, wrap: &str) -> String {
     (1..=n)
-        .map(|i| format!("${i}"))
+        .map(|i| {
+            let one = match backend {
+                Backend::Sqlite => "?".to_owned(),
+                Backend::Postgres => format!("${i}"),
+            };
+            wrap.replace("{}", &one)
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// `LOWER($1), LOWER($2), …` for `n` addresses: compared with `LOWER(email)` as the
-/// database folds case (SQLite only ASCII), then again in Unicode here.
-fn lowered(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("LOWER(${i})"))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// `values` made as long as the next power of two by repeating the last: an `IN (…)` list
+/// means the same, and the database sees a few statements it keeps prepared rather than one
+/// for every length.
+fn padded<T: Clone>(values: &[T]) -> Vec<T> {
+    let mut padded = values.to_vec();
+    if let Some(last) = values.last() {
+        padded.resize(values.len().next_power_of_two(), last.clone());
+    }
+    padded
 }
 
 impl Store {
@@ -120,10 +129,11 @@ impl Store {
         ids.remove("");
         let ids: Vec<&str> = ids.into_iter().collect();
         for chunk in ids.chunks(CHUNK) {
+            let chunk = padded(chunk);
             let sql = format!(
                 "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN circulars c ON c.id = d.circular_id
                  WHERE d.message_id IN ({})",
-                placeholders(chunk.len())
+                placeholders(self.backend, chunk.len(), "{}")
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for id in chunk {
@@ -139,14 +149,15 @@ impl Store {
         let addresses: HashSet<String> = wanted.addresses.iter().map(|a| fold(a)).collect();
         let addresses: Vec<String> = addresses.into_iter().filter(|a| !a.is_empty()).collect();
         for chunk in addresses.chunks(CHUNK) {
+            let chunk = padded(chunk);
             let sql = format!(
                 "SELECT id, email, name, position, organisation, city, country, language
                  FROM members WHERE LOWER(email) IN ({})",
-                lowered(chunk.len())
+                placeholders(self.backend, chunk.len(), "LOWER({})")
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for address in chunk {
-                query = query.bind(address.clone());
+                query = query.bind(address);
             }
             for row in query.fetch_all(&self.pool).await? {
                 let member = member_from_row(&row)?;
@@ -169,10 +180,11 @@ impl Store {
                 .filter(|id| !known.members.contains_key(id))
                 .collect();
             if !missing.is_empty() {
+                let missing = padded(&missing);
                 let sql = format!(
                     "SELECT id, email, name, position, organisation, city, country, language
                      FROM members WHERE id IN ({})",
-                    placeholders(missing.len())
+                    placeholders(self.backend, missing.len(), "{}")
                 );
                 let mut query = sqlx::query(AssertSqlSafe(sql));
                 for id in &missing {
@@ -187,11 +199,11 @@ impl Store {
                 "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN circulars c ON c.id = d.circular_id
                  WHERE d.member_id IN ({}) AND d.purpose = 'circular'
                  ORDER BY d.member_id, CASE WHEN d.state = 'sent' THEN 0 ELSE 1 END, d.id DESC",
-                placeholders(chunk.len())
+                placeholders(self.backend, chunk.len().next_power_of_two(), "{}")
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
-            for id in chunk {
-                query = query.bind(*id);
+            for id in padded(chunk) {
+                query = query.bind(id);
             }
             for row in query.fetch_all(&self.pool).await? {
                 let delivery = delivery_from_row(&row)?;
@@ -211,13 +223,14 @@ impl Store {
         );
         let looked_up: Vec<String> = looked_up.into_iter().collect();
         for chunk in looked_up.chunks(CHUNK) {
+            let chunk = padded(chunk);
             let sql = format!(
                 "SELECT email FROM suppressions WHERE LOWER(email) IN ({})",
-                lowered(chunk.len())
+                placeholders(self.backend, chunk.len(), "LOWER({})")
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for address in chunk {
-                query = query.bind(address.clone());
+                query = query.bind(address);
             }
             for row in query.fetch_all(&self.pool).await? {
                 known.suppressed.insert(fold(&row.try_get::<String, _>(0)?));
@@ -225,5 +238,27 @@ impl Store {
         }
         known.looked_up.extend(looked_up);
         Ok(known)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_lists_are_padded_to_a_few_lengths_with_the_same_values() {
+        assert_eq!(padded(&[1, 2, 3]), vec![1, 2, 3, 3]);
+        assert_eq!(padded(&[1, 2, 3, 4]), vec![1, 2, 3, 4]);
+        assert_eq!(padded::<i64>(&[]), Vec::<i64>::new());
+        assert_eq!(padded(&["a"; 5]).len(), 8);
+    }
+
+    #[test]
+    fn sqlite_gets_anonymous_placeholders_and_postgres_numbered_ones() {
+        assert_eq!(
+            placeholders(Backend::Sqlite, 2, "LOWER({})"),
+            "LOWER(?), LOWER(?)"
+        );
+        assert_eq!(placeholders(Backend::Postgres, 3, "{}"), "$1, $2, $3");
     }
 }
