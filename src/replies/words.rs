@@ -259,18 +259,19 @@ fn looks_like_name(line: &str) -> bool {
 pub fn sentences(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in unwrapped(text) {
-        let mut current = String::new();
-        let chars: Vec<char> = line.chars().collect();
-        for (i, &c) in chars.iter().enumerate() {
-            current.push(c);
-            let next = chars.get(i + 1).copied();
-            let ends =
-                matches!(c, '!' | '?' | ';') || (c == '.' && !ends_in_abbreviation(&current));
+        let mut start = 0;
+        let mut chars = line.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            let end = at + c.len_utf8();
+            let next = chars.peek().map(|&(_, next)| next);
+            let ends = matches!(c, '!' | '?' | ';')
+                || (c == '.' && !ends_in_abbreviation(&line[start..end]));
             if ends && next.is_none_or(char::is_whitespace) {
-                push_sentence(&mut out, &mut current);
+                push_sentence(&mut out, &line[start..end]);
+                start = end;
             }
         }
-        push_sentence(&mut out, &mut current);
+        push_sentence(&mut out, &line[start..]);
     }
     out
 }
@@ -312,12 +313,11 @@ pub fn unwrapped(text: &str) -> Vec<String> {
     lines
 }
 
-fn push_sentence(out: &mut Vec<String>, current: &mut String) {
-    let sentence = current.trim();
+fn push_sentence(out: &mut Vec<String>, sentence: &str) {
+    let sentence = sentence.trim();
     if !sentence.is_empty() {
         out.push(sentence.to_owned());
     }
-    current.clear();
 }
 
 fn ends_in_abbreviation(text: &str) -> bool {

@@ -61,15 +61,16 @@ fn has_mail_header(message: &Message<'_>) -> bool {
     })
 }
 
+/// The bytes before the first empty line (LF or CRLF line ends).
 fn header_section(raw: &[u8]) -> &[u8] {
-    let end = raw
-        .windows(2)
-        .position(|w| w == b"\n\n")
-        .into_iter()
-        .chain(raw.windows(4).position(|w| w == b"\r\n\r\n"))
-        .min()
-        .unwrap_or(raw.len());
-    &raw[..end]
+    let mut start = 0;
+    while let Some(at) = raw[start..].iter().position(|&b| b == b'\n') {
+        if matches!(&raw[start..start + at], b"" | b"\r") {
+            return &raw[..start];
+        }
+        start += at + 1;
+    }
+    raw
 }
 
 fn broken_mime(message: &Message<'_>) -> bool {
