@@ -3,7 +3,7 @@
 //! the mobile footer and the disclaimer; then cut into sentences.
 
 use super::attendees::lexicon::is_title;
-use crate::inbound::read::{Read, fold, has_phrase};
+use crate::inbound::read::{Read, first_phrase, fold};
 
 use super::attendees::{is_name_field, name_words};
 use super::phrases::SEE_BELOW;
@@ -22,7 +22,7 @@ impl Words {
     pub fn of(read: &Read) -> Words {
         let mut all = read.own_text().to_owned();
         let folded = fold(&all);
-        if SEE_BELOW.iter().any(|p| has_phrase(&folded, p)) {
+        if first_phrase(&folded, SEE_BELOW).is_some() {
             for line in inline_answers(&read.text) {
                 all.push('\n');
                 all.push_str(line);

@@ -107,15 +107,11 @@ fn is_attribution(lines: &[(usize, &str)], i: usize) -> bool {
         "ha escrit:",
         "idatzi du:",
     ];
-    // Every header but Apple Mail's ends in a colon, on its line or the next: most lines
-    // are not folded.
+    // Every header ends in a colon, on its line or the next, but "Begin forwarded message"
+    // may not: most lines are not folded.
     let colon = |line: Option<&(usize, &str)>| line.is_some_and(|(_, l)| l.contains(':'));
-    let forwarded = lines[i]
-        .1
-        .as_bytes()
-        .windows(9)
-        .any(|w| w.eq_ignore_ascii_case(b"forwarded"));
-    if !colon(lines.get(i)) && !colon(lines.get(i + 1)) && !forwarded {
+    let begins = |l: &str| l.get(..5).is_some_and(|w| w.eq_ignore_ascii_case("begin"));
+    if !colon(lines.get(i)) && !colon(lines.get(i + 1)) && !begins(lines[i].1.trim_start()) {
         return false;
     }
     let line = fold(lines[i].1.trim());
