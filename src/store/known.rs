@@ -195,14 +195,15 @@ impl Store {
                     known.members.insert(member.id, member);
                 }
             }
+            let chunk = padded(chunk);
             let sql = format!(
                 "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN circulars c ON c.id = d.circular_id
                  WHERE d.member_id IN ({}) AND d.purpose = 'circular'
                  ORDER BY d.member_id, CASE WHEN d.state = 'sent' THEN 0 ELSE 1 END, d.id DESC",
-                placeholders(self.backend, chunk.len().next_power_of_two(), "{}")
+                placeholders(self.backend, chunk.len(), "{}")
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
-            for id in padded(chunk) {
+            for id in chunk {
                 query = query.bind(id);
             }
             for row in query.fetch_all(&self.pool).await? {
