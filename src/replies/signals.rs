@@ -70,7 +70,7 @@ static SENTENCE_LISTS: LazyLock<PhraseLists> = LazyLock::new(|| {
 });
 
 /// `sentence` folded, with what each of [`SENTENCE_LISTS`] finds in it.
-fn sentence(sentence: &str) -> Found<'static> {
+fn searched(sentence: &str) -> Found<'static> {
     SENTENCE_LISTS.find(fold(sentence))
 }
 
@@ -103,7 +103,7 @@ impl Signals {
         let sentences: Vec<(String, Found<'_>)> = sentences(body)
             .into_iter()
             .map(|s| {
-                let found = sentence(&s);
+                let found = searched(&s);
                 (s, found)
             })
             .filter(|(_, found)| found.first(FORM_LINES).is_none())
@@ -463,7 +463,7 @@ fn turned(folded: &str, phrase: &str) -> bool {
 
 /// Whether `sentence` says, settled and unturned, that someone will come.
 pub fn says_attending(sentence: &str) -> bool {
-    let found = self::sentence(sentence);
+    let found = searched(sentence);
     let folded = found.text();
     (found
         .first(MYSELF_COMING)
@@ -483,7 +483,7 @@ pub fn says_attending(sentence: &str) -> bool {
 
 /// Whether `sentence` withdraws someone or says someone will not come.
 pub fn says_not_coming(sentence: &str) -> bool {
-    let found = self::sentence(sentence);
+    let found = searched(sentence);
     cancels(&found).is_some() || found.first(DECLINE).is_some()
 }
 
